@@ -1,0 +1,116 @@
+# Makefile - builds libfeast (static + shared), the feast binary, the unit
+# tests and the fuzz targets. Sources are discovered, so a new module needs
+# no edit here. `make SAN=1 ...` builds everything with ASan + UBSan into
+# build-san/.
+#
+#   make            library + binary          make test      every test
+#   make demo       the main job, embedded     make test-san  unit tests under ASan/UBSan
+#   make deps       install dependencies       make fuzz      build fuzz targets (clang)
+
+CC ?= cc
+SAN ?= 0
+ifeq ($(SAN),1)
+BUILD ?= build-san
+SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+OPT ?= -O1 -g
+else
+BUILD ?= build
+SANFLAGS =
+OPT ?= -O2 -g
+endif
+
+PKGS = libzstd liblz4 zlib libbrotlidec libbrotlienc yaml-0.1 sqlite3 libpq lmdb hiredis avro-c libprotobuf-c rdkafka libcurl openssl
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lsnappy
+
+WARN = -Wall -Wextra -Werror -Wshadow -Wvla -Wno-missing-field-initializers
+CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -fPIC -fvisibility=hidden \
+         $(OPT) $(WARN) $(SANFLAGS) -Iinclude -Isrc $(PKG_CFLAGS) -MMD -MP $(EXTRA_CFLAGS)
+LDLIBS = $(PKG_LIBS) -lpthread -lm
+LDFLAGS = $(SANFLAGS)
+
+LIB_SRCS := $(shell find src -name '*.c' ! -path 'src/cli/*' | sort)
+CLI_SRCS := $(sort $(wildcard src/cli/*.c))
+TEST_SRCS := $(sort $(wildcard tests/unit/*_test.c))
+TEST_SUPPORT := $(filter-out $(TEST_SRCS),$(wildcard tests/unit/*.c))
+
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
+TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+TEST_SUPPORT_OBJS := $(TEST_SUPPORT:%.c=$(BUILD)/obj/%.o)
+
+.PHONY: all lib bin tests test test-unit test-san test-py demo deps fuzz fuzz-smoke bench format clean
+all: lib bin
+
+lib: $(BUILD)/libfeast.a $(BUILD)/libfeast.so
+bin: $(BUILD)/feast
+tests: $(TEST_BINS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC $<"
+	@$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libfeast.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/libfeast.so: $(LIB_OBJS)
+	$(CC) -shared $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/feast: $(CLI_OBJS) $(BUILD)/libfeast.a
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(BUILD)/libfeast.a $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TEST_SUPPORT_OBJS) $(BUILD)/libfeast.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(TEST_SUPPORT_OBJS) $(BUILD)/libfeast.a $(LDLIBS)
+
+deps:
+	@bash scripts/install-deps.sh
+
+# The README's test command: unit tests, then the sanitizer build of them,
+# then the integration suite (real servers started by scripts/).
+test: deps
+	@$(MAKE) --no-print-directory all tests
+	@bash scripts/run-unit-tests.sh $(BUILD)/tests
+	@$(MAKE) --no-print-directory test-san
+	@$(MAKE) --no-print-directory test-py
+
+test-unit: all tests
+	@bash scripts/run-unit-tests.sh $(BUILD)/tests
+
+test-san:
+	@$(MAKE) --no-print-directory SAN=1 tests
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  bash scripts/run-unit-tests.sh build-san/tests
+
+test-py: all
+	@FEAST_BIN=$(CURDIR)/$(BUILD)/feast FEAST_LIB=$(CURDIR)/$(BUILD)/libfeast.so \
+	  bash scripts/run-py-tests.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@bash scripts/demo.sh $(BUILD)/feast
+
+FUZZ_SRCS := $(sort $(wildcard fuzz/*_fuzz.c))
+fuzz:
+	@$(MAKE) --no-print-directory CC=clang BUILD=build-fuzz EXTRA_CFLAGS="-fsanitize=fuzzer-no-link,address,undefined" \
+	  LDFLAGS="-fsanitize=address,undefined" lib
+	@mkdir -p build-fuzz/fuzz
+	@for f in $(FUZZ_SRCS); do n=$$(basename $$f .c); \
+	  clang -std=c11 -D_DEFAULT_SOURCE -g -O1 -Iinclude -Isrc -fsanitize=fuzzer,address,undefined \
+	    $$f build-fuzz/libfeast.a $(LDLIBS) -o build-fuzz/fuzz/$$n || exit 1; done
+
+fuzz-smoke: fuzz
+	@bash scripts/fuzz-smoke.sh build-fuzz/fuzz
+
+bench: all
+	@bash bench/run.sh
+
+format:
+	clang-format -i $$(find src include tests/unit fuzz -name '*.[ch]')
+
+clean:
+	rm -rf build build-san build-fuzz
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,18 @@
+/*
+ * commands.h - the CLI's command table. Each command lives in its own
+ * cmd_*.c file and receives argv starting at its own name. It returns the
+ * process exit code: 0 on success, 1 on a failure it has already reported
+ * on stderr as one line ("feast: <cause>"), 2 on a usage error.
+ */
+#ifndef FEAST_CLI_COMMANDS_H
+#define FEAST_CLI_COMMANDS_H
+
+typedef struct cli_command {
+  const char *name;
+  int (*run)(int argc, char **argv);
+  const char *summary;
+} cli_command;
+
+int cmd_version(int argc, char **argv);
+
+#endif
