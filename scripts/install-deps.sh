@@ -12,7 +12,7 @@ DEBS=(
   librdkafka-dev libcurl4-openssl-dev libssl-dev
   redis-server redis-tools postgresql lmdb-utils
 )
-PIPS=(pyarrow duckdb pandas pytest)
+PIPS=(pyarrow duckdb pandas pytest cffi)
 
 missing=()
 for p in "${DEBS[@]}"; do

@@ -234,6 +234,13 @@ static feast_code export_column(feast_array *col, struct ArrowArray *a, feast_er
   return FEAST_OK;
 }
 
+/* Undo an export without freeing the columns: they go back to their owner. */
+static void disown(struct ArrowArray *a) {
+  array_private *p = a->private_data;
+  if (a->n_children) disown(&p->child);
+  p->col = NULL;
+}
+
 typedef struct batch_private {
   int n;
   const void *buffers[1];
@@ -275,8 +282,7 @@ feast_code feast_batch_export(feast_batch *b, struct ArrowSchema *schema, struct
     rc = export_column(b->columns[i], &p->children[i], err);
     if (rc) { /* only the small private allocation can fail here */
       for (int j = 0; j < i; j++) {
-        array_private *cp = p->children[j].private_data;
-        cp->col = NULL; /* hand the column back to the batch */
+        disown(&p->children[j]);
         p->children[j].release(&p->children[j]);
       }
       feast_free(p->children);
