@@ -14,5 +14,10 @@ typedef struct cli_command {
 } cli_command;
 
 int cmd_version(int argc, char **argv);
+int cmd_init(int argc, char **argv);
+int cmd_apply(int argc, char **argv);
+int cmd_projects(int argc, char **argv);
+int cmd_entities(int argc, char **argv);
+int cmd_feature_tables(int argc, char **argv);
 
 #endif

@@ -7,9 +7,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/cli_common.h"
 #include "cli/commands.h"
 
 static const cli_command commands[] = {
+    {"init", cmd_init, "create a feature repository with example specs and data"},
+    {"apply", cmd_apply, "validate and register the repository's specs"},
+    {"projects", cmd_projects, "create, archive or list projects"},
+    {"entities", cmd_entities, "apply, describe or list entities"},
+    {"feature-tables", cmd_feature_tables, "apply, describe, list or delete feature tables"},
     {"version", cmd_version, "print the version"},
     {NULL, NULL, NULL},
 };
@@ -21,6 +27,17 @@ static void usage(FILE *out) {
 }
 
 int main(int argc, char **argv) {
+  /* Global options before the command: --config FILE, -o FORMAT. */
+  while (argc >= 3 && (strcmp(argv[1], "--config") == 0 || strcmp(argv[1], "-o") == 0 ||
+                       strcmp(argv[1], "--output") == 0)) {
+    if (strcmp(argv[1], "--config") == 0)
+      cli_global_config = argv[2];
+    else
+      cli_global_output = argv[2];
+    argv[2] = argv[0];
+    argv += 2;
+    argc -= 2;
+  }
   if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
     usage(argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;

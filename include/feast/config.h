@@ -1,0 +1,54 @@
+/*
+ * config.h - feature_store.yaml, the repository configuration the CLI and
+ * the daemons read:
+ *
+ *   project: driver_ranking            # default "default"
+ *   registry: data/registry.db         # SQLite path (relative to this file's
+ *                                      # folder) or postgresql://... URL
+ *   online_store:                      # default {type: lmdb, path: data/online_store}
+ *     type: lmdb | redis | redis_cluster
+ *     ...settings of that type
+ *   offline_store:                     # optional
+ *     type: file | bigquery
+ *
+ * Unknown keys are errors naming the key and its line. Store settings are
+ * kept as parsed strings for the modules that use them (lists are joined
+ * with commas; redis_cluster startup_nodes given as {host, port} mappings
+ * become "host:port"); paths are made absolute.
+ */
+#ifndef FEAST_CONFIG_H
+#define FEAST_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "feast/error.h"
+#include "feast/export.h"
+#include "feast/spec.h"
+
+typedef struct feast_store_config {
+  char *type;         /* "lmdb", "redis", "redis_cluster"; "file", "bigquery" */
+  feast_map settings; /* every other key of the mapping, in file order */
+} feast_store_config;
+
+typedef struct feast_config {
+  char *path;     /* the file read (absolute); NULL when built from defaults */
+  char *dir;      /* absolute folder relative paths resolve against */
+  char *project;  /* never NULL after a successful load */
+  char *registry; /* absolute SQLite path or a postgresql:// URL */
+  feast_store_config online_store;
+  bool has_offline_store;
+  feast_store_config offline_store;
+} feast_config;
+
+/* Read `path`. *out is overwritten; the caller owns it: feast_config_clear. */
+FEAST_API feast_code feast_config_load(const char *path, feast_config *out, feast_error *err);
+/* The same for text in memory: `name` is used in messages, `dir` is the
+ * folder relative paths resolve against. */
+FEAST_API feast_code feast_config_parse_text(const char *text, size_t len, const char *name, const char *dir,
+                                             feast_config *out, feast_error *err);
+/* The configuration of a folder without feature_store.yaml: every default. */
+FEAST_API feast_code feast_config_defaults(const char *dir, feast_config *out, feast_error *err);
+FEAST_API void feast_config_clear(feast_config *c);
+
+#endif

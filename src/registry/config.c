@@ -1,0 +1,304 @@
+/*
+ * config.c - reads feature_store.yaml (see feast/config.h) with libyaml's
+ * document API: the file is small, so a loaded node tree is the simplest
+ * correct reader, and every node carries the line we name in errors.
+ */
+#include "feast/config.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "base/alloc.h"
+#include "base/buf.h"
+
+#define MAX_CONFIG_BYTES (1u << 20)
+
+typedef struct cfg_ctx {
+  yaml_document_t *doc;
+  const char *name;
+  const char *dir;
+  feast_error *err;
+} cfg_ctx;
+
+static int line_of(const yaml_node_t *n) { return (int)n->start_mark.line + 1; }
+
+static feast_code oom(cfg_ctx *c) { return feast_fail(c->err, FEAST_E_NOMEM, "out of memory"); }
+
+static feast_code bad(cfg_ctx *c, const yaml_node_t *n, const char *fmt, const char *a, const char *b) {
+  feast_error e2;
+  feast_fail(&e2, FEAST_E_INVALID, fmt, a, b);
+  return feast_fail(c->err, FEAST_E_INVALID, "%s:%d: %s", c->name, line_of(n), e2.message);
+}
+
+static const char *scalar(const yaml_node_t *n) {
+  return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+/* Make a relative path absolute against the config folder. */
+static char *resolve(const char *dir, const char *p) {
+  if (p[0] == '/' || !dir) return feast_strdup(p);
+  size_t n = strlen(dir) + strlen(p) + 2;
+  char *out = feast_malloc(n);
+  if (out) snprintf(out, n, "%s/%s", dir, p);
+  return out;
+}
+
+static bool is_url(const char *s) { return strncmp(s, "postgresql://", 13) == 0 || strncmp(s, "postgres://", 11) == 0; }
+
+static feast_code set(cfg_ctx *c, char **dst, const char *value) {
+  feast_free(*dst);
+  *dst = feast_strdup(value);
+  return *dst ? FEAST_OK : oom(c);
+}
+
+/* A setting's value as one string: scalars as they are, a list of scalars
+ * (or of {host, port} mappings) joined with commas. */
+static feast_code setting_value(cfg_ctx *c, const char *key, yaml_node_t *v, feast_buf *out) {
+  feast_error *err = c->err;
+  if (v->type == YAML_SCALAR_NODE) return feast_buf_append_str(out, scalar(v), err);
+  if (v->type != YAML_SEQUENCE_NODE) return bad(c, v, "'%s' must be a value or a list of values%s", key, "");
+  for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+    yaml_node_t *item = yaml_document_get_node(c->doc, *it);
+    feast_code rc = it > v->data.sequence.items.start ? feast_buf_append_byte(out, ',', err) : FEAST_OK;
+    if (rc) return rc;
+    if (item->type == YAML_SCALAR_NODE) {
+      rc = feast_buf_append_str(out, scalar(item), err);
+    } else if (item->type == YAML_MAPPING_NODE) {
+      const char *host = NULL, *port = NULL;
+      for (yaml_node_pair_t *p = item->data.mapping.pairs.start; p < item->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = yaml_document_get_node(c->doc, p->key), *val = yaml_document_get_node(c->doc, p->value);
+        const char *ks = scalar(k);
+        if (ks && strcmp(ks, "host") == 0 && scalar(val))
+          host = scalar(val);
+        else if (ks && strcmp(ks, "port") == 0 && scalar(val))
+          port = scalar(val);
+        else
+          return bad(c, k, "unknown key '%s' in an entry of '%s' (expected host, port)", ks ? ks : "?", key);
+      }
+      if (!host || !port) return bad(c, item, "each entry of '%s' needs host and port%s", key, "");
+      rc = feast_buf_printf(out, err, "%s:%s", host, port);
+    } else {
+      return bad(c, item, "entries of '%s' must be values or {host, port}%s", key, "");
+    }
+    if (rc) return rc;
+  }
+  return FEAST_OK;
+}
+
+static const char *const LMDB_KEYS[] = {"path", "map_size", NULL};
+static const char *const REDIS_KEYS[] = {"connection_string", "password", "ssl", "db", "key_ttl", NULL};
+static const char *const CLUSTER_KEYS[] = {"startup_nodes", "connection_string", "password", "ssl", "key_ttl", NULL};
+static const char *const FILE_KEYS[] = {"path", NULL};
+static const char *const BQ_KEYS[] = {"project_id", "dataset", "staging_location", NULL};
+
+static bool in_list(const char *const *keys, const char *k) {
+  for (; *keys; keys++)
+    if (strcmp(*keys, k) == 0) return true;
+  return false;
+}
+
+static void join_keys(const char *const *keys, char *buf, size_t size) {
+  buf[0] = 0;
+  for (size_t i = 0; keys[i]; i++) {
+    size_t used = strlen(buf);
+    snprintf(buf + used, size - used, "%s%s", i ? ", " : "", keys[i]);
+  }
+}
+
+static feast_code parse_store(cfg_ctx *c, const char *section, yaml_node_t *n, bool online, feast_store_config *out) {
+  if (n->type != YAML_MAPPING_NODE) return bad(c, n, "'%s' must be a mapping with a 'type'%s", section, "");
+  yaml_node_t *type_node = NULL;
+  for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+    yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
+    if (scalar(k) && strcmp(scalar(k), "type") == 0) type_node = yaml_document_get_node(c->doc, p->value);
+  }
+  if (!type_node || !scalar(type_node))
+    return bad(c, n, "'%s' needs a 'type' (%s)", section, online ? "lmdb, redis or redis_cluster" : "file or bigquery");
+  const char *type = scalar(type_node);
+  const char *const *keys = NULL;
+  if (online && strcmp(type, "lmdb") == 0) keys = LMDB_KEYS;
+  if (online && strcmp(type, "redis") == 0) keys = REDIS_KEYS;
+  if (online && strcmp(type, "redis_cluster") == 0) keys = CLUSTER_KEYS;
+  if (!online && strcmp(type, "file") == 0) keys = FILE_KEYS;
+  if (!online && strcmp(type, "bigquery") == 0) keys = BQ_KEYS;
+  if (!keys)
+    return bad(c, type_node, "unknown %s type '%s'", section, type);
+  feast_code rc = set(c, &out->type, type);
+  if (rc) return rc;
+  for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+    yaml_node_t *k = yaml_document_get_node(c->doc, p->key), *v = yaml_document_get_node(c->doc, p->value);
+    const char *key = scalar(k);
+    if (!key) return bad(c, k, "keys of '%s' must be plain names%s", section, "");
+    if (strcmp(key, "type") == 0) continue;
+    if (!in_list(keys, key)) {
+      char expected[256];
+      join_keys(keys, expected, sizeof expected);
+      feast_error tmp;
+      feast_fail(&tmp, FEAST_E_INVALID, "unknown key '%s' in %s of type %s (expected type, %s)", key, section, type,
+                 expected);
+      return feast_fail(c->err, FEAST_E_INVALID, "%s:%d: %s", c->name, line_of(k), tmp.message);
+    }
+    if (feast_map_get(&out->settings, key)) return bad(c, k, "key '%s' given twice in %s", key, section);
+    feast_buf b;
+    feast_buf_init(&b, MAX_CONFIG_BYTES);
+    rc = setting_value(c, key, v, &b);
+    const char *value = rc ? NULL : feast_buf_cstr(&b, c->err);
+    if (!rc && !value) rc = c->err->code;
+    if (!rc && strcmp(key, "path") == 0 && *value) {
+      char *abs = resolve(c->dir, value);
+      rc = abs ? feast_map_set(&out->settings, key, abs, c->err) : oom(c);
+      feast_free(abs);
+    } else if (!rc) {
+      rc = feast_map_set(&out->settings, key, value, c->err);
+    }
+    feast_buf_free(&b);
+    if (rc) return rc;
+  }
+  return FEAST_OK;
+}
+
+static feast_code check_project(cfg_ctx *c, yaml_node_t *v) {
+  const char *p = scalar(v);
+  size_t n = p ? strlen(p) : 0;
+  bool ok = n > 0 && n <= 64;
+  for (size_t i = 0; ok && i < n; i++)
+    ok = (p[i] >= 'a' && p[i] <= 'z') || (p[i] >= 'A' && p[i] <= 'Z') || (p[i] >= '0' && p[i] <= '9') || p[i] == '_';
+  if (!ok) return bad(c, v, "project '%s' is not valid: use 1 to 64 letters, digits or underscores%s", p ? p : "", "");
+  return FEAST_OK;
+}
+
+static feast_code parse_root(cfg_ctx *c, yaml_node_t *root, feast_config *out) {
+  if (!root) return FEAST_OK; /* an empty file: all defaults */
+  if (root->type != YAML_MAPPING_NODE)
+    return bad(c, root, "the configuration must be a mapping of keys (project, registry, online_store%s%s)", "", "");
+  bool seen[4] = {false, false, false, false};
+  static const char *const KEYS[] = {"project", "registry", "online_store", "offline_store"};
+  for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
+    yaml_node_t *k = yaml_document_get_node(c->doc, p->key), *v = yaml_document_get_node(c->doc, p->value);
+    const char *key = scalar(k);
+    int which = -1;
+    for (int i = 0; key && i < 4; i++)
+      if (strcmp(key, KEYS[i]) == 0) which = i;
+    if (which < 0)
+      return bad(c, k, "unknown key '%s' (expected project, registry, online_store, offline_store)%s", key ? key : "?",
+                 "");
+    if (seen[which]) return bad(c, k, "key '%s' given twice%s", key, "");
+    seen[which] = true;
+    feast_code rc;
+    switch (which) {
+      case 0:
+        if ((rc = check_project(c, v)) || (rc = set(c, &out->project, scalar(v)))) return rc;
+        break;
+      case 1: {
+        const char *r = scalar(v);
+        if (!r || !*r) return bad(c, v, "'registry' must be a path or a postgresql:// URL%s%s", "", "");
+        if (strncmp(r, "sqlite://", 9) == 0) r += 9;
+        feast_free(out->registry);
+        out->registry = is_url(r) ? feast_strdup(r) : resolve(c->dir, r);
+        if (!out->registry) return oom(c);
+        break;
+      }
+      case 2:
+        feast_free(out->online_store.type);
+        out->online_store.type = NULL;
+        feast_map_clear(&out->online_store.settings);
+        if ((rc = parse_store(c, "online_store", v, true, &out->online_store))) return rc;
+        break;
+      default:
+        out->has_offline_store = true;
+        if ((rc = parse_store(c, "offline_store", v, false, &out->offline_store))) return rc;
+    }
+  }
+  return FEAST_OK;
+}
+
+void feast_config_clear(feast_config *c) {
+  feast_free(c->path);
+  feast_free(c->dir);
+  feast_free(c->project);
+  feast_free(c->registry);
+  feast_free(c->online_store.type);
+  feast_map_clear(&c->online_store.settings);
+  feast_free(c->offline_store.type);
+  feast_map_clear(&c->offline_store.settings);
+  memset(c, 0, sizeof *c);
+}
+
+feast_code feast_config_defaults(const char *dir, feast_config *out, feast_error *err) {
+  memset(out, 0, sizeof *out);
+  out->dir = feast_strdup(dir ? dir : ".");
+  out->project = feast_strdup("default");
+  out->registry = resolve(out->dir, "data/registry.db");
+  out->online_store.type = feast_strdup("lmdb");
+  char *lmdb = resolve(out->dir, "data/online_store");
+  feast_code rc = out->dir && out->project && out->registry && out->online_store.type && lmdb
+                      ? feast_map_set(&out->online_store.settings, "path", lmdb, err)
+                      : feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  feast_free(lmdb);
+  if (rc) feast_config_clear(out);
+  return rc;
+}
+
+feast_code feast_config_parse_text(const char *text, size_t len, const char *name, const char *dir,
+                                   feast_config *out, feast_error *err) {
+  feast_code rc = feast_config_defaults(dir, out, err);
+  if (rc) return rc;
+  yaml_parser_t parser;
+  yaml_document_t doc;
+  if (!yaml_parser_initialize(&parser)) {
+    feast_config_clear(out);
+    return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  }
+  yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+  if (!yaml_parser_load(&parser, &doc)) {
+    rc = feast_fail(err, FEAST_E_INVALID, "%s:%d: not valid YAML: %s", name, (int)parser.problem_mark.line + 1,
+                    parser.problem ? parser.problem : "parse error");
+    yaml_parser_delete(&parser);
+    feast_config_clear(out);
+    return rc;
+  }
+  cfg_ctx c = {&doc, name, out->dir, err};
+  rc = parse_root(&c, yaml_document_get_root_node(&doc), out);
+  yaml_document_delete(&doc);
+  yaml_parser_delete(&parser);
+  if (rc) feast_config_clear(out);
+  return rc;
+}
+
+feast_code feast_config_load(const char *path, feast_config *out, feast_error *err) {
+  memset(out, 0, sizeof *out);
+  FILE *f = fopen(path, "rb");
+  if (!f) return feast_fail(err, FEAST_E_IO, "%s: cannot open the configuration: %m", path);
+  feast_buf b;
+  feast_buf_init(&b, MAX_CONFIG_BYTES);
+  char chunk[4096];
+  size_t n;
+  feast_code rc = FEAST_OK;
+  while (!rc && (n = fread(chunk, 1, sizeof chunk, f)) > 0) rc = feast_buf_append(&b, chunk, n, err);
+  if (!rc && ferror(f)) rc = feast_fail(err, FEAST_E_IO, "%s: cannot read the configuration", path);
+  fclose(f);
+  if (rc == FEAST_E_TOO_BIG) feast_error_prefix(err, "%s: ", path);
+  /* The folder the file is in, absolute, so relative paths work from anywhere. */
+  char *slash = strrchr(path, '/');
+  char *folder = slash ? feast_strndup(path, (size_t)(slash - path) + (slash == path)) : feast_strdup(".");
+  char *abs = folder ? realpath(folder, NULL) : NULL;
+  if (!rc && !folder) rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  if (!rc && !abs) rc = feast_fail(err, FEAST_E_IO, "%s: cannot resolve the configuration's folder: %m", path);
+  if (!rc) rc = feast_config_parse_text(b.data ? (const char *)b.data : "", b.len, path, abs, out, err);
+  if (!rc) {
+    size_t plen = strlen(abs) + strlen(slash ? slash + 1 : path) + 2;
+    out->path = feast_malloc(plen);
+    if (out->path)
+      snprintf(out->path, plen, "%s/%s", abs, slash ? slash + 1 : path);
+    else
+      rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
+    if (rc) feast_config_clear(out);
+  }
+  free(abs); /* realpath allocates with malloc */
+  feast_free(folder);
+  feast_buf_free(&b);
+  return rc;
+}

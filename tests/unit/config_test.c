@@ -1,0 +1,95 @@
+/*
+ * config_test.c - feature_store.yaml: defaults, path resolution, online
+ * store settings of each type, and errors that name the key and line.
+ */
+#include "feast/config.h"
+#include "test.h"
+
+static feast_code parse(const char *text, feast_config *c, feast_error *err) {
+  return feast_config_parse_text(text, strlen(text), "feature_store.yaml", "/repo", c, err);
+}
+
+static void defaults_and_paths(void) {
+  feast_config c;
+  feast_error err;
+  CHECK_OK(parse("", &c, &err), &err);
+  CHECK_STR(c.project, "default");
+  CHECK_STR(c.registry, "/repo/data/registry.db");
+  CHECK_STR(c.online_store.type, "lmdb");
+  CHECK_STR(feast_map_get(&c.online_store.settings, "path"), "/repo/data/online_store");
+  CHECK(!c.has_offline_store);
+  feast_config_clear(&c);
+
+  CHECK_OK(parse("project: drivers\nregistry: reg/r.db\nonline_store:\n  type: lmdb\n  path: /abs/lmdb\n"
+                 "offline_store:\n  type: file\n",
+                 &c, &err),
+           &err);
+  CHECK_STR(c.project, "drivers");
+  CHECK_STR(c.registry, "/repo/reg/r.db");
+  CHECK_STR(feast_map_get(&c.online_store.settings, "path"), "/abs/lmdb");
+  CHECK(c.has_offline_store);
+  CHECK_STR(c.offline_store.type, "file");
+  feast_config_clear(&c);
+
+  CHECK_OK(parse("registry: postgresql://u@127.0.0.1:5432/feast\n", &c, &err), &err);
+  CHECK_STR(c.registry, "postgresql://u@127.0.0.1:5432/feast");
+  feast_config_clear(&c);
+}
+
+static void redis_settings(void) {
+  feast_config c;
+  feast_error err;
+  CHECK_OK(parse("online_store:\n  type: redis\n  connection_string: \"localhost:6379\"\n", &c, &err), &err);
+  CHECK_STR(c.online_store.type, "redis");
+  CHECK_STR(feast_map_get(&c.online_store.settings, "connection_string"), "localhost:6379");
+  feast_config_clear(&c);
+  CHECK_OK(parse("online_store:\n  type: redis_cluster\n  startup_nodes:\n    - host: 127.0.0.1\n      port: 7000\n"
+                 "    - 127.0.0.1:7001\n  password: pw\n",
+                 &c, &err),
+           &err);
+  CHECK_STR(feast_map_get(&c.online_store.settings, "startup_nodes"), "127.0.0.1:7000,127.0.0.1:7001");
+  CHECK_STR(feast_map_get(&c.online_store.settings, "password"), "pw");
+  feast_config_clear(&c);
+}
+
+static void errors_name_key_and_line(void) {
+  feast_config c;
+  feast_error err;
+  CHECK_INT(parse("project: p\n\nregistyr: x.db\n", &c, &err), FEAST_E_INVALID);
+  CHECK_CONTAINS(err.message, "feature_store.yaml:3:");
+  CHECK_CONTAINS(err.message, "registyr");
+  CHECK_INT(parse("online_store:\n  type: redis\n  conection_string: x\n", &c, &err), FEAST_E_INVALID);
+  CHECK_CONTAINS(err.message, "feature_store.yaml:3:");
+  CHECK_CONTAINS(err.message, "conection_string");
+  CHECK_INT(parse("online_store:\n  type: memcached\n", &c, &err), FEAST_E_INVALID);
+  CHECK_CONTAINS(err.message, "memcached");
+  CHECK_INT(parse("online_store:\n  path: x\n", &c, &err), FEAST_E_INVALID);
+  CHECK_CONTAINS(err.message, "type");
+  CHECK_INT(parse("project: bad-name\n", &c, &err), FEAST_E_INVALID);
+  CHECK_INT(parse("project: [a\n", &c, &err), FEAST_E_INVALID);
+  CHECK_CONTAINS(err.message, "not valid YAML");
+  CHECK_INT(parse("- a\n- b\n", &c, &err), FEAST_E_INVALID);
+  CHECK_INT(parse("project: a\nproject: b\n", &c, &err), FEAST_E_INVALID);
+  CHECK_CONTAINS(err.message, "twice");
+}
+
+static void load_from_file(void) {
+  char path[4200];
+  const char *dir = test_tmpdir();
+  snprintf(path, sizeof path, "%s/feature_store.yaml", dir);
+  FILE *f = fopen(path, "w");
+  fputs("project: fromfile\nregistry: registry.db\n", f);
+  fclose(f);
+  feast_config c;
+  feast_error err;
+  CHECK_OK(feast_config_load(path, &c, &err), &err);
+  CHECK_STR(c.project, "fromfile");
+  CHECK(c.registry && c.registry[0] == '/');
+  CHECK(c.registry && strstr(c.registry, "/registry.db") != NULL);
+  CHECK(c.path && c.path[0] == '/');
+  feast_config_clear(&c);
+  CHECK_INT(feast_config_load("/no/such/feature_store.yaml", &c, &err), FEAST_E_IO);
+  CHECK_CONTAINS(err.message, "/no/such/feature_store.yaml");
+}
+
+TEST_MAIN(T(defaults_and_paths), T(redis_settings), T(errors_name_key_and_line), T(load_from_file))
