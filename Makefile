@@ -52,18 +52,21 @@ $(BUILD)/obj/%.o: %.c
 	@$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/libfeast.a: $(LIB_OBJS)
+	@echo "  AR $@"
 	@rm -f $@
-	ar rcs $@ $^
+	@ar rcs $@ $^
 
 $(BUILD)/libfeast.so: $(LIB_OBJS)
-	$(CC) -shared $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LD $@"
+	@$(CC) -shared $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/feast: $(CLI_OBJS) $(BUILD)/libfeast.a
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(BUILD)/libfeast.a $(LDLIBS)
+	@echo "  LD $@"
+	@$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(BUILD)/libfeast.a $(LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TEST_SUPPORT_OBJS) $(BUILD)/libfeast.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(TEST_SUPPORT_OBJS) $(BUILD)/libfeast.a $(LDLIBS)
+	@$(CC) $(LDFLAGS) -o $@ $< $(TEST_SUPPORT_OBJS) $(BUILD)/libfeast.a $(LDLIBS)
 
 deps:
 	@bash scripts/install-deps.sh
