@@ -167,9 +167,10 @@ const feast_batch *feast_retrieval_schema(const feast_batch_source *out) { retur
 
 /* ---- reading the entity rows ---- */
 
-static bool same_columns(const feast_batch *a, const feast_batch *b) {
-  if (a->num_columns != b->num_columns) return false;
-  for (int i = 0; i < a->num_columns; i++)
+/* Does b have the entity columns of the schema (its first n columns)? */
+static bool same_columns(const feast_batch *a, int n, const feast_batch *b) {
+  if (n != b->num_columns) return false;
+  for (int i = 0; i < n; i++)
     if (strcmp(a->names[i], b->names[i]) != 0 || !feast_dtype_equal(a->columns[i]->type, b->columns[i]->type))
       return false;
   return true;
@@ -205,9 +206,9 @@ static feast_code add_entity_batch(rt_out *o, feast_batch *b, size_t *bytes, fea
 static feast_code read_entities(rt_out *o, const feast_retrieval_request *req, feast_batch *first, size_t *bytes,
                                 feast_error *err) {
   feast_code rc = FEAST_OK;
-  feast_batch *b = first;
+  feast_batch *b = first; /* may be freed once added (spilled), so later batches compare with the schema */
   while (b) {
-    if (b != first && !same_columns(b, first)) {
+    if (b != first && !same_columns(o->schema, o->n_entity_cols, b)) {
       feast_batch_free(b);
       return feast_fail(err, FEAST_E_SCHEMA, "entity rows: batch %lld has other columns than the first batch",
                         (long long)o->n_ent_batches + 1);
