@@ -481,10 +481,12 @@ static void one_table_fixture(fixture *fx, const int64_t *ts, int n, const int64
   fx->nsrc[0] = 1;
 }
 
+static feast_time_unit lookup_unit = FEAST_UNIT_US;
+
 /* x of the winner for one entity row (id 7) at time e; -1 for null. */
 static int64_t one_lookup(fixture *fx, int64_t e) {
   feast_error err;
-  feast_array *c[2] = {col(feast_dtype_make(FEAST_DT_INT64)), col(ts_us())};
+  feast_array *c[2] = {col(feast_dtype_make(FEAST_DT_INT64)), col(feast_dtype_timestamp(lookup_unit, true))};
   feast_array_append_int(c[0], 7, &err);
   feast_array_append_int(c[1], e, &err);
   const char *names[2] = {"id", "event_timestamp"};
@@ -541,6 +543,21 @@ static void ties_break_by_created_then_order(void) {
   fixture_free(&fx);
   one_table_fixture(&fx, ts, 4, cts, false, -1);
   CHECK_INT(one_lookup(&fx, 10), 3); /* no created column: the last row */
+  fixture_free(&fx);
+}
+
+static void nanoseconds_compare_exactly(void) {
+  fixture fx;
+  const int64_t ts[] = {1000000, 1000700}; /* ns */
+  one_table_fixture(&fx, ts, 2, NULL, false, 1);
+  fx.src[0][0]->columns[1]->type.unit = FEAST_UNIT_NS;
+  lookup_unit = FEAST_UNIT_NS;
+  CHECK_INT(one_lookup(&fx, 1000500), 0);  /* same microsecond, but earlier in ns: row 1 is in its future */
+  CHECK_INT(one_lookup(&fx, 1000700), 1);
+  CHECK_INT(one_lookup(&fx, 1001000), 1);  /* max_age 1 us = 1000 ns: 1000700 >= 1000000 */
+  CHECK_INT(one_lookup(&fx, 1001701), -1); /* one ns past the edge */
+  lookup_unit = FEAST_UNIT_US;             /* entity in us: sources compared in us (ns floored) */
+  CHECK_INT(one_lookup(&fx, 1000), 1);
   fixture_free(&fx);
 }
 
@@ -640,6 +657,6 @@ static void stream_export_works(void) {
   fixture_free(&fx);
 }
 
-TEST_MAIN(T(max_age_edges), T(ties_break_by_created_then_order), T(randomized_matches_reference),
+TEST_MAIN(T(max_age_edges), T(ties_break_by_created_then_order), T(nanoseconds_compare_exactly), T(randomized_matches_reference),
           T(larger_run_with_threads), T(spilled_run_matches_reference), T(errors_reported_together),
           T(stream_export_works))
