@@ -1,0 +1,348 @@
+/*
+ * pit.c - the point-in-time join index: entity rows mapped to key ids,
+ * candidate feature rows kept as struct-of-arrays (key id, event ts,
+ * created ts, source reference), then sorted per key and probed.
+ *
+ * Order inside a key: (event ts, created ts, reference) ascending, so the
+ * last row with event ts <= entity ts is the winner: latest event, then
+ * latest created, then the later row in source order. A null created ts
+ * sorts before every real one. Rows with a null event ts never match.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "engine/pit.h"
+
+typedef struct pit_row {
+  int64_t ts, cts, ref;
+} pit_row;
+
+struct pit_index {
+  pit_cfg cfg;
+  pit_dict *dict;
+  int64_t n_ent;
+  int32_t *ekid;
+  int64_t *ets;
+  int64_t n, cap; /* kept feature rows */
+  int32_t *fkid;
+  pit_row *frow;
+};
+
+feast_code pit_batches_push(pit_batches *l, feast_batch *b, feast_error *err) {
+  if (l->n == l->cap) {
+    int64_t cap = l->cap ? l->cap * 2 : 16;
+    feast_batch **p = feast_realloc(l->b, (size_t)cap * sizeof *p);
+    if (!p) {
+      feast_batch_free(b);
+      return feast_fail(err, FEAST_E_NOMEM, "out of memory listing batches");
+    }
+    l->b = p;
+    l->cap = cap;
+  }
+  l->b[l->n++] = b;
+  l->rows += b->num_rows;
+  return FEAST_OK;
+}
+
+void pit_batches_clear(pit_batches *l) {
+  for (int64_t i = 0; i < l->n; i++) feast_batch_free(l->b[i]);
+  feast_free(l->b);
+  memset(l, 0, sizeof *l);
+}
+
+static size_t array_bytes(const feast_array *a) {
+  if (!a) return 0;
+  size_t n = (size_t)a->capacity * (size_t)feast_dtype_byte_width(a->type) + (size_t)a->data_capacity;
+  if (a->validity) n += (size_t)(a->capacity + 7) / 8;
+  if (a->offsets) n += (size_t)(a->capacity + 1) * 4;
+  if (a->type.id == FEAST_DT_BOOL) n += (size_t)(a->capacity + 7) / 8;
+  if (!a->capacity) n += (size_t)a->length * (size_t)feast_dtype_byte_width(a->type) + (size_t)a->data_len;
+  return n + sizeof *a + array_bytes(a->child);
+}
+
+size_t pit_batch_bytes(const feast_batch *b) {
+  size_t n = sizeof *b;
+  for (int i = 0; i < b->num_columns; i++) n += array_bytes(b->columns[i]);
+  return n;
+}
+
+feast_code pit_keycols_of(const feast_batch *b, int n, const char *const *names, pit_keycols *k, feast_error *err) {
+  if (n > PIT_MAX_KEYS) return feast_fail(err, FEAST_E_UNSUPPORTED, "more than %d entity columns", PIT_MAX_KEYS);
+  k->n = n;
+  for (int i = 0; i < n; i++) {
+    int c = feast_batch_find(b, names[i]);
+    if (c < 0) return feast_fail(err, FEAST_E_SCHEMA, "column '%s' is missing", names[i]);
+    k->col[i] = b->columns[c];
+  }
+  return FEAST_OK;
+}
+
+static const feast_array *ts_col(const feast_batch *b, const char *name, feast_error *err) {
+  int c = feast_batch_find(b, name);
+  if (c < 0) {
+    feast_fail(err, FEAST_E_SCHEMA, "timestamp column '%s' is missing", name);
+    return NULL;
+  }
+  const feast_array *a = b->columns[c];
+  if (a->type.id != FEAST_DT_TIMESTAMP && a->type.id != FEAST_DT_DATE32) {
+    feast_fail(err, FEAST_E_SCHEMA, "column '%s' is not a timestamp", name);
+    return NULL;
+  }
+  return a;
+}
+
+feast_code pit_index_new(const pit_cfg *cfg, const pit_batches *ent, pit_index **out, feast_error *err) {
+  pit_index *x = feast_calloc(1, sizeof *x);
+  if (!x) return feast_fail(err, FEAST_E_NOMEM, "out of memory building a join index");
+  x->cfg = *cfg;
+  x->n_ent = ent->rows;
+  x->ekid = feast_malloc((size_t)(ent->rows + 1) * sizeof(int32_t));
+  x->ets = feast_malloc((size_t)(ent->rows + 1) * sizeof(int64_t));
+  feast_code rc = FEAST_OK;
+  if (!x->ekid || !x->ets) rc = feast_fail(err, FEAST_E_NOMEM, "out of memory building a join index");
+  int64_t r = 0;
+  for (int64_t bi = 0; !rc && bi < ent->n; bi++) {
+    const feast_batch *b = ent->b[bi];
+    pit_keycols k;
+    const feast_array *ts = NULL;
+    if ((rc = pit_keycols_of(b, cfg->n_keys, cfg->entity_keys, &k, err))) break;
+    if (!(ts = ts_col(b, cfg->entity_ts, err))) {
+      rc = err->code;
+      break;
+    }
+    if (!x->dict && !(x->dict = pit_dict_new(ent->rows, pit_key_is_int(&k)))) {
+      rc = feast_fail(err, FEAST_E_NOMEM, "out of memory building a key dictionary");
+      break;
+    }
+    for (int64_t i = 0; i < b->num_rows; i++, r++) {
+      int32_t id = feast_array_is_valid(ts, i) ? pit_dict_id(x->dict, &k, i, true) : -1;
+      if (id == -2) {
+        rc = feast_fail(err, FEAST_E_NOMEM, "out of memory building a key dictionary");
+        break;
+      }
+      x->ekid[r] = id;
+      x->ets[r] = id >= 0 ? pit_ts(ts, i, cfg->ns) : 0;
+    }
+  }
+  if (!rc && !x->dict && !(x->dict = pit_dict_new(0, true)))
+    rc = feast_fail(err, FEAST_E_NOMEM, "out of memory building a key dictionary");
+  if (rc) {
+    pit_index_free(x);
+    return rc;
+  }
+  *out = x;
+  return FEAST_OK;
+}
+
+feast_code pit_index_add(pit_index *x, const feast_batch *b, int64_t batch_no, int64_t *kept, feast_error *err) {
+  *kept = 0;
+  if (b->num_rows == 0) return FEAST_OK;
+  pit_keycols k;
+  feast_code rc = pit_keycols_of(b, x->cfg.n_keys, x->cfg.source_keys, &k, err);
+  if (rc) return rc;
+  const feast_array *ts = ts_col(b, x->cfg.event_ts, err), *cts = NULL;
+  if (!ts) return err->code;
+  if (x->cfg.created_ts && !(cts = ts_col(b, x->cfg.created_ts, err))) return err->code;
+  if (x->n + b->num_rows > x->cap) {
+    int64_t cap = x->cap ? x->cap : 4096;
+    while (cap < x->n + b->num_rows) cap *= 2;
+    int32_t *kid = feast_realloc(x->fkid, (size_t)cap * sizeof *kid);
+    if (kid) x->fkid = kid;
+    pit_row *row = kid ? feast_realloc(x->frow, (size_t)cap * sizeof *row) : NULL;
+    if (!row) return feast_fail(err, FEAST_E_NOMEM, "out of memory indexing %lld feature rows", (long long)cap);
+    x->frow = row;
+    x->cap = cap;
+  }
+  bool ns = x->cfg.ns;
+  int64_t n = x->n;
+  for (int64_t i = 0; i < b->num_rows; i++) {
+    if (!feast_array_is_valid(ts, i)) continue;
+    int64_t t = pit_ts(ts, i, ns);
+    if (t < x->cfg.lo || t > x->cfg.hi) continue;
+    int32_t id = pit_dict_id(x->dict, &k, i, false);
+    if (id < 0) continue;
+    x->fkid[n] = id;
+    x->frow[n].ts = t;
+    x->frow[n].cts = cts ? (feast_array_is_valid(cts, i) ? pit_ts(cts, i, ns) : INT64_MIN) : 0;
+    x->frow[n].ref = PIT_REF(batch_no, i);
+    n++;
+  }
+  *kept = n - x->n;
+  x->n = n;
+  return FEAST_OK;
+}
+
+size_t pit_index_bytes(const pit_index *x) {
+  return (size_t)x->n_ent * 12 + (size_t)x->cap * (sizeof(int32_t) + sizeof(pit_row)) +
+         (x->dict ? pit_dict_bytes(x->dict) : 0);
+}
+
+void pit_index_free(pit_index *x) {
+  if (!x) return;
+  pit_dict_free(x->dict);
+  feast_free(x->ekid);
+  feast_free(x->ets);
+  feast_free(x->fkid);
+  feast_free(x->frow);
+  feast_free(x);
+}
+
+/* ---- sort and probe ---- */
+
+static inline bool row_less(const pit_row *a, const pit_row *b) {
+  if (a->ts != b->ts) return a->ts < b->ts;
+  if (a->cts != b->cts) return a->cts < b->cts;
+  return a->ref < b->ref;
+}
+
+static int row_cmp(const void *pa, const void *pb) {
+  const pit_row *a = pa, *b = pb;
+  return row_less(a, b) ? -1 : row_less(b, a) ? 1 : 0;
+}
+
+typedef struct probe_ctx {
+  pit_index *x;
+  pit_row *sorted;
+  int64_t *start; /* run of key id k: [start[k], start[k + 1]) */
+  int64_t *win;
+  int64_t matched[64];
+  int64_t chunk;
+} probe_ctx;
+
+static void sort_runs(void *p, int64_t lo, int64_t hi) {
+  probe_ctx *c = p;
+  for (int64_t k = lo; k < hi; k++) {
+    pit_row *r = c->sorted + c->start[k];
+    int64_t n = c->start[k + 1] - c->start[k];
+    if (n <= 16) {
+      for (int64_t i = 1; i < n; i++) {
+        pit_row v = r[i];
+        int64_t j = i;
+        while (j > 0 && row_less(&v, &r[j - 1])) {
+          r[j] = r[j - 1];
+          j--;
+        }
+        r[j] = v;
+      }
+    } else {
+      qsort(r, (size_t)n, sizeof *r, row_cmp);
+    }
+  }
+}
+
+static void probe_rows(void *p, int64_t lo, int64_t hi) {
+  probe_ctx *c = p;
+  const pit_index *x = c->x;
+  int64_t matched = 0;
+  for (int64_t r = lo; r < hi; r++) {
+    int32_t k = x->ekid[r];
+    c->win[r] = -1;
+    if (k < 0) continue;
+    int64_t a = c->start[k], b = c->start[k + 1], e = x->ets[r];
+    /* first index in [a, b) with ts > e; the one before it is the candidate */
+    while (a < b) {
+      int64_t m = a + (b - a) / 2;
+      if (c->sorted[m].ts <= e)
+        a = m + 1;
+      else
+        b = m;
+    }
+    if (a == c->start[k]) continue;
+    const pit_row *w = &c->sorted[a - 1];
+    if (x->cfg.has_max_age) {
+      /* e - max_age <= ts, written to avoid overflow */
+      if (w->ts < e && (uint64_t)e - (uint64_t)w->ts > (uint64_t)x->cfg.max_age) continue;
+    }
+    c->win[r] = w->ref;
+    matched++;
+  }
+  int slot = (int)(lo / (c->chunk ? c->chunk : 1));
+  if (slot > 63) slot = 63;
+  __atomic_add_fetch(&c->matched[slot], matched, __ATOMIC_RELAXED);
+}
+
+feast_code pit_index_probe(pit_index *x, int64_t *win, int64_t *matched, feast_error *err) {
+  int64_t K = pit_dict_size(x->dict);
+  probe_ctx c;
+  memset(&c, 0, sizeof c);
+  c.x = x;
+  c.win = win;
+  c.start = feast_calloc((size_t)K + 2, sizeof(int64_t));
+  c.sorted = feast_malloc((size_t)(x->n + 1) * sizeof(pit_row));
+  if (!c.start || !c.sorted) {
+    feast_free(c.start);
+    feast_free(c.sorted);
+    return feast_fail(err, FEAST_E_NOMEM, "out of memory sorting %lld feature rows", (long long)x->n);
+  }
+  /* counting sort by key id: start[k + 1] counts, prefix sums, scatter */
+  for (int64_t i = 0; i < x->n; i++) c.start[x->fkid[i] + 1]++;
+  for (int64_t k = 0; k < K; k++) c.start[k + 1] += c.start[k];
+  int64_t *pos = feast_malloc((size_t)(K + 1) * sizeof(int64_t));
+  if (!pos) {
+    feast_free(c.start);
+    feast_free(c.sorted);
+    return feast_fail(err, FEAST_E_NOMEM, "out of memory sorting %lld feature rows", (long long)x->n);
+  }
+  memcpy(pos, c.start, (size_t)(K + 1) * sizeof(int64_t));
+  for (int64_t i = 0; i < x->n; i++) c.sorted[pos[x->fkid[i]]++] = x->frow[i];
+  feast_free(pos);
+  /* the unsorted copy is no longer needed: give its memory back early */
+  feast_free(x->fkid);
+  feast_free(x->frow);
+  x->fkid = NULL;
+  x->frow = NULL;
+  x->cap = 0;
+  feast_code rc = pit_parallel(x->cfg.threads, K, sort_runs, &c, err);
+  int threads = x->cfg.threads > 0 ? x->cfg.threads : 1;
+  c.chunk = (x->n_ent + threads - 1) / threads;
+  if (!rc) rc = pit_parallel(threads, x->n_ent, probe_rows, &c, err);
+  int64_t m = 0;
+  for (int i = 0; i < 64; i++) m += c.matched[i];
+  *matched = m;
+  feast_free(c.start);
+  feast_free(c.sorted);
+  x->n = 0;
+  return rc;
+}
+
+/* ---- threads ---- */
+
+typedef struct par_job {
+  void (*fn)(void *, int64_t, int64_t);
+  void *ctx;
+  int64_t lo, hi;
+} par_job;
+
+static void *par_main(void *p) {
+  par_job *j = p;
+  j->fn(j->ctx, j->lo, j->hi);
+  return NULL;
+}
+
+feast_code pit_parallel(int threads, int64_t n, void (*fn)(void *ctx, int64_t lo, int64_t hi), void *ctx,
+                        feast_error *err) {
+  if (threads > 64) threads = 64;
+  if (threads <= 1 || n < 4096) {
+    fn(ctx, 0, n);
+    return FEAST_OK;
+  }
+  par_job jobs[64];
+  pthread_t tid[64];
+  bool started[64] = {false};
+  int64_t chunk = (n + threads - 1) / threads;
+  for (int t = 0; t < threads; t++) {
+    jobs[t].fn = fn;
+    jobs[t].ctx = ctx;
+    jobs[t].lo = t * chunk < n ? t * chunk : n;
+    jobs[t].hi = (t + 1) * chunk < n ? (t + 1) * chunk : n;
+  }
+  for (int t = 1; t < threads; t++) started[t] = pthread_create(&tid[t], NULL, par_main, &jobs[t]) == 0;
+  for (int t = 0; t < threads; t++)
+    if (!started[t]) par_main(&jobs[t]); /* a thread that could not start runs here */
+  for (int t = 1; t < threads; t++)
+    if (started[t]) pthread_join(tid[t], NULL);
+  (void)err;
+  return FEAST_OK;
+}

@@ -1,0 +1,83 @@
+/*
+ * pit_gather.c - building output feature columns from the winning rows.
+ *
+ * Only winners are copied, at the very end, so the join itself never moves
+ * feature values. The fast path copies fixed-width values of the same type
+ * straight into a reserved buffer; everything else (strings, lists, safe
+ * widenings int32 -> int64, float -> double, timestamp units) goes row by
+ * row through pit_append_converted.
+ */
+#include <string.h>
+
+#include "engine/pit.h"
+
+feast_code pit_append_converted(feast_array *dst, const feast_array *src, int64_t i, feast_error *err) {
+  if (!feast_array_is_valid(src, i)) return feast_array_append_null(dst, err);
+  if (feast_dtype_equal(dst->type, src->type) &&
+      (dst->type.id != FEAST_DT_LIST || feast_dtype_equal(dst->child->type, src->child->type)))
+    return feast_array_append_range(dst, src, i, 1, err);
+  switch ((feast_dtype_id)dst->type.id) {
+  case FEAST_DT_INT64:
+  case FEAST_DT_INT32: return feast_array_append_int(dst, feast_array_get_int(src, i), err);
+  case FEAST_DT_DOUBLE:
+  case FEAST_DT_FLOAT: return feast_array_append_double(dst, feast_array_get_double(src, i), err);
+  case FEAST_DT_TIMESTAMP: {
+    int64_t us = feast_array_get_ts_us(src, i);
+    int64_t v = us;
+    switch (dst->type.unit) {
+    case FEAST_UNIT_S: v = us / 1000000; break;
+    case FEAST_UNIT_MS: v = us / 1000; break;
+    case FEAST_UNIT_NS: v = us * 1000; break;
+    default: break;
+    }
+    return feast_array_append_int(dst, v, err);
+  }
+  case FEAST_DT_LIST: {
+    if (src->type.id != FEAST_DT_LIST) break;
+    for (int32_t j = src->offsets[i]; j < src->offsets[i + 1]; j++) {
+      feast_code rc = pit_append_converted(dst->child, src->child, j, err);
+      if (rc) return rc;
+    }
+    return feast_array_append_list_end(dst, err);
+  }
+  default: break;
+  }
+  char a[64], b[64];
+  return feast_fail(err, FEAST_E_SCHEMA, "cannot convert %s to %s", feast_dtype_name(src->type, a, sizeof a),
+                    feast_dtype_name(dst->type, b, sizeof b));
+}
+
+feast_code pit_gather(feast_array *dst, const pit_batches *feat, const char *col, const int64_t *win, int64_t n,
+                      feast_error *err) {
+  feast_code rc = feast_array_reserve(dst, n, 0, err);
+  if (rc) return rc;
+  int w = feast_dtype_byte_width(dst->type);
+  int64_t cur_batch = -1;
+  const feast_array *src = NULL;
+  bool fast = false;
+  for (int64_t r = 0; r < n; r++) {
+    int64_t ref = win[r];
+    if (ref < 0) {
+      if ((rc = feast_array_append_null(dst, err))) return rc;
+      continue;
+    }
+    int64_t bi = PIT_REF_BATCH(ref), i = PIT_REF_ROW(ref);
+    if (bi != cur_batch) {
+      const feast_batch *b = feat->b[bi];
+      int c = feast_batch_find(b, col);
+      if (c < 0) return feast_fail(err, FEAST_E_SCHEMA, "column '%s' is missing from a source batch", col);
+      src = b->columns[c];
+      cur_batch = bi;
+      fast = w > 0 && dst->type.id != FEAST_DT_FIXED_BINARY && feast_dtype_equal(dst->type, src->type);
+    }
+    if (fast && feast_array_is_valid(src, i)) {
+      /* reserve was done above for all n rows; the bitmap exists only once a null was appended */
+      memcpy((char *)dst->values + dst->length * w, (const char *)src->values + i * w, (size_t)w);
+      if (dst->validity) feast_bit_set(dst->validity, dst->length, true);
+      dst->length++;
+    } else if ((rc = pit_append_converted(dst, src, i, err))) {
+      return rc;
+    }
+  }
+  return FEAST_OK;
+}

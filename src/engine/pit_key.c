@@ -1,0 +1,249 @@
+/*
+ * pit_key.c - entity keys for the point-in-time join: normalisation, hashing
+ * and the dictionary that maps each distinct key to a dense id.
+ *
+ * One integer key column is the fast path: the key is its int64 value (so an
+ * int32 column in the entity file matches an int64 column in the source).
+ * Anything else (several columns, strings) is normalised to bytes: per
+ * column a tag, then 8 little-endian bytes for integers or a 4-byte length
+ * and the bytes for strings. Equal keys give equal bytes whatever the
+ * column widths, and the dictionary compares bytes, so collisions of the
+ * 64-bit hash never merge two keys.
+ */
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/hash.h"
+#include "engine/pit.h"
+
+struct pit_dict {
+  bool int_mode;
+  uint64_t mask;
+  int32_t *slots; /* key id, or -1 when empty */
+  int64_t n, cap; /* ids handed out, room in the per-id arrays */
+  int64_t *ikey;  /* int mode: key of each id */
+  uint64_t *khash; /* bytes mode: hash of each id */
+  int64_t *koff;
+  uint32_t *klen;
+  uint8_t *kdata;
+  size_t kdata_len, kdata_cap;
+  uint8_t scratch[4096];
+  uint8_t *big; /* scratch for longer keys */
+  size_t big_cap;
+};
+
+static bool is_int_family(const feast_array *a) {
+  switch ((feast_dtype_id)a->type.id) {
+  case FEAST_DT_INT8:
+  case FEAST_DT_INT16:
+  case FEAST_DT_INT32:
+  case FEAST_DT_INT64:
+  case FEAST_DT_UINT8:
+  case FEAST_DT_UINT16:
+  case FEAST_DT_UINT32:
+  case FEAST_DT_UINT64:
+  case FEAST_DT_BOOL: return true;
+  default: return false;
+  }
+}
+
+bool pit_key_is_int(const pit_keycols *k) { return k->n == 1 && is_int_family(k->col[0]); }
+
+/* Bytes needed to normalise row i (without writing). */
+static size_t key_len(const pit_keycols *k, int64_t i) {
+  size_t n = 0;
+  for (int c = 0; c < k->n; c++) {
+    if (is_int_family(k->col[c])) {
+      n += 9;
+    } else {
+      size_t len;
+      feast_array_get_bytes(k->col[c], i, &len);
+      n += 5 + len;
+    }
+  }
+  return n;
+}
+
+/* Writes row i's normalised key into out (room for key_len bytes). Returns
+ * false when a component is null. */
+static bool key_bytes(const pit_keycols *k, int64_t i, uint8_t *out, size_t *len) {
+  size_t n = 0;
+  for (int c = 0; c < k->n; c++) {
+    const feast_array *a = k->col[c];
+    if (!feast_array_is_valid(a, i)) return false;
+    if (is_int_family(a)) {
+      uint64_t v = (uint64_t)feast_array_get_int(a, i);
+      out[n++] = 'i';
+      for (int b = 0; b < 8; b++) out[n++] = (uint8_t)(v >> (8 * b));
+    } else {
+      size_t l;
+      const uint8_t *p = feast_array_get_bytes(a, i, &l);
+      out[n++] = 's';
+      for (int b = 0; b < 4; b++) out[n++] = (uint8_t)((uint32_t)l >> (8 * b));
+      if (l) memcpy(out + n, p, l);
+      n += l;
+    }
+  }
+  *len = n;
+  return true;
+}
+
+uint64_t pit_key_hash(const pit_keycols *k, int64_t i, bool *null, uint8_t *scratch, size_t scratch_cap) {
+  *null = false;
+  if (pit_key_is_int(k)) {
+    if (!feast_array_is_valid(k->col[0], i)) {
+      *null = true;
+      return 0;
+    }
+    return feast_hash_u64((uint64_t)feast_array_get_int(k->col[0], i));
+  }
+  size_t need = key_len(k, i), len;
+  uint8_t *buf = scratch;
+  if (need > scratch_cap && !(buf = feast_malloc(need))) {
+    *null = true; /* out of memory: callers treat as unmatched; see pit_dict_id for the checked path */
+    return 0;
+  }
+  uint64_t h = 0;
+  if (!key_bytes(k, i, buf, &len))
+    *null = true;
+  else
+    h = feast_hash64(buf, len, 0);
+  if (buf != scratch) feast_free(buf);
+  return h;
+}
+
+pit_dict *pit_dict_new(int64_t expected, bool int_mode) {
+  pit_dict *d = feast_calloc(1, sizeof *d);
+  if (!d) return NULL;
+  d->int_mode = int_mode;
+  uint64_t slots = 16;
+  while ((int64_t)slots < expected + expected / 2 + 1) slots *= 2;
+  d->mask = slots - 1;
+  d->slots = feast_malloc(slots * sizeof(int32_t));
+  if (!d->slots) {
+    feast_free(d);
+    return NULL;
+  }
+  memset(d->slots, 0xff, slots * sizeof(int32_t));
+  return d;
+}
+
+void pit_dict_free(pit_dict *d) {
+  if (!d) return;
+  feast_free(d->slots);
+  feast_free(d->ikey);
+  feast_free(d->khash);
+  feast_free(d->koff);
+  feast_free(d->klen);
+  feast_free(d->kdata);
+  feast_free(d->big);
+  feast_free(d);
+}
+
+int64_t pit_dict_size(const pit_dict *d) { return d->n; }
+
+size_t pit_dict_bytes(const pit_dict *d) {
+  return (d->mask + 1) * sizeof(int32_t) + (size_t)d->cap * (d->int_mode ? 8 : 20) + d->kdata_cap;
+}
+
+/* Grows the per-id arrays and, past 2/3 load, the slot table. */
+static bool grow_ids(pit_dict *d) {
+  if (d->n < d->cap) return true;
+  int64_t cap = d->cap ? d->cap * 2 : 1024;
+  if (d->int_mode) {
+    int64_t *p = feast_realloc(d->ikey, (size_t)cap * 8);
+    if (!p) return false;
+    d->ikey = p;
+  } else {
+    uint64_t *h = feast_realloc(d->khash, (size_t)cap * 8);
+    if (h) d->khash = h;
+    int64_t *o = h ? feast_realloc(d->koff, (size_t)cap * 8) : NULL;
+    if (o) d->koff = o;
+    uint32_t *l = o ? feast_realloc(d->klen, (size_t)cap * 4) : NULL;
+    if (!l) return false;
+    d->klen = l;
+  }
+  d->cap = cap;
+  return true;
+}
+
+static uint64_t id_hash(const pit_dict *d, int32_t id) {
+  return d->int_mode ? feast_hash_u64((uint64_t)d->ikey[id]) : d->khash[id];
+}
+
+static bool rehash(pit_dict *d) {
+  uint64_t slots = (d->mask + 1) * 2;
+  int32_t *s = feast_malloc(slots * sizeof(int32_t));
+  if (!s) return false;
+  memset(s, 0xff, slots * sizeof(int32_t));
+  for (int64_t id = 0; id < d->n; id++) {
+    uint64_t j = id_hash(d, (int32_t)id) & (slots - 1);
+    while (s[j] >= 0) j = (j + 1) & (slots - 1);
+    s[j] = (int32_t)id;
+  }
+  feast_free(d->slots);
+  d->slots = s;
+  d->mask = slots - 1;
+  return true;
+}
+
+int32_t pit_dict_id(pit_dict *d, const pit_keycols *k, int64_t i, bool insert) {
+  if (d->int_mode) {
+    const feast_array *a = k->col[0];
+    if (!feast_array_is_valid(a, i)) return -1;
+    int64_t key = feast_array_get_int(a, i);
+    uint64_t j = feast_hash_u64((uint64_t)key) & d->mask;
+    for (;;) {
+      int32_t id = d->slots[j];
+      if (id < 0) break;
+      if (d->ikey[id] == key) return id;
+      j = (j + 1) & d->mask;
+    }
+    if (!insert) return -1;
+    if (d->n >= INT32_MAX || !grow_ids(d)) return -2;
+    d->ikey[d->n] = key;
+    d->slots[j] = (int32_t)d->n;
+    int32_t id = (int32_t)d->n++;
+    if ((uint64_t)d->n * 3 > (d->mask + 1) * 2 && !rehash(d)) return -2;
+    return id;
+  }
+  size_t need = key_len(k, i), len;
+  uint8_t *buf = d->scratch;
+  if (need > sizeof d->scratch) {
+    if (need > d->big_cap) {
+      uint8_t *p = feast_realloc(d->big, need);
+      if (!p) return -2;
+      d->big = p;
+      d->big_cap = need;
+    }
+    buf = d->big;
+  }
+  if (!key_bytes(k, i, buf, &len)) return -1;
+  uint64_t h = feast_hash64(buf, len, 0);
+  uint64_t j = h & d->mask;
+  for (;;) {
+    int32_t id = d->slots[j];
+    if (id < 0) break;
+    if (d->khash[id] == h && d->klen[id] == len && memcmp(d->kdata + d->koff[id], buf, len) == 0) return id;
+    j = (j + 1) & d->mask;
+  }
+  if (!insert) return -1;
+  if (d->n >= INT32_MAX || !grow_ids(d)) return -2;
+  if (d->kdata_len + len > d->kdata_cap) {
+    size_t cap = d->kdata_cap ? d->kdata_cap : 4096;
+    while (cap < d->kdata_len + len) cap *= 2;
+    uint8_t *p = feast_realloc(d->kdata, cap);
+    if (!p) return -2;
+    d->kdata = p;
+    d->kdata_cap = cap;
+  }
+  if (len) memcpy(d->kdata + d->kdata_len, buf, len);
+  d->khash[d->n] = h;
+  d->koff[d->n] = (int64_t)d->kdata_len;
+  d->klen[d->n] = (uint32_t)len;
+  d->kdata_len += len;
+  d->slots[j] = (int32_t)d->n;
+  int32_t id = (int32_t)d->n++;
+  if ((uint64_t)d->n * 3 > (d->mask + 1) * 2 && !rehash(d)) return -2;
+  return id;
+}
