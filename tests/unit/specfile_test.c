@@ -107,7 +107,7 @@ static void parses_every_field_camel(void) {
   CHECK_STR(feast_map_get(&docs.docs[0].entity.labels, "team"), "rides");
   CHECK_INT(docs.docs[1].kind, FEAST_DOC_FEATURE_TABLE);
   CHECK_INT(docs.docs[1].index, 2);
-  CHECK_INT(docs.docs[1].line, 6);
+  CHECK_INT(docs.docs[1].line, 7);
   check_full_table(&docs.docs[1].table);
   feast_spec_docs_clear(&docs);
 }

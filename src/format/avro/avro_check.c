@@ -39,7 +39,17 @@ static void type_desc(avro_schema_t s, char *buf, size_t size) {
     snprintf(buf, size, "array<%s>", inner);
     break;
   }
-  case AVRO_UNION: snprintf(buf, size, "union of %zu types", avro_schema_union_size(s)); break;
+  case AVRO_UNION: {
+    /* as written in the schema: [null, float] */
+    size_t used = (size_t)snprintf(buf, size, "[");
+    for (size_t i = 0; i < avro_schema_union_size(s) && used < size; i++) {
+      char inner[96];
+      type_desc(avro_schema_union_branch(s, (int)i), inner, sizeof inner);
+      used += (size_t)snprintf(buf + used, size - used, "%s%s", i ? ", " : "", inner);
+    }
+    if (used < size) snprintf(buf + used, size - used, "]");
+    break;
+  }
   default: snprintf(buf, size, "link"); break;
   }
 }
@@ -125,7 +135,10 @@ static avro_schema_t find_path(avro_schema_t rec, const char *path, char *why, s
       snprintf(why, size, "'%.*s' is not a record", (int)(p - path - 1 > 0 ? p - path - 1 : 0), path);
       return NULL;
     }
-    avro_schema_t f = avro_schema_record_field_get(r, part);
+    /* avro_schema_record_field_get does not handle absent names; look the
+     * index up first. */
+    int idx = avro_schema_record_field_get_index(r, part);
+    avro_schema_t f = idx < 0 ? NULL : avro_schema_record_field_get_by_index(r, idx);
     if (!f) {
       snprintf(why, size, "no field '%.200s' in record %.40s", part, avro_schema_name(r));
       return NULL;

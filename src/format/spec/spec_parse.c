@@ -503,7 +503,7 @@ feast_code feast_specfile_parse_text(const char *text, size_t len, const char *n
       }
     } else {
       c.doc++;
-      rc = add_doc(&c, root, tree.docs[i].line, &fresh);
+      rc = add_doc(&c, root, root->line, &fresh); /* where its content starts */
     }
   }
   feast_free(c.base_dir);
