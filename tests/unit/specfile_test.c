@@ -289,6 +289,7 @@ static void round_trips(void) {
                    "  streamSource: {eventTimestampColumn: '123', descriptorSet: /x/y.pb, kinesisOptions: {region: r,"
                    " streamName: s, recordFormat: {protoFormat: {classPath: a.B}}}}\n");
   round_trip_table("spec: {name: t, streamSource: {}}\n");
+  round_trip_table("spec: {name: t, features: null}\n"); /* still a table once printed */
   round_trip_table("spec: {name: e, valueType: UNIX_TIMESTAMP_LIST, description: \"\"}\n");
 }
 

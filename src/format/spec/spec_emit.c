@@ -326,7 +326,8 @@ feast_code feast_feature_table_emit(const feast_feature_table_spec *t, feast_spe
   enode *doc = mk(&c, NULL, NULL, EN_MAP, NULL);
   enode *s = doc ? mk(&c, doc, "spec", EN_MAP, NULL) : NULL;
   put_str(&c, s, "name", t->name);
-  if (s && t->n_entities) {
+  /* Always printed, even empty: it is what marks the document as a table. */
+  if (s) {
     enode *l = mk(&c, s, "entities", EN_SEQ, NULL);
     for (size_t i = 0; l && i < t->n_entities; i++) put_str(&c, l, NULL, t->entities[i] ? t->entities[i] : "");
   }
