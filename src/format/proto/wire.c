@@ -1,0 +1,101 @@
+/*
+ * wire.c - bounded protobuf wire reads (see wire.h).
+ */
+#include "format/proto/wire.h"
+
+#include <string.h>
+
+feast_code feast_wire_varint(feast_wire *w, uint64_t *out, feast_error *err) {
+  uint64_t v = 0;
+  for (int shift = 0; shift < 70; shift += 7) {
+    if (w->p >= w->end) return feast_fail(err, FEAST_E_CORRUPT, "truncated varint");
+    uint8_t b = *w->p++;
+    if (shift == 63 && b > 1) return feast_fail(err, FEAST_E_CORRUPT, "varint longer than 64 bits");
+    v |= (uint64_t)(b & 0x7F) << shift;
+    if (!(b & 0x80)) {
+      *out = v;
+      return FEAST_OK;
+    }
+  }
+  return feast_fail(err, FEAST_E_CORRUPT, "varint longer than 10 bytes");
+}
+
+feast_code feast_wire_tag(feast_wire *w, uint32_t *field, int *wire_type, feast_error *err) {
+  uint64_t k;
+  feast_code rc = feast_wire_varint(w, &k, err);
+  if (rc) return rc;
+  if (k >> 32) return feast_fail(err, FEAST_E_CORRUPT, "field key out of range");
+  *field = (uint32_t)(k >> 3);
+  *wire_type = (int)(k & 7);
+  if (*field == 0) return feast_fail(err, FEAST_E_CORRUPT, "field number 0");
+  if (*wire_type > 5) return feast_fail(err, FEAST_E_CORRUPT, "wire type %d of field %u is invalid", *wire_type, *field);
+  return FEAST_OK;
+}
+
+feast_code feast_wire_fixed32(feast_wire *w, uint32_t *out, feast_error *err) {
+  if (w->end - w->p < 4) return feast_fail(err, FEAST_E_CORRUPT, "truncated fixed32");
+  uint32_t v = 0;
+  for (int i = 3; i >= 0; i--) v = (v << 8) | w->p[i];
+  w->p += 4;
+  *out = v;
+  return FEAST_OK;
+}
+
+feast_code feast_wire_fixed64(feast_wire *w, uint64_t *out, feast_error *err) {
+  if (w->end - w->p < 8) return feast_fail(err, FEAST_E_CORRUPT, "truncated fixed64");
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; i--) v = (v << 8) | w->p[i];
+  w->p += 8;
+  *out = v;
+  return FEAST_OK;
+}
+
+feast_code feast_wire_bytes(feast_wire *w, const uint8_t **data, size_t *len, feast_error *err) {
+  uint64_t n;
+  feast_code rc = feast_wire_varint(w, &n, err);
+  if (rc) return rc;
+  if (n > (uint64_t)(w->end - w->p)) return feast_fail(err, FEAST_E_CORRUPT, "length %llu past the end of input",
+                                                       (unsigned long long)n);
+  *data = w->p;
+  *len = (size_t)n;
+  w->p += n;
+  return FEAST_OK;
+}
+
+static feast_code skip_one(feast_wire *w, int wire_type, feast_error *err) {
+  uint64_t v;
+  uint32_t v32;
+  const uint8_t *d;
+  size_t n;
+  switch (wire_type) {
+  case FEAST_WIRE_VARINT: return feast_wire_varint(w, &v, err);
+  case FEAST_WIRE_I64: return feast_wire_fixed64(w, &v, err);
+  case FEAST_WIRE_LEN: return feast_wire_bytes(w, &d, &n, err);
+  case FEAST_WIRE_I32: return feast_wire_fixed32(w, &v32, err);
+  default: return feast_fail(err, FEAST_E_CORRUPT, "unexpected wire type %d", wire_type);
+  }
+}
+
+feast_code feast_wire_skip(feast_wire *w, uint32_t field, int wire_type, feast_error *err) {
+  if (wire_type == FEAST_WIRE_EGROUP) return feast_fail(err, FEAST_E_CORRUPT, "end-group without start");
+  if (wire_type != FEAST_WIRE_SGROUP) return skip_one(w, wire_type, err);
+  /* Groups nest; track the open field numbers' count (not their values,
+   * beyond the outermost) so that no recursion is needed. */
+  uint64_t depth = 1;
+  while (depth) {
+    uint32_t f;
+    int wt;
+    feast_code rc = feast_wire_tag(w, &f, &wt, err);
+    if (rc) return rc;
+    if (wt == FEAST_WIRE_SGROUP) {
+      depth++;
+    } else if (wt == FEAST_WIRE_EGROUP) {
+      depth--;
+      if (!depth && f != field) return feast_fail(err, FEAST_E_CORRUPT, "group %u closed as %u", field, f);
+    } else {
+      rc = skip_one(w, wt, err);
+      if (rc) return rc;
+    }
+  }
+  return FEAST_OK;
+}

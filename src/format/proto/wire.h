@@ -1,0 +1,49 @@
+/*
+ * wire.h - the protobuf wire format, read side: varints, tags, fixed-width
+ * values and length-delimited slices over a bounded byte range. Used to
+ * decode descriptor sets here and stream messages later. Every read checks
+ * the end of input and fails with FEAST_E_CORRUPT rather than reading past.
+ */
+#ifndef FEAST_FORMAT_PROTO_WIRE_H
+#define FEAST_FORMAT_PROTO_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "feast/error.h"
+
+enum {
+  FEAST_WIRE_VARINT = 0,
+  FEAST_WIRE_I64 = 1,
+  FEAST_WIRE_LEN = 2,
+  FEAST_WIRE_SGROUP = 3,
+  FEAST_WIRE_EGROUP = 4,
+  FEAST_WIRE_I32 = 5
+};
+
+typedef struct feast_wire {
+  const uint8_t *p;
+  const uint8_t *end;
+} feast_wire;
+
+static inline feast_wire feast_wire_make(const void *data, size_t len) {
+  feast_wire w = {(const uint8_t *)data, (const uint8_t *)data + len};
+  return w;
+}
+static inline int feast_wire_done(const feast_wire *w) { return w->p >= w->end; }
+
+feast_code feast_wire_varint(feast_wire *w, uint64_t *out, feast_error *err);
+/* A field key: number (1..2^29-1) and wire type (0..5). */
+feast_code feast_wire_tag(feast_wire *w, uint32_t *field, int *wire_type, feast_error *err);
+feast_code feast_wire_fixed32(feast_wire *w, uint32_t *out, feast_error *err);
+feast_code feast_wire_fixed64(feast_wire *w, uint64_t *out, feast_error *err);
+/* A length-delimited value; *data points into the input (no copy). */
+feast_code feast_wire_bytes(feast_wire *w, const uint8_t **data, size_t *len, feast_error *err);
+/* Skip the value of a field whose tag was just read (groups included,
+ * without recursion). */
+feast_code feast_wire_skip(feast_wire *w, uint32_t field, int wire_type, feast_error *err);
+
+static inline int64_t feast_wire_zigzag64(uint64_t v) { return (int64_t)(v >> 1) ^ -(int64_t)(v & 1); }
+static inline int32_t feast_wire_zigzag32(uint32_t v) { return (int32_t)(v >> 1) ^ -(int32_t)(v & 1); }
+
+#endif
