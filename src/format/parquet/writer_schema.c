@@ -148,7 +148,8 @@ static void logical_and_converted(tw *w, const pq_leaf *l) {
   case FEAST_DT_TIMESTAMP:
     tw_field_struct_begin(w, 10);
     tw_field_struct_begin(w, t.id == FEAST_DT_TIMESTAMP ? PQ_LT_TIMESTAMP : PQ_LT_TIME);
-    tw_field_bool(w, 1, t.id == FEAST_DT_TIMESTAMP ? t.utc != 0 : true);
+    /* Times of day are local (isAdjustedToUTC=false), as Arrow writes them. */
+    tw_field_bool(w, 1, t.id == FEAST_DT_TIMESTAMP ? t.utc != 0 : false);
     time_unit(w, t.id == FEAST_DT_TIME32 || t.unit == FEAST_UNIT_S ? FEAST_UNIT_MS : t.unit);
     tw_struct_end(w);
     tw_struct_end(w);
