@@ -11,6 +11,7 @@
 
 static const cli_command commands[] = {
     {"version", cmd_version, "print the version"},
+    {"parquet-write", cmd_parquet_write, "convert a CSV file to Parquet"},
     {NULL, NULL, NULL},
 };
 

@@ -334,3 +334,36 @@ def test_large_strings_span_pages(tmp_path):
     assert pq.read_table(path).column("s").to_pylist() == t.column("s").to_pylist()
     assert dq(f"SELECT sum(length(s)) FROM read_parquet('{path}')")[0] == sum(
         len(x) for x in t.column("s").to_pylist())
+
+
+def test_cli_converts_csv(tmp_path):
+    import subprocess
+    feast = os.environ.get("FEAST_BIN") or os.path.join(os.environ.get("FEAST_REPO_ROOT", "."), "build", "feast")
+    csv = tmp_path / "in.csv"
+    rows = [(i, f"2021-04-12T10:{i % 60:02d}:00.{i:06d}Z", i / 4 if i % 5 else "", f'name "{i}", x') for i in range(500)]
+    with open(csv, "w", newline="") as f:
+        f.write("driver_id,event_timestamp,rating,name\r\n")
+        for r in rows:
+            f.write(f'{r[0]},{r[1]},{r[2]},"{r[3].replace(chr(34), chr(34) * 2)}"\r\n')
+    out = tmp_path / "out.parquet"
+    p = subprocess.run([feast, "parquet-write", "--from-csv", str(csv), "--schema", "driver_id:int32", str(out),
+                        "--codec", "zstd", "--row-group-size", "200"], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    t = pq.read_table(out)
+    assert t.schema.field("driver_id").type == pa.int32()
+    assert t.schema.field("event_timestamp").type == pa.timestamp("us", tz="UTC")
+    assert t.schema.field("rating").type == pa.float64()
+    assert pq.ParquetFile(out).metadata.num_row_groups == 3
+    assert t.column("driver_id").to_pylist() == [r[0] for r in rows]
+    assert [v.isoformat() for v in t.column("event_timestamp").to_pylist()] == [
+        dt.datetime.strptime(r[1], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.timezone.utc).isoformat() for r in rows]
+    assert t.column("rating").to_pylist() == [r[2] if r[2] != "" else None for r in rows]
+    assert t.column("name").to_pylist() == [r[3] for r in rows]
+    # A bad value names the file, the line and the column.
+    with open(csv, "a") as f:
+        f.write("oops,2021-01-01,1,x\n")
+    p = subprocess.run([feast, "parquet-write", "--from-csv", str(csv), "--schema", "driver_id:int32",
+                        str(tmp_path / "bad.parquet")], capture_output=True, text=True)
+    assert p.returncode == 1
+    assert "line 502, column 'driver_id'" in p.stderr and "in.csv" in p.stderr
+    assert not (tmp_path / "bad.parquet").exists()
