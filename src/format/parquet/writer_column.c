@@ -187,6 +187,8 @@ static feast_code put_values(pq_colw *c, const feast_array *a, int64_t start, in
   return FEAST_OK;
 }
 
+static feast_code check_dictionary(pq_colw *c, feast_error *err);
+
 static size_t page_estimate(const pq_colw *c) { return c->values.len + c->idx.len / 2 + c->def.len / 4; }
 
 static feast_code append_scalar(pq_colw *c, const feast_array *a, int64_t start, int64_t n, feast_error *err) {
@@ -210,6 +212,7 @@ static feast_code append_scalar(pq_colw *c, const feast_array *a, int64_t start,
     c->page_rows += m;
     c->page_nulls += nulls;
     c->page_stats.null_count += nulls;
+    if (c->page_values >= SCALAR_STEP && (rc = check_dictionary(c, err))) return rc;
     if ((int64_t)page_estimate(c) >= c->opts->data_page_size && (rc = pq_colw_flush_page(c, err))) return rc;
   }
   return FEAST_OK;
@@ -248,6 +251,7 @@ static feast_code append_list(pq_colw *c, const feast_array *a, int64_t start, i
       if ((rc = put_values(c, ch, b, e - b, err))) return rc;
     }
     c->page_rows += r1 - r0;
+    if (c->page_values >= SCALAR_STEP && (rc = check_dictionary(c, err))) return rc;
     if ((int64_t)page_estimate(c) >= c->opts->data_page_size && (rc = pq_colw_flush_page(c, err))) return rc;
   }
   return FEAST_OK;
@@ -270,6 +274,16 @@ static feast_code undo_dictionary(pq_colw *c, feast_error *err) {
   return rc;
 }
 
+/* A dictionary pays when values repeat; mostly-distinct values cost the
+ * dictionary plus the indices, so the chunk goes PLAIN. Decided once per
+ * chunk, on the first few thousand values (or the first page). */
+static feast_code check_dictionary(pq_colw *c, feast_error *err) {
+  if (!c->dict_on || c->dict_checked) return FEAST_OK;
+  c->dict_checked = true;
+  if (c->page_values >= 16 && (int64_t)c->dict.count * 10 > c->page_values * 7) return undo_dictionary(c, err);
+  return FEAST_OK;
+}
+
 /* RLE-hybrid levels; v1 pages prefix them with a 4-byte length. */
 static feast_code put_levels(feast_buf *out, const feast_buf *lv, int max_level, bool prefix, size_t *len,
                              feast_error *err) {
@@ -287,13 +301,7 @@ static feast_code put_levels(feast_buf *out, const feast_buf *lv, int max_level,
 feast_code pq_colw_flush_page(pq_colw *c, feast_error *err) {
   if (c->page_entries == 0) return FEAST_OK;
   feast_code rc;
-  if (c->dict_on && !c->dict_checked) {
-    c->dict_checked = true;
-    /* A dictionary pays when values repeat; mostly-distinct values cost
-     * the dictionary plus the indices, so go PLAIN for this chunk. */
-    if (c->page_values >= 16 && (int64_t)c->dict.count * 10 > c->page_values * 7 && (rc = undo_dictionary(c, err)))
-      return rc;
-  }
+  if ((rc = check_dictionary(c, err))) return rc;
   bool dict_page = c->dict_on && c->dict.count > 0;
   if (c->dict_on && !dict_page) {
     feast_buf_reset(&c->idx); /* every value was null: nothing to index */
