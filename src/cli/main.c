@@ -17,6 +17,7 @@ static const cli_command commands[] = {
     {"entities", cmd_entities, "apply, describe or list entities"},
     {"feature-tables", cmd_feature_tables, "apply, describe, list or delete feature tables"},
     {"version", cmd_version, "print the version"},
+    {"parquet-write", cmd_parquet_write, "convert a CSV file to Parquet"},
     {NULL, NULL, NULL},
 };
 
