@@ -102,17 +102,17 @@ char *ots_read_json(feast_online_store *s, const char *project, const feast_feat
 #define SEC INT64_C(1000000)
 #define T0 (INT64_C(1600000000) * SEC)
 
-void ots_basic(feast_online_store *s, const char *project) {
+void ots_basic(feast_online_store *s, const char *project, feast_ts T, bool expires) {
   feast_feature_table_spec t;
   feast_entity_spec e;
   feast_error err;
   ots_driver_table(&t, &e, "driver_trips", 3600 * SEC);
   ots_row rows[] = {
-      {1001, T0, T0, 10},                 /* older */
-      {1001, T0 + 5 * SEC, T0, 11},       /* wins for 1001 */
-      {1001, T0 + 5 * SEC, T0 - SEC, 12}, /* same event, older created: loses */
-      {1002, T0 + 2 * SEC, T0, 3},        /* name null (3 % 7 == 3) */
-      {1003, T0 - 7200 * SEC, T0, 20},    /* too old at read time */
+      {1001, T, T, 10},                 /* older */
+      {1001, T + 5 * SEC, T, 11},       /* wins for 1001 */
+      {1001, T + 5 * SEC, T - SEC, 12}, /* same event, older created: loses */
+      {1002, T + 2 * SEC, T, 3},        /* name null (3 % 7 == 3) */
+      {1003, T - 7200 * SEC, T, 20},    /* too old at read time */
   };
   feast_batch *b = ots_batch(rows, 5);
   feast_ingest_summary sum;
@@ -123,49 +123,54 @@ void ots_basic(feast_online_store *s, const char *project) {
   CHECK_INT(sum.written, 3);
   CHECK_INT(sum.skipped_older, 2);
   CHECK_INT(sum.rejected, 0);
-  /* ingesting again writes nothing: the store has the same rows */
+  /* ingesting again writes nothing: the store has the same rows (Redis has
+   * let 1003 expire, so it comes back once) */
   memset(&sum, 0, sizeof sum);
   CHECK_OK(feast_ingest_batch(s, &t, &e, 1, b, &o, &sum, &err), &err);
-  CHECK_INT(sum.written, 0);
-  CHECK_INT(sum.skipped_older, 5);
+  CHECK_INT(sum.written, expires ? 1 : 0);
+  CHECK_INT(sum.skipped_older, expires ? 4 : 5);
   feast_batch_free(b);
 
+  char t5[FEAST_TS_STRLEN], t2[FEAST_TS_STRLEN], told[FEAST_TS_STRLEN], want[4096];
+  const char *z = "1970-01-01T00:00:00Z";
+  feast_ts_format(T + 5 * SEC, t5, sizeof t5);
+  feast_ts_format(T + 2 * SEC, t2, sizeof t2);
+  feast_ts_format(T - 7200 * SEC, told, sizeof told);
+  /* 1003 is OUTSIDE_MAX_AGE at read time; on Redis its key has expired (EXPIREAT event + max_age) */
+  const char *st3 = expires ? "NOT_FOUND" : "OUTSIDE_MAX_AGE";
+  const char *ts3 = expires ? z : told;
+  char feat[4][512];
+  const char *vals[4] = {"5.5,1.5", "11,3", "\"n11\",null", "[\"n11\"],[\"n3\"]"};
+  for (int i = 0; i < 4; i++)
+    snprintf(feat[i], sizeof feat[i],
+             "{\"values\":[%s,null,null],\"statuses\":[\"PRESENT\",\"%s\",\"%s\",\"NOT_FOUND\"],"
+             "\"event_timestamps\":[\"%s\",\"%s\",\"%s\",\"%s\"]}",
+             vals[i], i == 2 ? "NULL_VALUE" : "PRESENT", st3, t5, t2, ts3, z);
+  snprintf(want, sizeof want,
+           "{\"metadata\":{\"feature_names\":[\"driver_id\",\"driver_trips__rating\",\"driver_trips__trips\","
+           "\"driver_trips__name\",\"driver_trips__tags\"]},\"results\":["
+           "{\"values\":[1001,1002,1003,9999],\"statuses\":[\"PRESENT\",\"PRESENT\",\"PRESENT\",\"PRESENT\"],"
+           "\"event_timestamps\":[\"%s\",\"%s\",\"%s\",\"%s\"]},%s,%s,%s,%s]}",
+           z, z, z, z, feat[0], feat[1], feat[2], feat[3]);
   const char *q[] = {"driver_id=1001", "driver_id=1002", "driver_id=1003", "driver_id=9999"};
-  char *json = ots_read_json(s, project, &t, &e, q, 4, T0 + 10 * SEC);
-  CHECK_STR(json,
-            "{\"metadata\":{\"feature_names\":[\"driver_id\",\"driver_trips__rating\",\"driver_trips__trips\","
-            "\"driver_trips__name\",\"driver_trips__tags\"]},\"results\":["
-            "{\"values\":[1001,1002,1003,9999],\"statuses\":[\"PRESENT\",\"PRESENT\",\"PRESENT\",\"PRESENT\"],"
-            "\"event_timestamps\":[\"1970-01-01T00:00:00Z\",\"1970-01-01T00:00:00Z\",\"1970-01-01T00:00:00Z\","
-            "\"1970-01-01T00:00:00Z\"]},"
-            "{\"values\":[5.5,1.5,null,null],\"statuses\":[\"PRESENT\",\"PRESENT\",\"OUTSIDE_MAX_AGE\",\"NOT_FOUND\"],"
-            "\"event_timestamps\":[\"2020-09-13T12:26:45Z\",\"2020-09-13T12:26:42Z\",\"2020-09-13T10:26:40Z\","
-            "\"1970-01-01T00:00:00Z\"]},"
-            "{\"values\":[11,3,null,null],\"statuses\":[\"PRESENT\",\"PRESENT\",\"OUTSIDE_MAX_AGE\",\"NOT_FOUND\"],"
-            "\"event_timestamps\":[\"2020-09-13T12:26:45Z\",\"2020-09-13T12:26:42Z\",\"2020-09-13T10:26:40Z\","
-            "\"1970-01-01T00:00:00Z\"]},"
-            "{\"values\":[\"n11\",null,null,null],\"statuses\":[\"PRESENT\",\"NULL_VALUE\",\"OUTSIDE_MAX_AGE\",\"NOT_FOUND\"],"
-            "\"event_timestamps\":[\"2020-09-13T12:26:45Z\",\"2020-09-13T12:26:42Z\",\"2020-09-13T10:26:40Z\","
-            "\"1970-01-01T00:00:00Z\"]},"
-            "{\"values\":[[\"n11\"],[\"n3\"],null,null],\"statuses\":[\"PRESENT\",\"PRESENT\",\"OUTSIDE_MAX_AGE\",\"NOT_FOUND\"],"
-            "\"event_timestamps\":[\"2020-09-13T12:26:45Z\",\"2020-09-13T12:26:42Z\",\"2020-09-13T10:26:40Z\","
-            "\"1970-01-01T00:00:00Z\"]}]}");
+  char *json = ots_read_json(s, project, &t, &e, q, 4, T + 10 * SEC);
+  CHECK_STR(json, want);
   free(json);
 
   /* a newer row replaces the stored one whole: its null name is stored as null */
-  ots_row newer[] = {{1001, T0 + 6 * SEC, T0, 17}};
+  ots_row newer[] = {{1001, T + 6 * SEC, T, 17}};
   b = ots_batch(newer, 1);
   memset(&sum, 0, sizeof sum);
   CHECK_OK(feast_ingest_batch(s, &t, &e, 1, b, &o, &sum, &err), &err);
   CHECK_INT(sum.written, 1);
   feast_batch_free(b);
   const char *q1[] = {"driver_id=1001"};
-  json = ots_read_json(s, project, &t, &e, q1, 1, T0 + 10 * SEC);
+  json = ots_read_json(s, project, &t, &e, q1, 1, T + 10 * SEC);
   CHECK_CONTAINS(json, "{\"values\":[null],\"statuses\":[\"NULL_VALUE\"]");
   CHECK_CONTAINS(json, "{\"values\":[17],");
   free(json);
   /* other projects do not see these keys */
-  json = ots_read_json(s, "elsewhere", &t, &e, q1, 1, T0 + 10 * SEC);
+  json = ots_read_json(s, "elsewhere", &t, &e, q1, 1, T + 10 * SEC);
   CHECK_CONTAINS(json, "\"statuses\":[\"NOT_FOUND\"]");
   free(json);
   ots_specs_clear(&t, &e);

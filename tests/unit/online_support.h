@@ -6,6 +6,8 @@
 #ifndef FEAST_TEST_ONLINE_SUPPORT_H
 #define FEAST_TEST_ONLINE_SUPPORT_H
 
+#include <stdbool.h>
+
 #include "feast/ingest.h"
 #include "feast/online.h"
 
@@ -33,6 +35,8 @@ char *ots_read_json(feast_online_store *s, const char *project, const feast_feat
                     const feast_entity_spec *e, const char *const *entity_rows, size_t n, feast_ts at);
 
 /* A basic scenario every backend must pass (ingest, read, statuses, dedup). */
-void ots_basic(feast_online_store *s, const char *project);
+void ots_basic(feast_online_store *s, const char *project, feast_ts base, bool expires);
+
+#define OTS_SEC INT64_C(1000000)
 
 #endif

@@ -137,7 +137,7 @@ static void lmdb_basic(void) {
   feast_online_store *s = open_lmdb(test_tmpdir());
   if (!s) return;
   CHECK_STR(feast_online_store_kind(s), "lmdb");
-  ots_basic(s, "default");
+  ots_basic(s, "default", T0, false);
   feast_online_store_free(s);
 }
 
