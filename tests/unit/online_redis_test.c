@@ -297,10 +297,37 @@ static void unreachable_server_fails_fast(void) {
   CHECK_INT(feast_online_store_open("redis://nohostport", &o, &s, &err), FEAST_E_INVALID);
 }
 
+/* The server drops our connection between calls: the store reconnects
+ * (counted) and the read still succeeds. */
+static void redis_reconnects_after_kill(void) {
+  char host[256];
+  int port;
+  if (!host_port("FEAST_TEST_REDIS", host, &port)) return;
+  feast_online_store *s = open_env("FEAST_TEST_REDIS", "redis");
+  if (!s) return;
+  feast_feature_table_spec t;
+  feast_entity_spec e;
+  ots_driver_table(&t, &e, "rk", 0);
+  redisContext *rc = redisConnect(host, port);
+  redisReply *r = redisCommand(rc, "CLIENT KILL TYPE normal SKIPME yes");
+  CHECK(r && r->type == REDIS_REPLY_INTEGER && r->integer >= 1);
+  freeReplyObject(r);
+  redisFree(rc);
+  const char *q[] = {"driver_id=1"};
+  char *json = ots_read_json(s, "rk", &t, &e, q, 1, feast_now());
+  CHECK_CONTAINS(json, "\"NOT_FOUND\"");
+  free(json);
+  feast_online_stats st;
+  feast_online_store_stats(s, &st);
+  CHECK(st.reconnects >= 1);
+  ots_specs_clear(&t, &e);
+  feast_online_store_free(s);
+}
+
 static void report(void) {
   printf("redis tests: standalone %s, cluster %s\n", ran_redis ? "ran" : "skipped (FEAST_TEST_REDIS unset)",
          ran_cluster ? "ran" : "skipped (FEAST_TEST_REDIS_CLUSTER unset)");
 }
 
 TEST_MAIN(T(crc16_vectors), T(unreachable_server_fails_fast), T(redis_basic_and_property), T(redis_layout_is_feasts),
-          T(cluster_basic_and_property), T(cluster_follows_moved_and_ask), T(report))
+          T(redis_reconnects_after_kill), T(cluster_basic_and_property), T(cluster_follows_moved_and_ask), T(report))
