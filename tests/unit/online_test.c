@@ -371,5 +371,67 @@ static void lmdb_survives_kill9(void) {
   feast_online_store_free(s);
 }
 
-TEST_MAIN(T(vectors_match_feast), T(value_encodings), T(lmdb_basic), T(lmdb_property), T(schema_errors_before_any_write),
+/* A source of two batches through feast_ingest, then every allocation
+ * failing in turn: each run ends in OK or NOMEM, never a crash or a leak. */
+typedef struct two_src {
+  feast_batch_source base;
+  int left;
+} two_src;
+static feast_code two_next(feast_batch_source *self, feast_batch **out, feast_error *err) {
+  (void)err;
+  two_src *t = (two_src *)self;
+  *out = NULL;
+  if (t->left-- <= 0) return FEAST_OK;
+  ots_row rows[] = {{t->left, T0 + t->left * SEC, T0, 100 + t->left}, {5, T0 + t->left * SEC, T0, 200 + t->left}};
+  *out = ots_batch(rows, 2);
+  return *out ? FEAST_OK : FEAST_E_NOMEM;
+}
+static void two_close(feast_batch_source *self) { (void)self; }
+
+static void ingest_source_and_oom(void) {
+  feast_feature_table_spec t;
+  feast_entity_spec e;
+  feast_error err;
+  feast_online_store *s = open_lmdb(test_tmpdir());
+  if (!s) return;
+  ots_driver_table(&t, &e, "src", 0);
+  two_src src = {{two_next, two_close}, 2};
+  feast_ingest_summary sum;
+  CHECK_OK(feast_ingest(s, &t, &e, 1, &src.base, NULL, &sum, &err), &err);
+  CHECK_INT(sum.read, 4);
+  /* batch 1: keys 1 and 5 at T0+1s; batch 2: keys 0 and 5 at T0, so 5 is older and skipped */
+  CHECK_INT(sum.written, 3);
+  CHECK_INT(sum.skipped_older, 1);
+  ots_row rows[] = {{1, T0 + 50 * SEC, T0, 1}, {2, T0 + 50 * SEC, T0, 2}};
+  feast_batch *b = ots_batch(rows, 2);
+  int ok = 0, nomem = 0;
+  for (long n = 0; n < 200; n++) {
+    memset(&sum, 0, sizeof sum);
+    feast_alloc_fail_after(n);
+    feast_code rc = feast_ingest_batch(s, &t, &e, 1, b, NULL, &sum, &err);
+    feast_alloc_fail_after(-1);
+    if (rc == FEAST_OK) ok++;
+    else if (rc == FEAST_E_NOMEM) nomem++;
+    else CHECK_INT(rc, FEAST_E_NOMEM);
+    const char *q[] = {"driver_id=1"};
+    feast_alloc_fail_after(n);
+    feast_batch *eb = NULL;
+    feast_online_result *r = NULL;
+    feast_online_table_request tq = {&t, 0, NULL};
+    if (!feast_entity_rows_from_strings(q, 1, &eb, &err)) {
+      feast_online_request rq = {NULL, 1, &tq, 1, &e, eb, T0};
+      rc = feast_online_read(s, &rq, &r, &err);
+      CHECK(rc == FEAST_OK || rc == FEAST_E_NOMEM);
+    }
+    feast_alloc_fail_after(-1);
+    feast_online_result_free(r);
+    feast_batch_free(eb);
+  }
+  CHECK(ok > 0 && nomem > 0);
+  feast_batch_free(b);
+  ots_specs_clear(&t, &e);
+  feast_online_store_free(s);
+}
+
+TEST_MAIN(T(ingest_source_and_oom), T(vectors_match_feast), T(value_encodings), T(lmdb_basic), T(lmdb_property), T(schema_errors_before_any_write),
           T(rejects_and_window), T(mixed_entity_tables), T(lmdb_survives_kill9))
