@@ -1,0 +1,441 @@
+/*
+ * feastproto.c - protobuf wire encoding of feast.types.Value, RedisKeyV2 and
+ * google.protobuf.Timestamp, written by hand because the online path needs
+ * only these three messages and must be byte-exact with protoc's output.
+ */
+#include "format/feastproto.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { WT_VARINT = 0, WT_I64 = 1, WT_LEN = 2, WT_I32 = 5 };
+
+feast_code feast_pb_put_varint(feast_buf *b, uint64_t v, feast_error *err) {
+  uint8_t tmp[10];
+  size_t n = 0;
+  do {
+    uint8_t c = v & 0x7f;
+    v >>= 7;
+    tmp[n++] = v ? (uint8_t)(c | 0x80) : c;
+  } while (v);
+  return feast_buf_append(b, tmp, n, err);
+}
+
+static feast_code put_tag(feast_buf *b, uint32_t field, int wt, feast_error *err) {
+  return feast_pb_put_varint(b, ((uint64_t)field << 3) | (uint64_t)wt, err);
+}
+
+feast_code feast_pb_put_len(feast_buf *b, uint32_t field, const void *p, size_t n, feast_error *err) {
+  feast_code rc = put_tag(b, field, WT_LEN, err);
+  if (!rc) rc = feast_pb_put_varint(b, n, err);
+  if (!rc && n) rc = feast_buf_append(b, p, n, err);
+  return rc;
+}
+
+static feast_code put_fixed(feast_buf *b, uint64_t v, int bytes, feast_error *err) {
+  uint8_t tmp[8];
+  for (int i = 0; i < bytes; i++) tmp[i] = (uint8_t)(v >> (8 * i));
+  return feast_buf_append(b, tmp, (size_t)bytes, err);
+}
+
+int feast_pb_get_varint(const uint8_t **p, const uint8_t *end, uint64_t *v) {
+  uint64_t r = 0;
+  for (int shift = 0; shift < 64; shift += 7) {
+    if (*p >= end) return -1;
+    uint8_t c = *(*p)++;
+    r |= (uint64_t)(c & 0x7f) << shift;
+    if (!(c & 0x80)) {
+      *v = r;
+      return 0;
+    }
+  }
+  return -1;
+}
+
+static uint64_t get_fixed(const uint8_t *p, int bytes) {
+  uint64_t v = 0;
+  for (int i = 0; i < bytes; i++) v |= (uint64_t)p[i] << (8 * i);
+  return v;
+}
+
+/* ---- column type checks ---- */
+
+static bool scalar_fits(feast_value_type vt, const feast_array *col) {
+  switch (vt) {
+  case FEAST_VT_BYTES: return col->type.id == FEAST_DT_BINARY || col->type.id == FEAST_DT_FIXED_BINARY;
+  case FEAST_VT_STRING: return col->type.id == FEAST_DT_STRING;
+  case FEAST_VT_INT32: return col->type.id == FEAST_DT_INT32;
+  case FEAST_VT_INT64: return col->type.id == FEAST_DT_INT64 || col->type.id == FEAST_DT_INT32;
+  case FEAST_VT_DOUBLE: return col->type.id == FEAST_DT_DOUBLE || col->type.id == FEAST_DT_FLOAT;
+  case FEAST_VT_FLOAT: return col->type.id == FEAST_DT_FLOAT;
+  case FEAST_VT_BOOL: return col->type.id == FEAST_DT_BOOL;
+  case FEAST_VT_UNIX_TIMESTAMP: return col->type.id == FEAST_DT_TIMESTAMP;
+  default: return false;
+  }
+}
+
+bool feast_pb_column_fits(feast_value_type vt, const feast_array *col) {
+  if (!feast_value_type_is_list(vt)) return scalar_fits(vt, col);
+  return col->type.id == FEAST_DT_LIST && col->child && scalar_fits(feast_value_type_element(vt), col->child);
+}
+
+/* ---- Value encoding ---- */
+
+static uint64_t ts_seconds(int64_t us) { return (uint64_t)(us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000)); }
+
+/* One scalar element, without tag, in the encoding its wire type needs. */
+static feast_code put_scalar_body(feast_value_type et, const feast_array *a, int64_t i, feast_buf *b, feast_error *err) {
+  switch (et) {
+  case FEAST_VT_INT32:
+  case FEAST_VT_INT64: return feast_pb_put_varint(b, (uint64_t)feast_array_get_int(a, i), err);
+  case FEAST_VT_BOOL: return feast_pb_put_varint(b, feast_array_get_int(a, i) ? 1 : 0, err);
+  case FEAST_VT_UNIX_TIMESTAMP: return feast_pb_put_varint(b, ts_seconds(feast_array_get_ts_us(a, i)), err);
+  case FEAST_VT_DOUBLE: {
+    double d = feast_array_get_double(a, i);
+    uint64_t u;
+    memcpy(&u, &d, 8);
+    return put_fixed(b, u, 8, err);
+  }
+  case FEAST_VT_FLOAT: {
+    float f = (float)feast_array_get_double(a, i);
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    return put_fixed(b, u, 4, err);
+  }
+  default: return feast_fail(err, FEAST_E_INTERNAL, "put_scalar_body: type %d", (int)et);
+  }
+}
+
+static int scalar_wire(feast_value_type et) {
+  switch (et) {
+  case FEAST_VT_BYTES:
+  case FEAST_VT_STRING: return WT_LEN;
+  case FEAST_VT_DOUBLE: return WT_I64;
+  case FEAST_VT_FLOAT: return WT_I32;
+  default: return WT_VARINT;
+  }
+}
+
+static feast_code put_list(const feast_array *a, int64_t row, feast_value_type vt, feast_buf *out, feast_error *err) {
+  const feast_array *c = a->child;
+  feast_value_type et = feast_value_type_element(vt);
+  int64_t lo = a->offsets[row], hi = a->offsets[row + 1];
+  feast_buf body;
+  feast_buf_init(&body, out->max);
+  feast_code rc = FEAST_OK;
+  for (int64_t i = lo; i < hi && !rc; i++) {
+    if (!feast_array_is_valid(c, i)) {
+      rc = feast_fail(err, FEAST_E_INVALID, "list element %lld is null (a Feast list cannot hold nulls)",
+                      (long long)(i - lo));
+    } else if (scalar_wire(et) == WT_LEN) {
+      size_t n;
+      const uint8_t *p = feast_array_get_bytes(c, i, &n);
+      rc = feast_pb_put_len(&body, 1, p, n, err);
+    } else {
+      rc = put_scalar_body(et, c, i, &body, err);
+    }
+  }
+  if (!rc) {
+    if (scalar_wire(et) != WT_LEN && body.len) {
+      /* packed: the list message holds one length-delimited field 1 */
+      feast_buf msg;
+      feast_buf_init(&msg, out->max);
+      rc = feast_pb_put_len(&msg, 1, body.data, body.len, err);
+      if (!rc) rc = feast_pb_put_len(out, (uint32_t)vt, msg.data, msg.len, err);
+      feast_buf_free(&msg);
+    } else {
+      rc = feast_pb_put_len(out, (uint32_t)vt, body.data, body.len, err);
+    }
+  }
+  feast_buf_free(&body);
+  return rc;
+}
+
+feast_code feast_pb_value_from_array(const feast_array *a, int64_t row, feast_value_type vt, feast_buf *out,
+                                     feast_error *err) {
+  if (!feast_array_is_valid(a, row)) return FEAST_OK;
+  if (feast_value_type_is_list(vt)) {
+    if (!feast_pb_column_fits(vt, a)) return feast_fail(err, FEAST_E_SCHEMA, "column does not hold %s", feast_value_type_name(vt));
+    return put_list(a, row, vt, out, err);
+  }
+  if (a->type.id == FEAST_DT_STRING && vt != FEAST_VT_STRING) {
+    size_t n;
+    const uint8_t *p = feast_array_get_bytes(a, row, &n);
+    return feast_pb_value_from_text((const char *)p, n, vt, out, err);
+  }
+  if (!scalar_fits(vt, a)) return feast_fail(err, FEAST_E_SCHEMA, "column does not hold %s", feast_value_type_name(vt));
+  if (vt == FEAST_VT_BYTES || vt == FEAST_VT_STRING) {
+    size_t n;
+    const uint8_t *p = feast_array_get_bytes(a, row, &n);
+    return feast_pb_put_len(out, (uint32_t)vt, p, n, err);
+  }
+  feast_code rc = put_tag(out, (uint32_t)vt, scalar_wire(vt), err);
+  return rc ? rc : put_scalar_body(vt, a, row, out, err);
+}
+
+feast_code feast_pb_value_from_text(const char *s, size_t n, feast_value_type vt, feast_buf *out, feast_error *err) {
+  if (vt == FEAST_VT_STRING || vt == FEAST_VT_BYTES) return feast_pb_put_len(out, (uint32_t)vt, s, n, err);
+  char tmp[128];
+  if (n >= sizeof tmp) return feast_fail(err, FEAST_E_INVALID, "value \"%.40s...\" is too long for %s", s, feast_value_type_name(vt));
+  memcpy(tmp, s, n);
+  tmp[n] = 0;
+  feast_array *a = NULL;
+  feast_code rc = FEAST_OK;
+  char *end = NULL;
+  errno = 0;
+  switch (vt) {
+  case FEAST_VT_INT32:
+  case FEAST_VT_INT64: {
+    long long v = strtoll(tmp, &end, 10);
+    if (!n || *end || errno || (vt == FEAST_VT_INT32 && (v < INT32_MIN || v > INT32_MAX)))
+      return feast_fail(err, FEAST_E_INVALID, "\"%s\" is not a valid %s", tmp, feast_value_type_name(vt));
+    rc = put_tag(out, (uint32_t)vt, WT_VARINT, err);
+    return rc ? rc : feast_pb_put_varint(out, (uint64_t)v, err);
+  }
+  case FEAST_VT_BOOL: {
+    int v = !strcmp(tmp, "true") || !strcmp(tmp, "1") || !strcmp(tmp, "True");
+    if (!v && strcmp(tmp, "false") && strcmp(tmp, "0") && strcmp(tmp, "False"))
+      return feast_fail(err, FEAST_E_INVALID, "\"%s\" is not a valid BOOL", tmp);
+    rc = put_tag(out, (uint32_t)vt, WT_VARINT, err);
+    return rc ? rc : feast_pb_put_varint(out, (uint64_t)v, err);
+  }
+  case FEAST_VT_DOUBLE:
+  case FEAST_VT_FLOAT: {
+    double d = strtod(tmp, &end);
+    if (!n || *end) return feast_fail(err, FEAST_E_INVALID, "\"%s\" is not a valid %s", tmp, feast_value_type_name(vt));
+    a = feast_array_new(feast_dtype_make(vt == FEAST_VT_FLOAT ? FEAST_DT_FLOAT : FEAST_DT_DOUBLE), feast_dtype_make(0));
+    if (!a) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+    rc = feast_array_append_double(a, d, err);
+    break;
+  }
+  case FEAST_VT_UNIX_TIMESTAMP: {
+    feast_ts ts;
+    if (feast_ts_parse(tmp, &ts, err)) return feast_fail(err, FEAST_E_INVALID, "\"%s\" is not a valid UNIX_TIMESTAMP", tmp);
+    a = feast_array_new(feast_dtype_timestamp(FEAST_UNIT_US, true), feast_dtype_make(0));
+    if (!a) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+    rc = feast_array_append_int(a, ts, err);
+    break;
+  }
+  default:
+    return feast_fail(err, FEAST_E_UNSUPPORTED, "cannot parse a %s from text", feast_value_type_name(vt));
+  }
+  if (!rc) rc = feast_pb_value_from_array(a, 0, vt, out, err);
+  feast_array_free(a);
+  return rc;
+}
+
+/* ---- Value decoding ---- */
+
+/* Finds the last oneof member of a Value (protobuf: the last one wins). */
+static feast_code value_member(const uint8_t *p, size_t n, int *field, const uint8_t **body, size_t *blen,
+                               uint64_t *scalar, feast_error *err) {
+  const uint8_t *q = p, *end = p + n;
+  *field = 0;
+  while (q < end) {
+    uint64_t tag, v = 0;
+    if (feast_pb_get_varint(&q, end, &tag)) return feast_fail(err, FEAST_E_CORRUPT, "Value: bad tag");
+    int f = (int)(tag >> 3), wt = (int)(tag & 7);
+    const uint8_t *b = q;
+    size_t bl = 0;
+    if (wt == WT_VARINT) {
+      if (feast_pb_get_varint(&q, end, &v)) return feast_fail(err, FEAST_E_CORRUPT, "Value: bad varint");
+    } else if (wt == WT_I64 || wt == WT_I32) {
+      int w = wt == WT_I64 ? 8 : 4;
+      if (end - q < w) return feast_fail(err, FEAST_E_CORRUPT, "Value: truncated fixed field");
+      v = get_fixed(q, w);
+      q += w;
+    } else if (wt == WT_LEN) {
+      if (feast_pb_get_varint(&q, end, &v) || v > (uint64_t)(end - q))
+        return feast_fail(err, FEAST_E_CORRUPT, "Value: bad length");
+      b = q;
+      bl = (size_t)v;
+      q += bl;
+    } else {
+      return feast_fail(err, FEAST_E_CORRUPT, "Value: unsupported wire type %d", wt);
+    }
+    if ((f >= 1 && f <= 8) || (f >= 11 && f <= 18)) {
+      if (wt != scalar_wire(feast_value_type_element((feast_value_type)f)) && !(f >= 11 && wt == WT_LEN))
+        return feast_fail(err, FEAST_E_CORRUPT, "Value: field %d has wire type %d", f, wt);
+      if (f >= 11 && wt != WT_LEN) return feast_fail(err, FEAST_E_CORRUPT, "Value: list field %d not a message", f);
+      *field = f;
+      *body = b;
+      *blen = bl;
+      *scalar = v;
+    }
+  }
+  return FEAST_OK;
+}
+
+feast_code feast_pb_value_kind(const uint8_t *p, size_t n, int *field, feast_error *err) {
+  const uint8_t *b;
+  size_t bl;
+  uint64_t v;
+  return value_member(p, n, field, &b, &bl, &v, err);
+}
+
+static feast_code json_double(feast_buf *out, double d, bool is_float, feast_error *err) {
+  if (isnan(d)) return feast_buf_append_str(out, "\"NaN\"", err);
+  if (isinf(d)) return feast_buf_append_str(out, d > 0 ? "\"Infinity\"" : "\"-Infinity\"", err);
+  char tmp[40];
+  for (int prec = is_float ? 6 : 15; prec <= 17; prec++) {
+    snprintf(tmp, sizeof tmp, "%.*g", prec, d);
+    double back = strtod(tmp, NULL);
+    if (is_float ? (float)back == (float)d : back == d) break;
+  }
+  return feast_buf_append_str(out, tmp, err);
+}
+
+feast_code feast_json_string(feast_buf *out, const char *s, size_t n, feast_error *err) {
+  feast_code rc = feast_buf_append_byte(out, '"', err);
+  for (size_t i = 0; i < n && !rc; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c == '"' || c == '\\') {
+      char e[2] = {'\\', (char)c};
+      rc = feast_buf_append(out, e, 2, err);
+    } else if (c < 0x20) {
+      rc = feast_buf_printf(out, err, "\\u%04x", c);
+    } else {
+      rc = feast_buf_append_byte(out, c, err);
+    }
+  }
+  return rc ? rc : feast_buf_append_byte(out, '"', err);
+}
+
+static feast_code json_base64(feast_buf *out, const uint8_t *p, size_t n, feast_error *err) {
+  static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  feast_code rc = feast_buf_append_byte(out, '"', err);
+  for (size_t i = 0; i < n && !rc; i += 3) {
+    uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0) | (i + 2 < n ? p[i + 2] : 0);
+    char q[4] = {tbl[v >> 18], tbl[(v >> 12) & 63], i + 1 < n ? tbl[(v >> 6) & 63] : '=', i + 2 < n ? tbl[v & 63] : '='};
+    rc = feast_buf_append(out, q, 4, err);
+  }
+  return rc ? rc : feast_buf_append_byte(out, '"', err);
+}
+
+static feast_code json_scalar(feast_buf *out, feast_value_type et, uint64_t v, const uint8_t *b, size_t bl,
+                              feast_error *err) {
+  switch (et) {
+  case FEAST_VT_BYTES: return json_base64(out, b, bl, err);
+  case FEAST_VT_STRING: return feast_json_string(out, (const char *)b, bl, err);
+  case FEAST_VT_INT32: return feast_buf_printf(out, err, "%d", (int32_t)(uint32_t)v);
+  case FEAST_VT_INT64:
+  case FEAST_VT_UNIX_TIMESTAMP: return feast_buf_printf(out, err, "%lld", (long long)(int64_t)v);
+  case FEAST_VT_BOOL: return feast_buf_append_str(out, v ? "true" : "false", err);
+  case FEAST_VT_DOUBLE: {
+    double d;
+    memcpy(&d, &v, 8);
+    return json_double(out, d, false, err);
+  }
+  case FEAST_VT_FLOAT: {
+    uint32_t u = (uint32_t)v;
+    float f;
+    memcpy(&f, &u, 4);
+    return json_double(out, f, true, err);
+  }
+  default: return feast_fail(err, FEAST_E_INTERNAL, "json_scalar %d", (int)et);
+  }
+}
+
+static int read_elem(const uint8_t **r, const uint8_t *end, int wt, uint64_t *v) {
+  if (wt == WT_VARINT) return feast_pb_get_varint(r, end, v);
+  int w = wt == WT_I64 ? 8 : 4;
+  if (end - *r < w) return -1;
+  *v = get_fixed(*r, w);
+  *r += w;
+  return 0;
+}
+
+/* A list message: `repeated val = 1`, packed or not (parsers must accept both). */
+static feast_code json_list(feast_buf *out, feast_value_type et, const uint8_t *p, size_t n, feast_error *err) {
+  const uint8_t *q = p, *end = p + n;
+  int wt = scalar_wire(et), first = 1;
+  feast_code rc = feast_buf_append_byte(out, '[', err);
+  while (q < end && !rc) {
+    uint64_t tag, len, v;
+    if (feast_pb_get_varint(&q, end, &tag) || (tag >> 3) != 1) return feast_fail(err, FEAST_E_CORRUPT, "list: bad tag");
+    int seg_wt = (int)(tag & 7);
+    if (seg_wt == WT_LEN) {
+      if (feast_pb_get_varint(&q, end, &len) || len > (uint64_t)(end - q))
+        return feast_fail(err, FEAST_E_CORRUPT, "list: bad length");
+      const uint8_t *r = q, *seg_end = q + len;
+      q = seg_end;
+      if (wt == WT_LEN) {
+        if (!first) rc = feast_buf_append_byte(out, ',', err);
+        if (!rc) rc = json_scalar(out, et, 0, r, (size_t)len, err);
+        first = 0;
+        continue;
+      }
+      while (r < seg_end && !rc) {
+        if (read_elem(&r, seg_end, wt, &v)) return feast_fail(err, FEAST_E_CORRUPT, "list: truncated element");
+        if (!first) rc = feast_buf_append_byte(out, ',', err);
+        if (!rc) rc = json_scalar(out, et, v, NULL, 0, err);
+        first = 0;
+      }
+    } else if (seg_wt == wt) {
+      if (read_elem(&q, end, wt, &v)) return feast_fail(err, FEAST_E_CORRUPT, "list: truncated element");
+      if (!first) rc = feast_buf_append_byte(out, ',', err);
+      if (!rc) rc = json_scalar(out, et, v, NULL, 0, err);
+      first = 0;
+    } else {
+      return feast_fail(err, FEAST_E_CORRUPT, "list: wire type %d", seg_wt);
+    }
+  }
+  return rc ? rc : feast_buf_append_byte(out, ']', err);
+}
+
+feast_code feast_pb_value_to_json(const uint8_t *p, size_t n, feast_buf *out, feast_error *err) {
+  int f;
+  const uint8_t *b = NULL;
+  size_t bl = 0;
+  uint64_t v = 0;
+  feast_code rc = value_member(p, n, &f, &b, &bl, &v, err);
+  if (rc) return rc;
+  if (!f) return feast_buf_append_str(out, "null", err);
+  if (f >= 11) return json_list(out, feast_value_type_element((feast_value_type)f), b, bl, err);
+  return json_scalar(out, (feast_value_type)f, v, b, bl, err);
+}
+
+/* ---- RedisKeyV2, Timestamp ---- */
+
+feast_code feast_pb_redis_key(const char *project, size_t n, const char *const *names, const uint8_t *const *values,
+                              const size_t *value_lens, feast_buf *out, feast_error *err) {
+  feast_code rc = FEAST_OK;
+  if (project && *project) rc = feast_pb_put_len(out, 1, project, strlen(project), err);
+  for (size_t i = 0; i < n && !rc; i++) rc = feast_pb_put_len(out, 2, names[i], strlen(names[i]), err);
+  for (size_t i = 0; i < n && !rc; i++) rc = feast_pb_put_len(out, 3, values[i], value_lens[i], err);
+  return rc;
+}
+
+feast_code feast_pb_timestamp(feast_ts ts, feast_buf *out, feast_error *err) {
+  int64_t sec = (int64_t)ts_seconds(ts);
+  int32_t nanos = (int32_t)((ts - sec * 1000000) * 1000);
+  feast_code rc = FEAST_OK;
+  if (sec) {
+    rc = put_tag(out, 1, WT_VARINT, err);
+    if (!rc) rc = feast_pb_put_varint(out, (uint64_t)sec, err);
+  }
+  if (!rc && nanos) {
+    rc = put_tag(out, 2, WT_VARINT, err);
+    if (!rc) rc = feast_pb_put_varint(out, (uint64_t)(int64_t)nanos, err);
+  }
+  return rc;
+}
+
+feast_code feast_pb_timestamp_parse(const uint8_t *p, size_t n, feast_ts *out, feast_error *err) {
+  const uint8_t *q = p, *end = p + n;
+  int64_t sec = 0, nanos = 0;
+  while (q < end) {
+    uint64_t tag, v;
+    if (feast_pb_get_varint(&q, end, &tag) || (tag & 7) != WT_VARINT || feast_pb_get_varint(&q, end, &v))
+      return feast_fail(err, FEAST_E_CORRUPT, "Timestamp: malformed");
+    if ((tag >> 3) == 1) sec = (int64_t)v;
+    else if ((tag >> 3) == 2) nanos = (int32_t)(uint32_t)v;
+  }
+  if (nanos < 0 || nanos > 999999999 || sec > INT64_MAX / 1000000 - 1 || sec < INT64_MIN / 1000000 + 1)
+    return feast_fail(err, FEAST_E_CORRUPT, "Timestamp: out of range");
+  *out = sec * 1000000 + nanos / 1000;
+  return FEAST_OK;
+}

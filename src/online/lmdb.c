@@ -1,0 +1,311 @@
+/*
+ * lmdb.c - the embedded online store. One LMDB record per (table, entity
+ * key): key = table name, NUL, serialized RedisKeyV2 (which holds the
+ * project); value = a compact record:
+ *
+ *   u8 'F' | u8 version (1) | u16 0 | i64 event_ts | i64 created_ts | u32 n
+ *   n x { u32 murmur3_32("table:feature") | u32 len | len bytes of Value }
+ *   u32 crc32c of all the bytes before it
+ *
+ * Fields are named by the same hash as Feast's Redis layout, so records stay
+ * small and a feature added to a table later simply reads as NOT_FOUND. A
+ * batch commits in one write transaction; readers use MVCC read
+ * transactions (MDB_NOTLS) and never block the writer.
+ */
+#include "online/lmdb.h"
+
+#include <errno.h>
+#include <lmdb.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "base/alloc.h"
+#include "base/buf.h"
+#include "base/hash.h"
+
+#define REC_MAGIC 'F'
+#define REC_VERSION 1
+#define REC_HEADER 24
+
+typedef struct lmdb_store {
+  feast_online_store base;
+  MDB_env *env;
+  MDB_dbi dbi;
+  MDB_txn *rtxn; /* kept reset between reads, renewed per read */
+  char *path;
+  feast_buf key, rec;
+} lmdb_store;
+
+static feast_code lmdb_fail(feast_error *err, int rc, const char *what, const char *path) {
+  feast_code code = rc == MDB_MAP_FULL ? FEAST_E_TOO_BIG : rc == MDB_CORRUPTED ? FEAST_E_CORRUPT : FEAST_E_IO;
+  return feast_fail(err, code, "lmdb %s: %s: %s%s", path, what, mdb_strerror(rc),
+                    rc == MDB_MAP_FULL ? " (raise lmdb_map_size)" : "");
+}
+
+static void put_u32(uint8_t *p, uint32_t v) {
+  for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+static void put_i64(uint8_t *p, int64_t v) {
+  for (int i = 0; i < 8; i++) p[i] = (uint8_t)((uint64_t)v >> (8 * i));
+}
+static uint32_t get_u32(const uint8_t *p) { return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
+static int64_t get_i64(const uint8_t *p) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; i++) v |= (uint64_t)p[i] << (8 * i);
+  return (int64_t)v;
+}
+
+static uint32_t feature_hash(const char *table, const char *feature) {
+  char tmp[512];
+  size_t a = strlen(table), b = strlen(feature);
+  if (a + b + 1 <= sizeof tmp) {
+    memcpy(tmp, table, a);
+    tmp[a] = ':';
+    memcpy(tmp + a + 1, feature, b);
+    return feast_murmur3_32(tmp, a + b + 1, 0);
+  }
+  char *big = feast_malloc(a + b + 1);
+  if (!big) return 0;
+  memcpy(big, table, a);
+  big[a] = ':';
+  memcpy(big + a + 1, feature, b);
+  uint32_t h = feast_murmur3_32(big, a + b + 1, 0);
+  feast_free(big);
+  return h;
+}
+
+/* Checks a record's framing; on success *n is its field count. */
+static bool record_ok(const uint8_t *p, size_t len, uint32_t *n) {
+  if (len < REC_HEADER + 4 || p[0] != REC_MAGIC || p[1] != REC_VERSION) return false;
+  if (get_u32(p + len - 4) != feast_crc32c(0, p, len - 4)) return false;
+  uint32_t cnt = get_u32(p + 20);
+  size_t off = REC_HEADER;
+  for (uint32_t i = 0; i < cnt; i++) {
+    if (len - 4 - off < 8) return false;
+    uint32_t vl = get_u32(p + off + 4);
+    off += 8;
+    if (vl > len - 4 - off) return false;
+    off += vl;
+  }
+  if (off != len - 4) return false;
+  *n = cnt;
+  return true;
+}
+
+static feast_code make_key(lmdb_store *s, const char *table, const uint8_t *key, size_t key_len, MDB_val *out,
+                           feast_error *err) {
+  feast_buf_reset(&s->key);
+  feast_code rc = feast_buf_append(&s->key, table, strlen(table) + 1, err);
+  if (!rc) rc = feast_buf_append(&s->key, key, key_len, err);
+  if (rc) return rc;
+  if (s->key.len > (size_t)mdb_env_get_maxkeysize(s->env))
+    return feast_fail(err, FEAST_E_TOO_BIG, "lmdb: entity key of table %s is %zu bytes; LMDB keys hold at most %d",
+                      table, s->key.len, mdb_env_get_maxkeysize(s->env));
+  out->mv_data = s->key.data;
+  out->mv_size = s->key.len;
+  return FEAST_OK;
+}
+
+static feast_code encode_record(lmdb_store *s, const feast_store_table *t, const feast_store_row *r, feast_error *err) {
+  uint8_t hdr[REC_HEADER] = {REC_MAGIC, REC_VERSION, 0, 0};
+  put_i64(hdr + 4, r->event_ts);
+  put_i64(hdr + 12, r->created_ts);
+  put_u32(hdr + 20, (uint32_t)t->n_features);
+  feast_buf_reset(&s->rec);
+  feast_code rc = feast_buf_append(&s->rec, hdr, sizeof hdr, err);
+  for (size_t i = 0; i < t->n_features && !rc; i++) {
+    uint8_t f[8];
+    put_u32(f, feature_hash(t->name, t->features[i]));
+    put_u32(f + 4, (uint32_t)r->value_lens[i]);
+    rc = feast_buf_append(&s->rec, f, 8, err);
+    if (!rc && r->value_lens[i]) rc = feast_buf_append(&s->rec, r->values[i], r->value_lens[i], err);
+  }
+  if (!rc) {
+    uint8_t c[4];
+    put_u32(c, feast_crc32c(0, s->rec.data, s->rec.len));
+    rc = feast_buf_append(&s->rec, c, 4, err);
+  }
+  return rc;
+}
+
+static feast_code lmdb_write(feast_online_store *base, const feast_store_table *t, const feast_store_row *rows, size_t n,
+                             uint8_t *written, feast_error *err) {
+  lmdb_store *s = (lmdb_store *)base;
+  MDB_txn *txn;
+  int mrc = mdb_txn_begin(s->env, NULL, 0, &txn);
+  if (mrc) return lmdb_fail(err, mrc, "begin write", s->path);
+  feast_code rc = FEAST_OK;
+  for (size_t i = 0; i < n && !rc; i++) {
+    written[i] = 0;
+    MDB_val k, v;
+    if ((rc = make_key(s, t->name, rows[i].key, rows[i].key_len, &k, err))) break;
+    mrc = mdb_get(txn, s->dbi, &k, &v);
+    if (mrc == 0) {
+      uint32_t cnt;
+      if (!record_ok(v.mv_data, v.mv_size, &cnt)) {
+        rc = feast_fail(err, FEAST_E_CORRUPT, "lmdb %s: stored record of table %s is corrupt", s->path, t->name);
+        break;
+      }
+      const uint8_t *p = v.mv_data;
+      if (!feast_row_newer(rows[i].event_ts, rows[i].created_ts, get_i64(p + 4), get_i64(p + 12))) continue;
+    } else if (mrc != MDB_NOTFOUND) {
+      rc = lmdb_fail(err, mrc, "get", s->path);
+      break;
+    }
+    if ((rc = encode_record(s, t, &rows[i], err))) break;
+    v.mv_data = s->rec.data;
+    v.mv_size = s->rec.len;
+    mrc = mdb_put(txn, s->dbi, &k, &v, 0);
+    if (mrc) rc = lmdb_fail(err, mrc, "put", s->path);
+    else written[i] = 1;
+  }
+  if (!rc) {
+    mrc = mdb_txn_commit(txn);
+    if (mrc) rc = lmdb_fail(err, mrc, "commit", s->path);
+  } else {
+    mdb_txn_abort(txn);
+  }
+  if (rc) memset(written, 0, n); /* the whole transaction is gone */
+  return rc;
+}
+
+static feast_code begin_read(lmdb_store *s, feast_error *err) {
+  int mrc = s->rtxn ? mdb_txn_renew(s->rtxn) : mdb_txn_begin(s->env, NULL, MDB_RDONLY, &s->rtxn);
+  return mrc ? lmdb_fail(err, mrc, "begin read", s->path) : FEAST_OK;
+}
+
+static feast_code lmdb_read(feast_online_store *base, const feast_store_table *t, const uint8_t *const *keys,
+                            const size_t *key_lens, size_t n, feast_arena *arena, feast_store_record *out,
+                            feast_error *err) {
+  lmdb_store *s = (lmdb_store *)base;
+  uint32_t *hashes = feast_arena_alloc(arena, (t->n_features + 1) * sizeof *hashes);
+  if (!hashes) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  for (size_t f = 0; f < t->n_features; f++) hashes[f] = feature_hash(t->name, t->features[f]);
+  feast_code rc = begin_read(s, err);
+  if (rc) return rc;
+  for (size_t i = 0; i < n && !rc; i++) {
+    feast_store_record *r = &out[i];
+    memset(r, 0, sizeof *r);
+    r->has = feast_arena_calloc(arena, t->n_features + 1);
+    r->values = feast_arena_calloc(arena, (t->n_features + 1) * sizeof *r->values);
+    r->value_lens = feast_arena_calloc(arena, (t->n_features + 1) * sizeof *r->value_lens);
+    if (!r->has || !r->values || !r->value_lens) {
+      rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
+      break;
+    }
+    MDB_val k, v;
+    if ((rc = make_key(s, t->name, keys[i], key_lens[i], &k, err))) break;
+    int mrc = mdb_get(s->rtxn, s->dbi, &k, &v);
+    if (mrc == MDB_NOTFOUND) continue;
+    if (mrc) {
+      rc = lmdb_fail(err, mrc, "get", s->path);
+      break;
+    }
+    uint32_t cnt;
+    const uint8_t *p = v.mv_data;
+    if (!record_ok(p, v.mv_size, &cnt)) {
+      rc = feast_fail(err, FEAST_E_CORRUPT, "lmdb %s: stored record of table %s is corrupt", s->path, t->name);
+      break;
+    }
+    r->found = true;
+    r->event_ts = get_i64(p + 4);
+    r->created_ts = get_i64(p + 12);
+    size_t off = REC_HEADER;
+    for (uint32_t j = 0; j < cnt; j++) {
+      uint32_t h = get_u32(p + off), vl = get_u32(p + off + 4);
+      const uint8_t *val = p + off + 8;
+      off += 8 + vl;
+      for (size_t f = 0; f < t->n_features; f++) {
+        if (hashes[f] != h || r->has[f]) continue;
+        uint8_t *copy = vl ? feast_arena_alloc(arena, vl) : NULL;
+        if (vl && !copy) return mdb_txn_reset(s->rtxn), feast_fail(err, FEAST_E_NOMEM, "out of memory");
+        if (vl) memcpy(copy, val, vl);
+        r->has[f] = true;
+        r->values[f] = copy;
+        r->value_lens[f] = vl;
+      }
+    }
+  }
+  mdb_txn_reset(s->rtxn);
+  return rc;
+}
+
+feast_code feast_lmdb_verify(feast_online_store *base, size_t *n_records, feast_error *err) {
+  lmdb_store *s = (lmdb_store *)base;
+  *n_records = 0;
+  feast_code rc = begin_read(s, err);
+  if (rc) return rc;
+  MDB_cursor *cur;
+  int mrc = mdb_cursor_open(s->rtxn, s->dbi, &cur);
+  if (mrc) {
+    mdb_txn_reset(s->rtxn);
+    return lmdb_fail(err, mrc, "cursor", s->path);
+  }
+  MDB_val k, v;
+  for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); !mrc; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    uint32_t cnt;
+    if (!memchr(k.mv_data, 0, k.mv_size) || !record_ok(v.mv_data, v.mv_size, &cnt)) {
+      rc = feast_fail(err, FEAST_E_CORRUPT, "lmdb %s: record %zu is not whole", s->path, *n_records);
+      break;
+    }
+    (*n_records)++;
+  }
+  if (!rc && mrc != MDB_NOTFOUND) rc = lmdb_fail(err, mrc, "cursor walk", s->path);
+  mdb_cursor_close(cur);
+  mdb_txn_reset(s->rtxn);
+  return rc;
+}
+
+static void lmdb_close(feast_online_store *base) {
+  lmdb_store *s = (lmdb_store *)base;
+  if (s->rtxn) mdb_txn_abort(s->rtxn);
+  if (s->env) mdb_env_close(s->env);
+  feast_buf_free(&s->key);
+  feast_buf_free(&s->rec);
+  feast_free(s->path);
+  feast_free(s);
+}
+
+static const feast_store_ops lmdb_ops = {"lmdb", lmdb_write, lmdb_read, lmdb_close};
+
+feast_code feast_lmdb_store_open(const char *path, const feast_online_options *opts, feast_online_store **out,
+                                 feast_error *err) {
+  if (!*path) return feast_fail(err, FEAST_E_INVALID, "lmdb: empty path");
+  if (mkdir(path, 0777) != 0 && errno != EEXIST)
+    return feast_fail(err, FEAST_E_IO, "lmdb %s: cannot create directory: %s", path, strerror(errno));
+  lmdb_store *s = feast_calloc(1, sizeof *s);
+  if (!s) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  s->base.ops = &lmdb_ops;
+  s->base.opts = *opts;
+  feast_buf_init(&s->key, 1 << 16);
+  feast_buf_init(&s->rec, (size_t)1 << 30);
+  s->path = feast_strdup(path);
+  if (!s->path) {
+    lmdb_close(&s->base);
+    return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  }
+  int mrc = mdb_env_create(&s->env);
+  if (!mrc) mrc = mdb_env_set_mapsize(s->env, opts->lmdb_map_size);
+  if (!mrc) mrc = mdb_env_set_maxreaders(s->env, 256);
+  if (!mrc) mrc = mdb_env_open(s->env, path, MDB_NOTLS, 0664);
+  if (mrc) {
+    if (s->env && mrc) {
+      mdb_env_close(s->env);
+      s->env = NULL;
+    }
+    feast_code rc = lmdb_fail(err, mrc, "open", path);
+    lmdb_close(&s->base);
+    return rc;
+  }
+  MDB_txn *txn;
+  mrc = mdb_txn_begin(s->env, NULL, 0, &txn);
+  if (!mrc) mrc = mdb_dbi_open(txn, NULL, 0, &s->dbi);
+  if (!mrc) mrc = mdb_txn_commit(txn);
+  if (mrc) {
+    feast_code rc = lmdb_fail(err, mrc, "open database", path);
+    lmdb_close(&s->base);
+    return rc;
+  }
+  *out = &s->base;
+  return FEAST_OK;
+}

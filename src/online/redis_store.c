@@ -1,0 +1,308 @@
+/*
+ * redis_store.c - the Redis and Redis Cluster online store, in Feast 0.9's
+ * layout: one hash per entity key (the serialized RedisKeyV2), a field per
+ * feature named by the 4 little-endian bytes of murmur3_32("table:feature")
+ * holding a serialized feast.types.Value, "_ts:<table>" a serialized
+ * google.protobuf.Timestamp of the event time, "_ex:<table>" the key's
+ * expiry as a Timestamp (9999-12-31T23:59:59Z when none), and our own
+ * "_created:<table>" (decimal microseconds) that Feast readers ignore.
+ *
+ * The conditional replace runs as one Lua script per key (EVALSHA, EVAL on
+ * NOSCRIPT): Redis runs a script atomically, so "compare stored (event,
+ * created) and write the whole row" cannot interleave with another writer,
+ * needs one round trip (WATCH/MULTI needs three and retries under
+ * contention), and is safe to re-run after a lost reply. Scripts touch one
+ * key, so they work unchanged on a cluster.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/arena.h"
+#include "base/buf.h"
+#include "base/hash.h"
+#include "format/feastproto.h"
+#include "online/crc16.h"
+#include "online/redis_conn.h"
+#include "online/store.h"
+
+/* KEYS[1] key; ARGV: 1 ts field, 2 created field, 3 ex field, 4 event secs,
+ * 5 event nanos, 6 created us, 7 Timestamp bytes, 8 own expiry secs or -1,
+ * 9.. feature field/value pairs. Returns 1 when written, 0 when older. */
+static const char WRITE_LUA[] =
+    "local function varint(s, i)\n"
+    "  local v, m = 0, 1\n"
+    "  while true do\n"
+    "    local b = string.byte(s, i)\n"
+    "    if not b then return nil, i end\n"
+    "    i = i + 1\n"
+    "    if b < 128 then v = v + b * m; if v >= 9223372036854775808 then v = v - 18446744073709551616 end; return v, i end\n"
+    "    v = v + (b - 128) * m; m = m * 128\n"
+    "  end\n"
+    "end\n"
+    "local function ts(s)\n"
+    "  local sec, nan, i = 0, 0, 1\n"
+    "  while i <= #s do\n"
+    "    local tag, v\n"
+    "    tag, i = varint(s, i); if not tag then break end\n"
+    "    v, i = varint(s, i); if not v then break end\n"
+    "    if tag == 8 then sec = v elseif tag == 16 then nan = v end\n"
+    "  end\n"
+    "  return sec, nan\n"
+    "end\n"
+    "local function enc(v)\n"
+    "  local t = {}\n"
+    "  while v >= 128 do t[#t + 1] = string.char(v % 128 + 128); v = math.floor(v / 128) end\n"
+    "  t[#t + 1] = string.char(v)\n"
+    "  return table.concat(t)\n"
+    "end\n"
+    "local MAXSEC = 253402300799\n"
+    "local cur = redis.call('HMGET', KEYS[1], ARGV[1], ARGV[2])\n"
+    "local es, en, ec = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])\n"
+    "if cur[1] then\n"
+    "  local ss, sn = ts(cur[1])\n"
+    "  local sc = tonumber(cur[2]) or -math.huge\n"
+    "  if not (es > ss or (es == ss and (en > sn or (en == sn and ec > sc)))) then return 0 end\n"
+    "end\n"
+    "local exp = tonumber(ARGV[8])\n"
+    "if exp < 0 then exp = MAXSEC end\n"
+    "local all = redis.call('HGETALL', KEYS[1])\n"
+    "for i = 1, #all, 2 do\n"
+    "  local f = all[i]\n"
+    "  if string.sub(f, 1, 4) == '_ex:' and f ~= ARGV[3] then\n"
+    "    local s = ts(all[i + 1]); if s > exp then exp = s end\n"
+    "  end\n"
+    "end\n"
+    "if exp > MAXSEC then exp = MAXSEC end\n"
+    "local args = {KEYS[1], ARGV[1], ARGV[7], ARGV[2], ARGV[6], ARGV[3], '\\8' .. enc(exp)}\n"
+    "for i = 9, #ARGV do args[#args + 1] = ARGV[i] end\n"
+    "redis.call('HSET', unpack(args))\n"
+    "if exp >= MAXSEC then redis.call('PERSIST', KEYS[1]) else redis.call('EXPIREAT', KEYS[1], string.format('%.0f', exp)) end\n"
+    "return 1\n";
+
+typedef struct redis_store {
+  feast_online_store base;
+  redis_conn *conn;
+  bool cluster;
+  char sha[48];
+} redis_store;
+
+#define MAX_SECONDS INT64_C(253402300799)
+
+static int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+
+/* "prefix:table" into the arena. */
+static char *field_name(feast_arena *a, const char *prefix, const char *table, size_t *len) {
+  size_t n = strlen(prefix) + strlen(table);
+  char *s = feast_arena_alloc(a, n + 1);
+  if (s) {
+    strcpy(s, prefix);
+    strcat(s, table);
+    *len = n;
+  }
+  return s;
+}
+
+/* The 4-byte field names of the features, in the arena. */
+static uint8_t *feature_fields(feast_arena *a, const feast_store_table *t) {
+  uint8_t *out = feast_arena_alloc(a, 4 * t->n_features + 1);
+  if (!out) return NULL;
+  for (size_t f = 0; f < t->n_features; f++) {
+    size_t tl = strlen(t->name), fl = strlen(t->features[f]);
+    char *ref = feast_arena_alloc(a, tl + fl + 2);
+    if (!ref) return NULL;
+    memcpy(ref, t->name, tl);
+    ref[tl] = ':';
+    memcpy(ref + tl + 1, t->features[f], fl + 1);
+    uint32_t h = feast_murmur3_32(ref, tl + fl + 1, 0);
+    for (int i = 0; i < 4; i++) out[4 * f + (size_t)i] = (uint8_t)(h >> (8 * i));
+  }
+  return out;
+}
+
+static char *arena_printf_i64(feast_arena *a, int64_t v, size_t *len) {
+  char tmp[32];
+  int n = snprintf(tmp, sizeof tmp, "%lld", (long long)v);
+  char *s = feast_arena_strndup(a, tmp, (size_t)n);
+  *len = (size_t)n;
+  return s;
+}
+
+static feast_code redis_write(feast_online_store *base, const feast_store_table *t, const feast_store_row *rows, size_t n,
+                              uint8_t *written, feast_error *err) {
+  redis_store *s = (redis_store *)base;
+  feast_arena *a = feast_arena_new(0);
+  redis_cmd *cmds = feast_calloc(n + 1, sizeof *cmds);
+  feast_buf tsb;
+  feast_buf_init(&tsb, 64);
+  feast_code rc = FEAST_OK;
+  size_t lts, lcr, lex;
+  char *f_ts = a ? field_name(a, "_ts:", t->name, &lts) : NULL;
+  char *f_cr = a ? field_name(a, "_created:", t->name, &lcr) : NULL;
+  char *f_ex = a ? field_name(a, "_ex:", t->name, &lex) : NULL;
+  uint8_t *ff = a ? feature_fields(a, t) : NULL;
+  if (!a || !cmds || !f_ts || !f_cr || !f_ex || !ff) rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  int argc = 12 + 2 * (int)t->n_features;
+  for (size_t i = 0; i < n && !rc; i++) {
+    const feast_store_row *r = &rows[i];
+    const char **argv = feast_arena_alloc(a, (size_t)argc * sizeof *argv);
+    size_t *lens = feast_arena_alloc(a, (size_t)argc * sizeof *lens);
+    if (!argv || !lens) {
+      rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
+      break;
+    }
+    int64_t sec = floor_div(r->event_ts, 1000000), nanos = (r->event_ts - sec * 1000000) * 1000;
+    int64_t exp = -1;
+    if (t->has_max_age) {
+      exp = floor_div(r->event_ts, 1000000) + floor_div(t->max_age, 1000000);
+      if (exp > MAX_SECONDS || exp < 0) exp = exp < 0 ? 0 : MAX_SECONDS;
+    }
+    feast_buf_reset(&tsb);
+    if ((rc = feast_pb_timestamp(r->event_ts, &tsb, err))) break;
+    argv[0] = "EVALSHA", lens[0] = 7;
+    argv[1] = s->sha, lens[1] = strlen(s->sha);
+    argv[2] = "1", lens[2] = 1;
+    argv[3] = (const char *)r->key, lens[3] = r->key_len;
+    argv[4] = f_ts, lens[4] = lts;
+    argv[5] = f_cr, lens[5] = lcr;
+    argv[6] = f_ex, lens[6] = lex;
+    argv[7] = arena_printf_i64(a, sec, &lens[7]);
+    argv[8] = arena_printf_i64(a, nanos, &lens[8]);
+    argv[9] = arena_printf_i64(a, r->created_ts, &lens[9]);
+    argv[10] = tsb.len ? feast_arena_strndup(a, (const char *)tsb.data, tsb.len) : "", lens[10] = tsb.len;
+    argv[11] = arena_printf_i64(a, exp, &lens[11]);
+    for (size_t f = 0; f < t->n_features; f++) {
+      argv[12 + 2 * f] = (const char *)ff + 4 * f, lens[12 + 2 * f] = 4;
+      argv[13 + 2 * f] = r->value_lens[f] ? (const char *)r->values[f] : "", lens[13 + 2 * f] = r->value_lens[f];
+    }
+    for (int k = 7; k <= 11; k++)
+      if (!argv[k]) rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
+    cmds[i] = (redis_cmd){argc, argv, lens, feast_redis_key_slot(r->key, r->key_len), WRITE_LUA};
+  }
+  if (!rc) rc = redis_conn_exec(s->conn, cmds, n, err);
+  for (size_t i = 0; i < n && !rc; i++) {
+    redisReply *r = cmds[i].reply;
+    written[i] = 0;
+    if (r && r->type == REDIS_REPLY_INTEGER) {
+      written[i] = r->integer == 1;
+    } else {
+      rc = feast_fail(err, FEAST_E_SERVER, "redis: write script for key %zu of the batch: %s", i,
+                      r && r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+    }
+  }
+  redis_cmds_free_replies(cmds, n);
+  feast_free(cmds);
+  feast_buf_free(&tsb);
+  feast_arena_free(a);
+  return rc;
+}
+
+static feast_code redis_read(feast_online_store *base, const feast_store_table *t, const uint8_t *const *keys,
+                             const size_t *key_lens, size_t n, feast_arena *arena, feast_store_record *out,
+                             feast_error *err) {
+  redis_store *s = (redis_store *)base;
+  redis_cmd *cmds = feast_calloc(n + 1, sizeof *cmds);
+  size_t lts, lcr;
+  char *f_ts = field_name(arena, "_ts:", t->name, &lts);
+  char *f_cr = field_name(arena, "_created:", t->name, &lcr);
+  uint8_t *ff = feature_fields(arena, t);
+  int argc = 4 + (int)t->n_features;
+  const char **argv = feast_arena_alloc(arena, (size_t)argc * sizeof *argv);
+  feast_code rc = FEAST_OK;
+  if (!cmds || !f_ts || !f_cr || !ff || !argv) rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  for (size_t i = 0; i < n && !rc; i++) {
+    size_t *lens = feast_arena_alloc(arena, (size_t)argc * sizeof *lens);
+    const char **av = feast_arena_alloc(arena, (size_t)argc * sizeof *av);
+    if (!lens || !av) {
+      rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
+      break;
+    }
+    av[0] = "HMGET", lens[0] = 5;
+    av[1] = (const char *)keys[i], lens[1] = key_lens[i];
+    av[2] = f_ts, lens[2] = lts;
+    av[3] = f_cr, lens[3] = lcr;
+    for (size_t f = 0; f < t->n_features; f++) av[4 + f] = (const char *)ff + 4 * f, lens[4 + f] = 4;
+    cmds[i] = (redis_cmd){argc, av, lens, feast_redis_key_slot(keys[i], key_lens[i]), NULL};
+  }
+  if (!rc) rc = redis_conn_exec(s->conn, cmds, n, err);
+  for (size_t i = 0; i < n && !rc; i++) {
+    redisReply *r = cmds[i].reply;
+    feast_store_record *rec = &out[i];
+    memset(rec, 0, sizeof *rec);
+    rec->has = feast_arena_calloc(arena, t->n_features + 1);
+    rec->values = feast_arena_calloc(arena, (t->n_features + 1) * sizeof *rec->values);
+    rec->value_lens = feast_arena_calloc(arena, (t->n_features + 1) * sizeof *rec->value_lens);
+    if (!rec->has || !rec->values || !rec->value_lens) {
+      rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
+      break;
+    }
+    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != (size_t)argc - 2) {
+      rc = feast_fail(err, FEAST_E_SERVER, "redis: HMGET: %s", r && r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+      break;
+    }
+    if (r->element[0]->type != REDIS_REPLY_STRING) continue; /* no row of this table */
+    if ((rc = feast_pb_timestamp_parse((const uint8_t *)r->element[0]->str, r->element[0]->len, &rec->event_ts, err))) {
+      feast_error_prefix(err, "redis: field %s: ", f_ts);
+      break;
+    }
+    rec->found = true;
+    rec->created_ts = FEAST_TS_MIN;
+    if (r->element[1]->type == REDIS_REPLY_STRING) rec->created_ts = strtoll(r->element[1]->str, NULL, 10);
+    for (size_t f = 0; f < t->n_features; f++) {
+      redisReply *v = r->element[2 + f];
+      if (v->type != REDIS_REPLY_STRING) continue;
+      rec->has[f] = true;
+      rec->value_lens[f] = v->len;
+      if (v->len) {
+        uint8_t *p = feast_arena_alloc(arena, v->len);
+        if (!p) {
+          rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
+          break;
+        }
+        memcpy(p, v->str, v->len);
+        rec->values[f] = p;
+      }
+    }
+  }
+  redis_cmds_free_replies(cmds, n);
+  feast_free(cmds);
+  return rc;
+}
+
+static void redis_close(feast_online_store *base) {
+  redis_store *s = (redis_store *)base;
+  redis_conn_free(s->conn);
+  feast_free(s);
+}
+
+static const feast_store_ops redis_ops = {"redis", redis_write, redis_read, redis_close};
+static const feast_store_ops cluster_ops = {"redis_cluster", redis_write, redis_read, redis_close};
+
+feast_code feast_redis_store_open(const char *target, bool cluster, const feast_online_options *opts,
+                                  feast_online_store **out, feast_error *err) {
+  redis_store *s = feast_calloc(1, sizeof *s);
+  if (!s) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  s->base.ops = cluster ? &cluster_ops : &redis_ops;
+  s->base.opts = *opts;
+  s->cluster = cluster;
+  feast_code rc = redis_conn_open(target, cluster, opts, &s->base.stats, &s->conn, err);
+  if (!rc) {
+    const char *argv[] = {"SCRIPT", "LOAD", WRITE_LUA};
+    size_t lens[] = {6, 4, sizeof WRITE_LUA - 1};
+    redisReply *r = NULL;
+    rc = redis_conn_simple(s->conn, 3, argv, lens, &r, err);
+    if (!rc) {
+      if (r->type == REDIS_REPLY_STRING && r->len < sizeof s->sha) memcpy(s->sha, r->str, r->len + 1);
+      else rc = feast_fail(err, FEAST_E_SERVER, "redis: SCRIPT LOAD: %s", r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+      freeReplyObject(r);
+    }
+  }
+  if (rc) {
+    feast_error_prefix(err, "%s://%s: ", cluster ? "redis-cluster" : "redis", target);
+    redis_close(&s->base);
+    return rc;
+  }
+  *out = &s->base;
+  return FEAST_OK;
+}

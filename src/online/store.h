@@ -1,0 +1,80 @@
+/*
+ * store.h - the online-store backend interface (a table of functions, like
+ * curl's vtls): the engines (ingest, online read) speak only this, and each
+ * backend (lmdb.c, redis_store.c) fills it in.
+ *
+ * A key is a serialized RedisKeyV2 (it carries the project and the sorted
+ * entity names and values); every backend keeps one record per (key, table)
+ * holding the event and created timestamps and one serialized
+ * feast.types.Value per feature (empty = null).
+ */
+#ifndef FEAST_ONLINE_STORE_H
+#define FEAST_ONLINE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/arena.h"
+#include "feast/online.h"
+
+typedef struct feast_store_table {
+  const char *name;
+  size_t n_features;
+  const char *const *features; /* names */
+  bool has_max_age;
+  feast_duration max_age;
+} feast_store_table;
+
+typedef struct feast_store_row {
+  const uint8_t *key;
+  size_t key_len;
+  feast_ts event_ts;
+  feast_ts created_ts;
+  const uint8_t *const *values; /* one per table feature */
+  const size_t *value_lens;
+} feast_store_row;
+
+typedef struct feast_store_record {
+  bool found; /* the key holds a row of this table */
+  feast_ts event_ts;
+  feast_ts created_ts;
+  /* per requested feature; has[i] false = the record has no such field */
+  bool *has;
+  const uint8_t **values;
+  size_t *value_lens;
+} feast_store_record;
+
+typedef struct feast_store_ops {
+  const char *kind;
+  /* Write each row unless the stored (event_ts, created_ts) of the same
+   * key and table is the same or newer. written[i] = 1 when row i was
+   * written. Atomic per key; LMDB: all rows in one transaction. */
+  feast_code (*write)(feast_online_store *s, const feast_store_table *t, const feast_store_row *rows, size_t n,
+                      uint8_t *written, feast_error *err);
+  /* Read t->features of every key; memory in `arena` (valid until it is
+   * reset). */
+  feast_code (*read)(feast_online_store *s, const feast_store_table *t, const uint8_t *const *keys,
+                     const size_t *key_lens, size_t n, feast_arena *arena, feast_store_record *out, feast_error *err);
+  void (*close)(feast_online_store *s);
+} feast_store_ops;
+
+struct feast_online_store {
+  const feast_store_ops *ops;
+  feast_online_options opts;
+  feast_online_stats stats;
+};
+
+/* Backend constructors (`target` is the URI without its scheme). */
+feast_code feast_lmdb_store_open(const char *path, const feast_online_options *opts, feast_online_store **out,
+                                 feast_error *err);
+feast_code feast_redis_store_open(const char *target, bool cluster, const feast_online_options *opts,
+                                  feast_online_store **out, feast_error *err);
+
+/* Is (e1, c1) strictly newer than (e2, c2)? The one ordering every backend and
+ * the in-batch dedup use. */
+static inline bool feast_row_newer(feast_ts e1, feast_ts c1, feast_ts e2, feast_ts c2) {
+  return e1 > e2 || (e1 == e2 && c1 > c2);
+}
+
+#endif
