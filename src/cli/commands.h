@@ -14,5 +14,6 @@ typedef struct cli_command {
 } cli_command;
 
 int cmd_version(int argc, char **argv);
+int cmd_parquet(int argc, char **argv);
 
 #endif

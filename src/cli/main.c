@@ -11,6 +11,7 @@
 
 static const cli_command commands[] = {
     {"version", cmd_version, "print the version"},
+    {"parquet", cmd_parquet, "inspect Parquet files: schema, cat"},
     {NULL, NULL, NULL},
 };
 

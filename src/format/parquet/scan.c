@@ -291,6 +291,7 @@ static feast_code build(scan *s, const char *const *columns, int ncols, const fe
   if (!s->tasks) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
   for (int i = 0; i < s->nfiles; i++) {
     feast_parquet_file *f = s->files[i].file;
+    if (s->files[i].skip) continue;
     for (int g = 0; g < feast_parquet_num_row_groups(f); g++) {
       int skip = feast_parquet_row_group_rows(f, g) == 0;
       for (int r = 0; r < nranges && !skip; r++)

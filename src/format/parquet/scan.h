@@ -13,6 +13,7 @@ typedef struct pq_scan_file {
   feast_parquet_file *file;
   int owned;          /* closed with the scan */
   const char **pvals; /* partition values (NULL entries = null), owned by the scan's arena */
+  int skip;           /* pruned: gives the schema only */
 } pq_scan_file;
 
 /* Builds a source over `files` (ownership of the array and owned files
