@@ -5,6 +5,7 @@
  * densely straight into the array's buffers and then spread backwards over
  * null slots, so the common no-null case is a memcpy or a dictionary gather.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "base/alloc.h"
@@ -92,6 +93,18 @@ feast_code pq_colreader_open(const feast_parquet_file *f, int rg, int col, pq_co
   if (start < 4 || len <= 0 || (uint64_t)start > f->size || (uint64_t)len > f->size - (uint64_t)start)
     return feast_fail(err, FEAST_E_CORRUPT, "column chunk at offset %lld with %lld bytes lies outside the file",
                       (long long)start, (long long)len);
+  /* PARQUET-816: parquet-mr before 1.2.9 left the dictionary page header out
+   * of total_compressed_size; read up to 100 bytes more, as Arrow does. */
+  const char *cb = f->meta->created_by;
+  if (cb && strncmp(cb, "parquet-mr", 10) == 0) {
+    int a = 0, b = 0, c3 = 0;
+    const char *v = strstr(cb, "version ");
+    if (v) sscanf(v + 8, "%d.%d.%d", &a, &b, &c3);
+    if (a < 1 || (a == 1 && (b < 2 || (b == 2 && c3 < 9)))) {
+      uint64_t room = f->size - (uint64_t)start - (uint64_t)len;
+      len += (int64_t)(room < 100 ? room : 100);
+    }
+  }
   if (len > f->opts.max_chunk_bytes)
     return feast_fail(err, FEAST_E_TOO_BIG, "column chunk of %lld bytes exceeds the limit of %lld", (long long)len,
                       (long long)f->opts.max_chunk_bytes);

@@ -39,8 +39,17 @@ static const char *str(ctx *c) {
 
 static pq_bytes bytes(ctx *c) {
   pq_bytes b = {0};
-  b.p = tc_binary(&c->r, &b.len);
-  b.set = !c->r.bad;
+  const uint8_t *src = tc_binary(&c->r, &b.len);
+  if (c->r.bad) return b;
+  /* the footer buffer is freed after parsing: keep a copy */
+  uint8_t *d = feast_arena_alloc(c->arena, b.len ? b.len : 1);
+  if (!d) {
+    oom(c);
+    return b;
+  }
+  if (b.len) memcpy(d, src, b.len);
+  b.p = d;
+  b.set = 1;
   return b;
 }
 
