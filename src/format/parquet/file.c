@@ -180,6 +180,7 @@ feast_code pq_read_row_group_batches(const feast_parquet_file *f, int rg, const 
   if (rg < 0 || rg >= f->meta->nrow_groups)
     return feast_fail(err, FEAST_E_INVALID, "%s: no row group %d", f->name, rg);
   int64_t total = f->meta->row_groups[rg].num_rows;
+  if (total == 0) return FEAST_OK; /* empty row groups may have placeholder chunks */
   pq_colreader **crs = feast_calloc((size_t)(ncols ? ncols : 1), sizeof *crs);
   if (!crs) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
   feast_code rc = FEAST_OK;
@@ -205,10 +206,11 @@ feast_code pq_read_row_group_batches(const feast_parquet_file *f, int rg, const 
         break;
       }
       if (a->length != n) {
+        int64_t got = done + a->length;
         feast_array_free(a);
         bad_col = cols[i];
-        rc = feast_fail(err, FEAST_E_CORRUPT, "holds %lld rows but the row group says %lld",
-                        (long long)(done + a->length), (long long)total);
+        rc = feast_fail(err, FEAST_E_CORRUPT, "holds %lld rows but the row group says %lld", (long long)got,
+                        (long long)total);
         break;
       }
       rc = feast_batch_set_column(b, i, f->cols[cols[i]].name, a, err);
