@@ -20,5 +20,6 @@ int cmd_projects(int argc, char **argv);
 int cmd_entities(int argc, char **argv);
 int cmd_feature_tables(int argc, char **argv);
 int cmd_parquet_write(int argc, char **argv);
+int cmd_parquet(int argc, char **argv);
 
 #endif

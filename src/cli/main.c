@@ -18,6 +18,7 @@ static const cli_command commands[] = {
     {"feature-tables", cmd_feature_tables, "apply, describe, list or delete feature tables"},
     {"version", cmd_version, "print the version"},
     {"parquet-write", cmd_parquet_write, "convert a CSV file to Parquet"},
+    {"parquet", cmd_parquet, "inspect Parquet files: schema, cat"},
     {NULL, NULL, NULL},
 };
 

@@ -1,0 +1,123 @@
+/*
+ * parquet.h - reading Apache Parquet files and datasets into feast_batch.
+ *
+ * A feast_parquet_file is one open file (or an in-memory image): its schema
+ * as feast_dtypes, row groups, key-value metadata, and row-group reads. A
+ * reader (feast_parquet_reader_open) streams bounded batches with column
+ * projection and row-group pruning from min/max statistics, decoding row
+ * groups ahead on a small thread pool while keeping output order. A dataset
+ * (feast_parquet_dataset_open) does the same over a directory, glob or
+ * hive-partitioned tree. See docs/parquet.md for types and limits.
+ *
+ * Errors name the file, row group, column and what is wrong. Valid input
+ * this build does not read (encryption, structs, maps, nested lists) is
+ * FEAST_E_UNSUPPORTED; damaged input is FEAST_E_CORRUPT; limits are
+ * FEAST_E_TOO_BIG.
+ */
+#ifndef FEAST_PARQUET_H
+#define FEAST_PARQUET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "feast/array.h"
+#include "feast/arrow.h"
+#include "feast/error.h"
+#include "feast/export.h"
+#include "feast/types.h"
+
+typedef struct feast_parquet_file feast_parquet_file;
+
+typedef struct feast_parquet_options {
+  int threads;             /* decoding threads; 0 = online cores, at most 2; 1 = no threads */
+  int64_t batch_rows;      /* rows per streamed batch; 0 = 65536 */
+  int64_t max_page_bytes;  /* largest (decompressed) page; 0 = 256 MiB */
+  int64_t max_chunk_bytes; /* largest compressed column chunk; 0 = 2 GiB */
+} feast_parquet_options;
+
+/* A pruning predicate "column in [lo, hi]" (inclusive). For TIMESTAMP and
+ * DATE32 columns lo/hi are feast_ts microseconds UTC; for integer columns
+ * they are the raw values. Row groups (and partition folders) that cannot
+ * hold a matching row are skipped; rows inside a kept row group are NOT
+ * filtered: the predicate only prunes. */
+typedef struct feast_parquet_range {
+  const char *column;
+  int64_t lo, hi;
+} feast_parquet_range;
+
+/* Open a file. `opts` may be NULL. On success the caller owns *out and frees
+ * it with feast_parquet_file_free. */
+FEAST_API feast_code feast_parquet_file_open(const char *path, const feast_parquet_options *opts,
+                                             feast_parquet_file **out, feast_error *err);
+/* Open an in-memory image; `data` must stay valid until the file is freed.
+ * `name` (may be NULL) is used in error messages. */
+FEAST_API feast_code feast_parquet_file_open_memory(const void *data, size_t len, const char *name,
+                                                    const feast_parquet_options *opts, feast_parquet_file **out,
+                                                    feast_error *err);
+FEAST_API void feast_parquet_file_free(feast_parquet_file *f); /* accepts NULL */
+
+/* Schema: top-level columns. Strings are owned by the file and valid until
+ * it is freed. `elem` (may be NULL) receives a LIST column's element type. */
+FEAST_API int feast_parquet_num_columns(const feast_parquet_file *f);
+FEAST_API const char *feast_parquet_column_name(const feast_parquet_file *f, int i);
+FEAST_API feast_dtype feast_parquet_column_type(const feast_parquet_file *f, int i, feast_dtype *elem);
+/* Index of the column called `name`, or -1. */
+FEAST_API int feast_parquet_column_index(const feast_parquet_file *f, const char *name);
+/* FEAST_OK when column i can be read, else FEAST_E_UNSUPPORTED saying why. */
+FEAST_API feast_code feast_parquet_column_check(const feast_parquet_file *f, int i, feast_error *err);
+
+FEAST_API int64_t feast_parquet_num_rows(const feast_parquet_file *f);
+FEAST_API int feast_parquet_num_row_groups(const feast_parquet_file *f);
+FEAST_API int64_t feast_parquet_row_group_rows(const feast_parquet_file *f, int rg);
+
+/* Key-value metadata: count, then key/value i (value may be NULL); strings
+ * owned by the file. feast_parquet_metadata_get returns NULL when absent. */
+FEAST_API int feast_parquet_num_metadata(const feast_parquet_file *f);
+FEAST_API const char *feast_parquet_metadata_key(const feast_parquet_file *f, int i);
+FEAST_API const char *feast_parquet_metadata_value(const feast_parquet_file *f, int i);
+FEAST_API const char *feast_parquet_metadata_get(const feast_parquet_file *f, const char *key);
+
+/* Read whole row group `rg`, columns by index (NULL/0 = every column), into
+ * one batch the caller owns. */
+FEAST_API feast_code feast_parquet_read_row_group(const feast_parquet_file *f, int rg, const int *columns, int ncols,
+                                                  feast_batch **out, feast_error *err);
+
+/* An empty batch (0 rows) with the columns a reader over `columns` yields;
+ * the caller owns it. */
+FEAST_API feast_code feast_parquet_schema_batch(const feast_parquet_file *f, const char *const *columns, int ncols,
+                                                feast_batch **out, feast_error *err);
+
+/* Stream batches of at most opts->batch_rows rows from `f` (borrowed: it
+ * must outlive the source), projecting `columns` by name (NULL/0 = all) and
+ * pruning row groups with `ranges`. The caller owns *out (close it). */
+FEAST_API feast_code feast_parquet_reader_open(feast_parquet_file *f, const char *const *columns, int ncols,
+                                               const feast_parquet_range *ranges, int nranges,
+                                               const feast_parquet_options *opts, feast_batch_source **out,
+                                               feast_error *err);
+
+typedef struct feast_parquet_dataset_options {
+  feast_parquet_options read;
+  const char *const *columns; /* projection (NULL = all, partition columns included) */
+  int ncolumns;
+  const feast_parquet_range *ranges; /* may name file columns or partition columns */
+  int nranges;
+  /* A partition column holding dates (YYYY-MM-DD...): a range on it prunes
+   * whole folders by day. Other partition columns prune by integer value
+   * when their values parse as integers. */
+  const char *date_partition_column;
+} feast_parquet_dataset_options;
+
+/* Open a dataset: a file, a directory (recursive; `_SUCCESS`, `*.crc`,
+ * hidden and `_`-prefixed entries are ignored), a glob, or a hive tree
+ * `key=value/...`, as a plain path or `file://` URL. Partition keys become
+ * STRING columns after the file columns. Every file must have the same
+ * column names and types (the error names the first that differs). The
+ * caller owns *out. */
+FEAST_API feast_code feast_parquet_dataset_open(const char *url_or_path, const feast_parquet_dataset_options *opts,
+                                                feast_batch_source **out, feast_error *err);
+
+/* For a source from feast_parquet_reader_open or feast_parquet_dataset_open:
+ * an empty batch with its columns (caller owns), e.g. for feast_stream_export. */
+FEAST_API feast_code feast_parquet_source_schema(feast_batch_source *src, feast_batch **out, feast_error *err);
+
+#endif

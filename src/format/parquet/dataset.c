@@ -1,0 +1,296 @@
+/*
+ * dataset.c - finds the files of a Parquet dataset (one file, a directory
+ * tree, a glob, hive `key=value` folders; plain paths or file:// URLs),
+ * derives partition values from folder names, prunes folders with ranges
+ * on partition columns, checks every file's schema against the first, and
+ * hands the list to the scan engine.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "base/alloc.h"
+#include "base/arena.h"
+#include "format/parquet/reader.h"
+#include "format/parquet/scan.h"
+
+#define MAX_FILES 1000000
+#define MAX_PARTS 32
+
+typedef struct paths {
+  char **v;
+  int n, cap;
+} paths;
+
+static feast_code add_path(paths *p, const char *s, feast_error *err) {
+  if (p->n >= MAX_FILES) return feast_fail(err, FEAST_E_TOO_BIG, "more than %d files in the dataset", MAX_FILES);
+  if (p->n == p->cap) {
+    int cap = p->cap ? p->cap * 2 : 16;
+    char **nv = feast_realloc(p->v, sizeof *nv * (size_t)cap);
+    if (!nv) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+    p->v = nv;
+    p->cap = cap;
+  }
+  if (!(p->v[p->n] = feast_strdup(s))) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  p->n++;
+  return FEAST_OK;
+}
+
+static void free_paths(paths *p) {
+  for (int i = 0; i < p->n; i++) feast_free(p->v[i]);
+  feast_free(p->v);
+}
+
+static int ignored(const char *name) {
+  size_t n = strlen(name);
+  return name[0] == '.' || name[0] == '_' || (n >= 4 && strcmp(name + n - 4, ".crc") == 0);
+}
+
+static feast_code walk(const char *dir, paths *out, int depth, feast_error *err) {
+  if (depth > 64) return feast_fail(err, FEAST_E_TOO_BIG, "%s: directories nested too deeply", dir);
+  DIR *d = opendir(dir);
+  if (!d) return feast_fail(err, FEAST_E_IO, "%s: cannot list: %s", dir, strerror(errno));
+  feast_code rc = FEAST_OK;
+  struct dirent *e;
+  while (!rc && (e = readdir(d))) {
+    if (ignored(e->d_name)) continue;
+    size_t n = strlen(dir) + strlen(e->d_name) + 2;
+    char *p = feast_malloc(n);
+    if (!p) {
+      rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
+      break;
+    }
+    snprintf(p, n, "%s/%s", dir, e->d_name);
+    struct stat st;
+    if (stat(p, &st) == 0) {
+      if (S_ISDIR(st.st_mode)) rc = walk(p, out, depth + 1, err);
+      else if (S_ISREG(st.st_mode)) rc = add_path(out, p, err);
+    }
+    feast_free(p);
+  }
+  closedir(d);
+  return rc;
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static int hexval(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+static char *unescape(feast_arena *a, const char *s, size_t n) {
+  char *o = feast_arena_alloc(a, n + 1);
+  if (!o) return NULL;
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (s[i] == '%' && i + 2 < n + 0 + 1 && i + 2 <= n - 1 + 0 && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
+      o[k++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+      i += 2;
+    } else {
+      o[k++] = s[i];
+    }
+  }
+  o[k] = 0;
+  return o;
+}
+
+/* key=value folder segments of `rel` (the path below the dataset root). */
+static feast_code partitions(feast_arena *a, const char *rel, const char **keys, const char **vals, int *n,
+                             feast_error *err) {
+  *n = 0;
+  const char *p = rel;
+  while (*p) {
+    const char *slash = strchr(p, '/');
+    if (!slash) break; /* the file name itself */
+    const char *eq = memchr(p, '=', (size_t)(slash - p));
+    if (eq && eq > p) {
+      if (*n >= MAX_PARTS) return feast_fail(err, FEAST_E_TOO_BIG, "more than %d partition levels", MAX_PARTS);
+      keys[*n] = unescape(a, p, (size_t)(eq - p));
+      vals[*n] = unescape(a, eq + 1, (size_t)(slash - eq - 1));
+      if (!keys[*n] || !vals[*n]) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+      if (strcmp(vals[*n], "__HIVE_DEFAULT_PARTITION__") == 0) vals[*n] = NULL;
+      (*n)++;
+    }
+    p = slash + 1;
+  }
+  return FEAST_OK;
+}
+
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = (unsigned)(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + (int64_t)doe - 719468;
+}
+
+/* 1 when the partition value cannot match [lo, hi]. */
+static int part_excluded(const char *v, int is_date, int64_t lo, int64_t hi) {
+  if (!v) return 0;
+  if (is_date) {
+    int y, m, d;
+    if (sscanf(v, "%4d-%2d-%2d", &y, &m, &d) != 3 || m < 1 || m > 12 || d < 1 || d > 31) return 0;
+    int64_t start = days_from_civil(y, (unsigned)m, (unsigned)d) * INT64_C(86400000000);
+    int64_t end = start + INT64_C(86400000000) - 1;
+    return end < lo || start > hi;
+  }
+  char *e;
+  errno = 0;
+  long long x = strtoll(v, &e, 10);
+  if (errno || e == v || *e) return 0;
+  return x < lo || x > hi;
+}
+
+static feast_code same_schema(const feast_parquet_file *a, const feast_parquet_file *b, feast_error *err) {
+  int na = feast_parquet_num_columns(a), nb = feast_parquet_num_columns(b);
+  if (na != nb)
+    return feast_fail(err, FEAST_E_SCHEMA, "%s has %d columns but %s has %d", b->name, nb, a->name, na);
+  for (int i = 0; i < na; i++) {
+    feast_dtype ea, eb, ta = feast_parquet_column_type(a, i, &ea);
+    int j = feast_parquet_column_index(b, a->cols[i].name);
+    if (j < 0) return feast_fail(err, FEAST_E_SCHEMA, "%s lacks column '%s' that %s has", b->name, a->cols[i].name,
+                                 a->name);
+    feast_dtype tb = feast_parquet_column_type(b, j, &eb);
+    if (!feast_dtype_equal(ta, tb) || (ta.id == FEAST_DT_LIST && !feast_dtype_equal(ea, eb))) {
+      char x[64], y[64];
+      feast_dtype_name(ta.id == FEAST_DT_LIST ? ea : ta, x, sizeof x);
+      feast_dtype_name(tb.id == FEAST_DT_LIST ? eb : tb, y, sizeof y);
+      return feast_fail(err, FEAST_E_SCHEMA, "%s: column '%s' is %s%s but %s in %s", b->name, a->cols[i].name,
+                        tb.id == FEAST_DT_LIST ? "list of " : "", y, x, a->name);
+    }
+  }
+  return FEAST_OK;
+}
+
+feast_code feast_parquet_dataset_open(const char *url_or_path, const feast_parquet_dataset_options *opts,
+                                      feast_batch_source **out, feast_error *err) {
+  *out = NULL;
+  feast_parquet_dataset_options none;
+  if (!opts) {
+    memset(&none, 0, sizeof none);
+    opts = &none;
+  }
+  const char *path = url_or_path;
+  if (strncmp(path, "file://", 7) == 0) path += 7;
+  else if (strstr(path, "://"))
+    return feast_fail(err, FEAST_E_UNSUPPORTED, "%s: only local paths and file:// URLs are supported", url_or_path);
+  paths ps = {0};
+  feast_code rc = FEAST_OK;
+  char *root = NULL; /* partition folders are parsed below this */
+  size_t plen = strlen(path);
+  int single = 0;
+  if (strpbrk(path, "*?[")) {
+    glob_t g;
+    int gr = glob(path, 0, NULL, &g);
+    if (gr != 0 && gr != GLOB_NOMATCH) return feast_fail(err, FEAST_E_IO, "%s: glob failed", path);
+    for (size_t i = 0; gr == 0 && i < g.gl_pathc && !rc; i++) {
+      struct stat st;
+      const char *base = strrchr(g.gl_pathv[i], '/');
+      if (ignored(base ? base + 1 : g.gl_pathv[i])) continue;
+      if (stat(g.gl_pathv[i], &st) != 0) continue;
+      if (S_ISDIR(st.st_mode)) rc = walk(g.gl_pathv[i], &ps, 0, err);
+      else if (S_ISREG(st.st_mode)) rc = add_path(&ps, g.gl_pathv[i], err);
+    }
+    if (gr == 0) globfree(&g);
+    const char *first = strpbrk(path, "*?[");
+    const char *slash = first;
+    while (slash > path && *slash != '/') slash--;
+    root = feast_strndup(path, (size_t)(slash - path));
+  } else {
+    struct stat st;
+    if (stat(path, &st) != 0)
+      return feast_fail(err, errno == ENOENT ? FEAST_E_NOT_FOUND : FEAST_E_IO, "%s: %s", path, strerror(errno));
+    if (S_ISDIR(st.st_mode)) {
+      while (plen > 1 && path[plen - 1] == '/') plen--;
+      root = feast_strndup(path, plen);
+      rc = root ? walk(root, &ps, 0, err) : feast_fail(err, FEAST_E_NOMEM, "out of memory");
+    } else {
+      single = 1;
+      rc = add_path(&ps, path, err);
+      root = feast_strdup("");
+    }
+  }
+  if (!rc && !root) rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  if (!rc && ps.n == 0) rc = feast_fail(err, FEAST_E_NOT_FOUND, "%s: no Parquet files found", url_or_path);
+  if (rc) {
+    free_paths(&ps);
+    feast_free(root);
+    return rc;
+  }
+  qsort(ps.v, (size_t)ps.n, sizeof *ps.v, cmp_str);
+
+  feast_arena *arena = feast_arena_new(0);
+  pq_scan_file *files = feast_calloc((size_t)ps.n, sizeof *files);
+  const char **pnames = NULL;
+  int npart = 0;
+  if (!arena || !files) rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  size_t rlen = strlen(root);
+  int nf = 0;
+  for (int i = 0; i < ps.n && !rc; i++) {
+    const char *rel = ps.v[i];
+    if (!single && rlen && strncmp(rel, root, rlen) == 0) rel += rlen + (rel[rlen] == '/');
+    const char *keys[MAX_PARTS], *vals[MAX_PARTS];
+    int n = 0;
+    if (!single && (rc = partitions(arena, rel, keys, vals, &n, err))) break;
+    if (i == 0) {
+      npart = n;
+      pnames = feast_arena_alloc(arena, sizeof *pnames * (size_t)(n ? n : 1));
+      if (!pnames) {
+        rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
+        break;
+      }
+      for (int k = 0; k < n; k++) pnames[k] = keys[k];
+    } else {
+      int same = n == npart;
+      for (int k = 0; k < n && same; k++) same = strcmp(keys[k], pnames[k]) == 0;
+      if (!same) {
+        rc = feast_fail(err, FEAST_E_SCHEMA, "%s: partition folders differ from those of %s", ps.v[i], ps.v[0]);
+        break;
+      }
+    }
+    const char **pv = feast_arena_alloc(arena, sizeof *pv * (size_t)(n ? n : 1));
+    if (!pv) {
+      rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
+      break;
+    }
+    for (int k = 0; k < n; k++) pv[k] = vals[k];
+    int skip = 0;
+    for (int r = 0; r < opts->nranges && !skip; r++)
+      for (int k = 0; k < n && !skip; k++)
+        if (strcmp(opts->ranges[r].column, pnames[k]) == 0)
+          skip = part_excluded(pv[k],
+                               opts->date_partition_column && strcmp(opts->date_partition_column, pnames[k]) == 0,
+                               opts->ranges[r].lo, opts->ranges[r].hi);
+    if (skip && nf > 0) continue; /* the first file is kept for the schema */
+    feast_parquet_file *f;
+    if ((rc = feast_parquet_file_open(ps.v[i], &opts->read, &f, err))) break;
+    files[nf].file = f;
+    files[nf].owned = 1;
+    files[nf].pvals = pv;
+    files[nf].skip = skip;
+    nf++;
+    if (nf > 1 && (rc = same_schema(files[0].file, f, err))) break;
+    for (int k = 0; k < n && !rc; k++)
+      if (feast_parquet_column_index(f, pnames[k]) >= 0)
+        rc = feast_fail(err, FEAST_E_SCHEMA, "%s: partition key '%s' is also a column in the file", ps.v[i],
+                        pnames[k]);
+  }
+  free_paths(&ps);
+  feast_free(root);
+  if (rc) {
+    for (int i = 0; i < nf; i++) feast_parquet_file_free(files[i].file);
+    feast_free(files);
+    feast_arena_free(arena);
+    return rc;
+  }
+  return pq_scan_open(files, nf, pnames, npart, arena, opts->columns, opts->ncolumns, opts->ranges, opts->nranges,
+                      &opts->read, out, err);
+}

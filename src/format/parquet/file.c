@@ -1,0 +1,344 @@
+/*
+ * file.c - opening a Parquet file (path via pread, or a memory image):
+ * magic and footer checks, schema accessors, key-value metadata, reading a
+ * row group into batches, and min/max statistics for row-group pruning.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/alloc.h"
+#include "format/parquet/parquet_format.h"
+#include "format/parquet/reader.h"
+
+#define MAX_FOOTER (64u << 20)
+
+static void fill_opts(feast_parquet_options *o, const feast_parquet_options *in) {
+  if (in) *o = *in;
+  else memset(o, 0, sizeof *o);
+  if (o->batch_rows <= 0) o->batch_rows = 65536;
+  if (o->batch_rows > INT32_MAX / 2) o->batch_rows = INT32_MAX / 2;
+  if (o->max_page_bytes <= 0) o->max_page_bytes = 256 << 20;
+  if (o->max_page_bytes > INT32_MAX) o->max_page_bytes = INT32_MAX;
+  if (o->max_chunk_bytes <= 0) o->max_chunk_bytes = INT64_C(2) << 30;
+  if (o->threads <= 0) {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    o->threads = n >= 2 ? 2 : 1;
+  }
+}
+
+feast_code pq_read_at(const feast_parquet_file *f, uint64_t off, size_t len, uint8_t *buf, feast_error *err) {
+  if (off > f->size || len > f->size - off)
+    return feast_fail(err, FEAST_E_CORRUPT, "read of %zu bytes at offset %llu past the end of the file (%llu bytes)",
+                      len, (unsigned long long)off, (unsigned long long)f->size);
+  if (f->mem) {
+    memcpy(buf, f->mem + off, len);
+    return FEAST_OK;
+  }
+  size_t done = 0;
+  while (done < len) {
+    ssize_t n = pread(f->fd, buf + done, len - done, (off_t)(off + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return feast_fail(err, FEAST_E_IO, "read failed: %s", strerror(errno));
+    if (n == 0) return feast_fail(err, FEAST_E_CORRUPT, "file ends early (truncated?)");
+    done += (size_t)n;
+  }
+  return FEAST_OK;
+}
+
+void feast_parquet_file_free(feast_parquet_file *f) {
+  if (!f) return;
+  if (f->fd >= 0) close(f->fd);
+  pq_meta_free(f->meta);
+  feast_free(f->cols);
+  feast_free(f->name);
+  feast_free(f);
+}
+
+static feast_code finish_open(feast_parquet_file *f, feast_error *err) {
+  uint8_t tail[8], head[4];
+  if (f->size < 12) return feast_fail(err, FEAST_E_CORRUPT, "%llu bytes is too small for a Parquet file",
+                                      (unsigned long long)f->size);
+  feast_code rc = pq_read_at(f, f->size - 8, 8, tail, err);
+  if (!rc) rc = pq_read_at(f, 0, 4, head, err);
+  if (rc) return rc;
+  if (memcmp(tail + 4, "PARE", 4) == 0)
+    return feast_fail(err, FEAST_E_UNSUPPORTED, "encrypted footer (PARE): encrypted Parquet is not supported");
+  if (memcmp(head, "PAR1", 4) != 0 || memcmp(tail + 4, "PAR1", 4) != 0)
+    return feast_fail(err, FEAST_E_CORRUPT, "not a Parquet file (magic bytes PAR1 missing)");
+  uint32_t flen = (uint32_t)tail[0] | (uint32_t)tail[1] << 8 | (uint32_t)tail[2] << 16 | (uint32_t)tail[3] << 24;
+  if (flen > f->size - 12)
+    return feast_fail(err, FEAST_E_CORRUPT, "footer length %u exceeds the file size %llu", flen,
+                      (unsigned long long)f->size);
+  if (flen > MAX_FOOTER) return feast_fail(err, FEAST_E_TOO_BIG, "footer of %u bytes exceeds the 64 MiB limit", flen);
+  uint8_t *buf = feast_malloc(flen ? flen : 1);
+  if (!buf) return feast_fail(err, FEAST_E_NOMEM, "out of memory for a footer of %u bytes", flen);
+  rc = pq_read_at(f, f->size - 8 - flen, flen, buf, err);
+  if (!rc) rc = pq_meta_parse(buf, flen, &f->meta, err);
+  feast_free(buf);
+  if (rc) return rc;
+  if (f->meta->encrypted_footer_hint)
+    return feast_fail(err, FEAST_E_UNSUPPORTED, "encrypted columns (plaintext footer): not supported");
+  for (int g = 0; g < f->meta->nrow_groups; g++)
+    if (f->meta->row_groups[g].num_rows < 0)
+      return feast_fail(err, FEAST_E_CORRUPT, "row group %d has a negative row count", g);
+  return pq_schema_build(f, err);
+}
+
+static feast_code open_common(feast_parquet_file *f, const char *name, const feast_parquet_options *opts,
+                              feast_parquet_file **out, feast_error *err) {
+  fill_opts(&f->opts, opts);
+  f->name = feast_strdup(name ? name : "(memory)");
+  feast_code rc = f->name ? finish_open(f, err) : feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  if (rc) {
+    feast_error_prefix(err, "%s: ", name ? name : "(memory)");
+    feast_parquet_file_free(f);
+    return rc;
+  }
+  *out = f;
+  return FEAST_OK;
+}
+
+feast_code feast_parquet_file_open(const char *path, const feast_parquet_options *opts, feast_parquet_file **out,
+                                   feast_error *err) {
+  *out = NULL;
+  feast_parquet_file *f = feast_calloc(1, sizeof *f);
+  if (!f) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  f->fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (f->fd < 0) {
+    int e = errno;
+    feast_free(f);
+    return feast_fail(err, e == ENOENT ? FEAST_E_NOT_FOUND : FEAST_E_IO, "%s: cannot open: %s", path, strerror(e));
+  }
+  struct stat st;
+  if (fstat(f->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(f->fd);
+    feast_free(f);
+    return feast_fail(err, FEAST_E_IO, "%s: not a regular file", path);
+  }
+  f->size = (uint64_t)st.st_size;
+  return open_common(f, path, opts, out, err);
+}
+
+feast_code feast_parquet_file_open_memory(const void *data, size_t len, const char *name,
+                                          const feast_parquet_options *opts, feast_parquet_file **out,
+                                          feast_error *err) {
+  *out = NULL;
+  feast_parquet_file *f = feast_calloc(1, sizeof *f);
+  if (!f) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  f->fd = -1;
+  f->mem = data;
+  f->size = len;
+  return open_common(f, name, opts, out, err);
+}
+
+int feast_parquet_num_columns(const feast_parquet_file *f) { return f->ncols; }
+const char *feast_parquet_column_name(const feast_parquet_file *f, int i) {
+  return i >= 0 && i < f->ncols ? f->cols[i].name : NULL;
+}
+feast_dtype feast_parquet_column_type(const feast_parquet_file *f, int i, feast_dtype *elem) {
+  feast_dtype none = feast_dtype_make(FEAST_DT_NULL);
+  if (i < 0 || i >= f->ncols) {
+    if (elem) *elem = none;
+    return none;
+  }
+  if (elem) *elem = f->cols[i].elem;
+  return f->cols[i].type;
+}
+int feast_parquet_column_index(const feast_parquet_file *f, const char *name) {
+  for (int i = 0; i < f->ncols; i++)
+    if (strcmp(f->cols[i].name, name) == 0) return i;
+  return -1;
+}
+feast_code feast_parquet_column_check(const feast_parquet_file *f, int i, feast_error *err) {
+  if (i < 0 || i >= f->ncols) return feast_fail(err, FEAST_E_INVALID, "%s: no column %d", f->name, i);
+  if (f->cols[i].unsupported) return feast_fail(err, FEAST_E_UNSUPPORTED, "%s: %s", f->name, f->cols[i].why);
+  return FEAST_OK;
+}
+int64_t feast_parquet_num_rows(const feast_parquet_file *f) { return f->meta->num_rows; }
+int feast_parquet_num_row_groups(const feast_parquet_file *f) { return f->meta->nrow_groups; }
+int64_t feast_parquet_row_group_rows(const feast_parquet_file *f, int rg) {
+  return rg >= 0 && rg < f->meta->nrow_groups ? f->meta->row_groups[rg].num_rows : -1;
+}
+int feast_parquet_num_metadata(const feast_parquet_file *f) { return f->meta->nkv; }
+const char *feast_parquet_metadata_key(const feast_parquet_file *f, int i) {
+  return i >= 0 && i < f->meta->nkv ? f->meta->kv[i].key : NULL;
+}
+const char *feast_parquet_metadata_value(const feast_parquet_file *f, int i) {
+  return i >= 0 && i < f->meta->nkv ? f->meta->kv[i].value : NULL;
+}
+const char *feast_parquet_metadata_get(const feast_parquet_file *f, const char *key) {
+  for (int i = 0; i < f->meta->nkv; i++)
+    if (strcmp(f->meta->kv[i].key, key) == 0) return f->meta->kv[i].value;
+  return NULL;
+}
+
+feast_code pq_read_row_group_batches(const feast_parquet_file *f, int rg, const int *cols, int ncols,
+                                     int64_t batch_rows, pq_emit_fn emit, void *ctx, feast_error *err) {
+  if (rg < 0 || rg >= f->meta->nrow_groups)
+    return feast_fail(err, FEAST_E_INVALID, "%s: no row group %d", f->name, rg);
+  int64_t total = f->meta->row_groups[rg].num_rows;
+  if (total == 0) return FEAST_OK; /* empty row groups may have placeholder chunks */
+  pq_colreader **crs = feast_calloc((size_t)(ncols ? ncols : 1), sizeof *crs);
+  if (!crs) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  feast_code rc = FEAST_OK;
+  int bad_col = -1;
+  for (int i = 0; i < ncols && !rc; i++) {
+    rc = pq_colreader_open(f, rg, cols[i], &crs[i], err);
+    if (rc) bad_col = cols[i];
+  }
+  int64_t done = 0;
+  while (!rc && done < total) {
+    int64_t n = total - done < batch_rows ? total - done : batch_rows;
+    feast_batch *b = feast_batch_new(ncols);
+    if (!b) {
+      rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
+      break;
+    }
+    b->num_rows = n;
+    for (int i = 0; i < ncols && !rc; i++) {
+      feast_array *a;
+      rc = pq_colreader_read(crs[i], n, &a, err);
+      if (rc) {
+        bad_col = cols[i];
+        break;
+      }
+      if (a->length != n) {
+        int64_t got = done + a->length;
+        feast_array_free(a);
+        bad_col = cols[i];
+        rc = feast_fail(err, FEAST_E_CORRUPT, "holds %lld rows but the row group says %lld", (long long)got,
+                        (long long)total);
+        break;
+      }
+      rc = feast_batch_set_column(b, i, f->cols[cols[i]].name, a, err);
+      if (rc) bad_col = cols[i];
+    }
+    if (rc) {
+      feast_batch_free(b);
+      break;
+    }
+    done += n;
+    rc = emit(ctx, b, err);
+  }
+  for (int i = 0; i < ncols; i++) pq_colreader_free(crs[i]);
+  feast_free(crs);
+  if (rc && bad_col >= 0)
+    feast_error_prefix(err, "%s: row group %d: column %s: ", f->name, rg, f->cols[bad_col].name);
+  else if (rc && rc != FEAST_E_NOMEM)
+    feast_error_prefix(err, "%s: row group %d: ", f->name, rg);
+  return rc;
+}
+
+typedef struct concat_ctx {
+  feast_batch *all;
+} concat_ctx;
+
+static feast_code concat_emit(void *vctx, feast_batch *b, feast_error *err) {
+  concat_ctx *c = vctx;
+  if (!c->all) {
+    c->all = b;
+    return FEAST_OK;
+  }
+  feast_code rc = FEAST_OK;
+  for (int i = 0; i < b->num_columns && !rc; i++)
+    rc = feast_array_append_range(c->all->columns[i], b->columns[i], 0, b->num_rows, err);
+  c->all->num_rows += b->num_rows;
+  feast_batch_free(b);
+  return rc;
+}
+
+feast_code feast_parquet_read_row_group(const feast_parquet_file *f, int rg, const int *columns, int ncols,
+                                        feast_batch **out, feast_error *err) {
+  *out = NULL;
+  int *all = NULL;
+  if (!columns || ncols <= 0) {
+    ncols = f->ncols;
+    all = feast_malloc(sizeof *all * (size_t)(ncols ? ncols : 1));
+    if (!all) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+    for (int i = 0; i < ncols; i++) all[i] = i;
+    columns = all;
+  }
+  for (int i = 0; i < ncols; i++)
+    if (columns[i] < 0 || columns[i] >= f->ncols) {
+      feast_free(all);
+      return feast_fail(err, FEAST_E_INVALID, "%s: no column %d", f->name, columns[i]);
+    }
+  concat_ctx c = {NULL};
+  /* One batch for the whole row group (bounded by the array limits). */
+  int64_t rows = feast_parquet_row_group_rows(f, rg);
+  feast_code rc = pq_read_row_group_batches(f, rg, columns, ncols, rows > 0 ? rows : 1, concat_emit, &c, err);
+  if (!rc && !c.all) {
+    c.all = feast_batch_new(ncols);
+    if (!c.all) rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
+    for (int i = 0; i < ncols && !rc; i++) {
+      feast_array *a = feast_array_new(f->cols[columns[i]].type, f->cols[columns[i]].elem);
+      rc = a ? feast_batch_set_column(c.all, i, f->cols[columns[i]].name, a, err)
+             : feast_fail(err, FEAST_E_NOMEM, "out of memory");
+    }
+  }
+  feast_free(all);
+  if (rc) {
+    feast_batch_free(c.all);
+    return rc;
+  }
+  *out = c.all;
+  return FEAST_OK;
+}
+
+static int64_t stat_int(const pq_bytes *b, int phys, int *ok) {
+  if (phys == PQ_INT32 && b->len == 4) {
+    int32_t v;
+    memcpy(&v, b->p, 4);
+    return v;
+  }
+  if (phys == PQ_INT64 && b->len == 8) {
+    int64_t v;
+    memcpy(&v, b->p, 8);
+    return v;
+  }
+  *ok = 0;
+  return 0;
+}
+
+/* Converts a raw statistic to the predicate's units; floor division keeps pruning conservative. */
+static int64_t to_pred_units(const pq_column *c, int64_t v) {
+  if (c->type.id == FEAST_DT_DATE32) return v * INT64_C(86400000000);
+  if (c->type.id != FEAST_DT_TIMESTAMP) return v;
+  switch (c->type.unit) {
+  case FEAST_UNIT_MS: return v * 1000;
+  case FEAST_UNIT_NS: return v >= 0 ? v / 1000 : -((-v + 999) / 1000);
+  default: return v;
+  }
+}
+
+int pq_row_group_excluded(const feast_parquet_file *f, int rg, int col, int64_t lo, int64_t hi) {
+  if (col < 0 || col >= f->ncols || rg < 0 || rg >= f->meta->nrow_groups) return 0;
+  const pq_column *c = &f->cols[col];
+  if (c->unsupported || c->is_list || c->leaf >= f->meta->row_groups[rg].ncolumns) return 0;
+  switch (c->type.id) {
+  case FEAST_DT_INT8:
+  case FEAST_DT_INT16:
+  case FEAST_DT_INT32:
+  case FEAST_DT_INT64:
+  case FEAST_DT_DATE32:
+  case FEAST_DT_TIMESTAMP: break;
+  default: return 0;
+  }
+  if (c->conv == PQ_CV_INT96) return 0;
+  const pq_chunk_meta *m = &f->meta->row_groups[rg].columns[c->leaf];
+  if (!m->min.set || !m->max.set) return 0;
+  int ok = 1;
+  int64_t mn = stat_int(&m->min, c->phys, &ok), mx = stat_int(&m->max, c->phys, &ok);
+  if (!ok || mn > mx) return 0;
+  /* Saturate conversions far outside any real timestamp range. */
+  if (c->type.id == FEAST_DT_TIMESTAMP && c->type.unit == FEAST_UNIT_MS &&
+      (mn < INT64_MIN / 1000 || mx > INT64_MAX / 1000))
+    return 0;
+  if (c->type.id == FEAST_DT_DATE32 && (mn < -106751991 || mx > 106751991)) return 0;
+  mn = to_pred_units(c, mn);
+  mx = to_pred_units(c, mx);
+  return mx < lo || mn > hi;
+}

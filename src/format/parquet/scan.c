@@ -1,0 +1,420 @@
+/*
+ * scan.c - streams batches from (file, row group) tasks. With more than one
+ * task and more than one thread, workers decode row groups ahead of the
+ * consumer (at most `threads + 1` tasks in flight, so memory stays bounded
+ * to a few row groups) while next() hands batches out strictly in task
+ * order. Projection maps requested names to file or partition columns;
+ * ranges on file columns prune row groups by statistics.
+ */
+#include "format/parquet/scan.h"
+
+#include <pthread.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/arena.h"
+#include "format/parquet/reader.h"
+
+typedef struct task {
+  int file, rg;
+} task;
+
+typedef struct slot {
+  feast_batch **batches;
+  int n, cap, next;
+  feast_code rc;
+  feast_error *err; /* only on failure */
+  int done;
+} slot;
+
+typedef struct outcol {
+  const char *name;
+  int part; /* -1: a file column */
+} outcol;
+
+typedef struct scan {
+  feast_batch_source base; /* first: the public face */
+  pq_scan_file *files;
+  int nfiles;
+  const char **pnames;
+  int npart;
+  feast_arena *arena;
+  outcol *out;
+  int nout;
+  int **filecols; /* per file: indices of the projected file columns */
+  int nfilecols;
+  feast_batch *schema;
+  feast_parquet_options opts;
+  task *tasks;
+  slot *slots;
+  int ntasks;
+  /* threading */
+  int nthreads;
+  pthread_t *threads;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  int next_task; /* next for a worker */
+  int cur;       /* consumer's task */
+  int stop;
+} scan;
+
+static void slot_clear(slot *s) {
+  for (int i = s->next; i < s->n; i++) feast_batch_free(s->batches[i]);
+  feast_free(s->batches);
+  feast_free(s->err);
+  memset(s, 0, sizeof *s);
+}
+
+typedef struct emit_ctx {
+  scan *s;
+  slot *sl;
+  int file;
+} emit_ctx;
+
+static feast_code part_column(const char *v, int64_t n, feast_array **out, feast_error *err) {
+  feast_array *a = feast_array_new(feast_dtype_make(FEAST_DT_STRING), feast_dtype_make(FEAST_DT_NULL));
+  if (!a) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  size_t l = v ? strlen(v) : 0;
+  feast_code rc = feast_array_reserve(a, n, (int64_t)l * n, err);
+  for (int64_t i = 0; i < n && !rc; i++) rc = v ? feast_array_append_bytes(a, v, l, err) : feast_array_append_null(a, err);
+  if (rc) {
+    feast_array_free(a);
+    return rc;
+  }
+  *out = a;
+  return FEAST_OK;
+}
+
+/* Reorders a decoded batch into the output layout, adding partition columns. */
+static feast_code emit(void *vctx, feast_batch *b, feast_error *err) {
+  emit_ctx *c = vctx;
+  scan *s = c->s;
+  feast_batch *o = feast_batch_new(s->nout);
+  feast_code rc = FEAST_OK;
+  if (!o) rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  int fi = 0;
+  for (int j = 0; j < s->nout && !rc; j++) {
+    feast_array *a = NULL;
+    if (s->out[j].part < 0) {
+      a = b->columns[fi];
+      b->columns[fi++] = NULL;
+    } else if ((rc = part_column(s->files[c->file].pvals[s->out[j].part], b->num_rows, &a, err))) {
+      break;
+    }
+    rc = feast_batch_set_column(o, j, s->out[j].name, a, err);
+  }
+  if (o) o->num_rows = b->num_rows;
+  feast_batch_free(b);
+  if (!rc && c->sl->n == c->sl->cap) {
+    int cap = c->sl->cap ? c->sl->cap * 2 : 8;
+    feast_batch **nb = feast_realloc(c->sl->batches, sizeof *nb * (size_t)cap);
+    if (!nb) rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
+    else c->sl->batches = nb, c->sl->cap = cap;
+  }
+  if (rc) {
+    feast_batch_free(o);
+    return rc;
+  }
+  c->sl->batches[c->sl->n++] = o;
+  return FEAST_OK;
+}
+
+static void run_task(scan *s, int t, feast_error *err) {
+  slot *sl = &s->slots[t];
+  emit_ctx c = {s, sl, s->tasks[t].file};
+  const pq_scan_file *f = &s->files[s->tasks[t].file];
+  sl->rc = pq_read_row_group_batches(f->file, s->tasks[t].rg, s->filecols[s->tasks[t].file], s->nfilecols,
+                                     s->opts.batch_rows, emit, &c, err);
+  if (sl->rc) {
+    sl->err = feast_malloc(sizeof *sl->err);
+    if (sl->err) *sl->err = *err;
+  }
+}
+
+static void *worker(void *arg) {
+  scan *s = arg;
+  feast_error *err = feast_malloc(sizeof *err);
+  pthread_mutex_lock(&s->mu);
+  for (;;) {
+    while (!s->stop && s->next_task < s->ntasks && s->next_task > s->cur + s->nthreads)
+      pthread_cond_wait(&s->cv, &s->mu);
+    if (s->stop || s->next_task >= s->ntasks) break;
+    int t = s->next_task++;
+    pthread_mutex_unlock(&s->mu);
+    if (err) {
+      run_task(s, t, err);
+    } else {
+      s->slots[t].rc = FEAST_E_NOMEM;
+    }
+    pthread_mutex_lock(&s->mu);
+    s->slots[t].done = 1;
+    pthread_cond_broadcast(&s->cv);
+  }
+  pthread_mutex_unlock(&s->mu);
+  feast_free(err);
+  return NULL;
+}
+
+static feast_code scan_next(feast_batch_source *self, feast_batch **out, feast_error *err) {
+  scan *s = (scan *)self;
+  *out = NULL;
+  for (;;) {
+    if (s->cur >= s->ntasks) return FEAST_OK;
+    slot *sl = &s->slots[s->cur];
+    if (s->threads) {
+      pthread_mutex_lock(&s->mu);
+      while (!sl->done) pthread_cond_wait(&s->cv, &s->mu);
+      pthread_mutex_unlock(&s->mu);
+    } else if (!sl->done) {
+      run_task(s, s->cur, err);
+      sl->done = 1;
+    }
+    if (sl->rc) {
+      feast_code rc = sl->rc;
+      if (sl->err) *err = *sl->err;
+      else feast_fail(err, rc, "decoding failed (out of memory)");
+      return rc; /* stays failed: the same error on every call */
+    }
+    if (sl->next < sl->n) {
+      *out = sl->batches[sl->next++];
+      return FEAST_OK;
+    }
+    slot_clear(sl);
+    if (s->threads) pthread_mutex_lock(&s->mu);
+    s->cur++;
+    if (s->threads) {
+      pthread_cond_broadcast(&s->cv);
+      pthread_mutex_unlock(&s->mu);
+    }
+  }
+}
+
+static void scan_close(feast_batch_source *self) {
+  scan *s = (scan *)self;
+  if (!s) return;
+  if (s->threads) {
+    pthread_mutex_lock(&s->mu);
+    s->stop = 1;
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+    for (int i = 0; i < s->nthreads; i++) pthread_join(s->threads[i], NULL);
+    feast_free(s->threads);
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->cv);
+  }
+  for (int i = 0; s->slots && i < s->ntasks; i++) slot_clear(&s->slots[i]);
+  feast_free(s->slots);
+  feast_free(s->tasks);
+  for (int i = 0; i < s->nfiles; i++) {
+    if (s->files[i].owned) feast_parquet_file_free(s->files[i].file);
+    if (s->filecols) feast_free(s->filecols[i]);
+  }
+  feast_free(s->filecols);
+  feast_free(s->files);
+  feast_free(s->out);
+  feast_batch_free(s->schema);
+  feast_arena_free(s->arena);
+  feast_free(s);
+}
+
+static int find_part(scan *s, const char *name) {
+  for (int i = 0; i < s->npart; i++)
+    if (strcmp(s->pnames[i], name) == 0) return i;
+  return -1;
+}
+
+static feast_code build(scan *s, const char *const *columns, int ncols, const feast_parquet_range *ranges, int nranges,
+                        feast_error *err) {
+  feast_parquet_file *f0 = s->files[0].file;
+  /* output columns */
+  int total = ncols > 0 ? ncols : f0->ncols + s->npart;
+  s->out = feast_calloc((size_t)(total ? total : 1), sizeof *s->out);
+  if (!s->out) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  s->nout = total;
+  for (int j = 0; j < total; j++) {
+    if (ncols > 0) {
+      int p = find_part(s, columns[j]);
+      if (p >= 0) {
+        s->out[j].name = s->pnames[p];
+        s->out[j].part = p;
+        continue;
+      }
+      int c = feast_parquet_column_index(f0, columns[j]);
+      if (c < 0) return feast_fail(err, FEAST_E_NOT_FOUND, "%s: no column named '%s'", f0->name, columns[j]);
+      s->out[j].name = f0->cols[c].name;
+      s->out[j].part = -1;
+    } else if (j < f0->ncols) {
+      s->out[j].name = f0->cols[j].name;
+      s->out[j].part = -1;
+    } else {
+      s->out[j].name = s->pnames[j - f0->ncols];
+      s->out[j].part = j - f0->ncols;
+    }
+    if (s->out[j].part < 0 && s->nfiles > 0) {
+      feast_code rc = feast_parquet_column_check(f0, feast_parquet_column_index(f0, s->out[j].name), err);
+      if (rc) return rc;
+    }
+  }
+  /* per-file projection by name */
+  s->filecols = feast_calloc((size_t)s->nfiles, sizeof *s->filecols);
+  if (!s->filecols) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  for (int j = 0; j < total; j++) s->nfilecols += s->out[j].part < 0;
+  for (int i = 0; i < s->nfiles; i++) {
+    s->filecols[i] = feast_malloc(sizeof(int) * (size_t)(s->nfilecols + 1));
+    if (!s->filecols[i]) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+    int k = 0;
+    for (int j = 0; j < total; j++)
+      if (s->out[j].part < 0) {
+        int c = feast_parquet_column_index(s->files[i].file, s->out[j].name);
+        if (c < 0)
+          return feast_fail(err, FEAST_E_SCHEMA, "%s: no column named '%s' (other files have it)",
+                            s->files[i].file->name, s->out[j].name);
+        s->filecols[i][k++] = c;
+      }
+  }
+  /* schema batch */
+  s->schema = feast_batch_new(total);
+  if (!s->schema) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  for (int j = 0; j < total; j++) {
+    feast_dtype t = feast_dtype_make(FEAST_DT_STRING), e = feast_dtype_make(FEAST_DT_NULL);
+    if (s->out[j].part < 0) t = feast_parquet_column_type(f0, feast_parquet_column_index(f0, s->out[j].name), &e);
+    feast_array *a = feast_array_new(t, e);
+    feast_code rc = a ? feast_batch_set_column(s->schema, j, s->out[j].name, a, err)
+                      : feast_fail(err, FEAST_E_NOMEM, "out of memory");
+    if (rc) return rc;
+  }
+  /* tasks, pruned by statistics */
+  int64_t ntasks = 0;
+  for (int i = 0; i < s->nfiles; i++) ntasks += feast_parquet_num_row_groups(s->files[i].file);
+  if (ntasks > INT32_MAX / 2) return feast_fail(err, FEAST_E_TOO_BIG, "too many row groups");
+  s->tasks = feast_malloc(sizeof *s->tasks * (size_t)(ntasks ? ntasks : 1));
+  if (!s->tasks) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  for (int i = 0; i < s->nfiles; i++) {
+    feast_parquet_file *f = s->files[i].file;
+    if (s->files[i].skip) continue;
+    for (int g = 0; g < feast_parquet_num_row_groups(f); g++) {
+      int skip = feast_parquet_row_group_rows(f, g) == 0;
+      for (int r = 0; r < nranges && !skip; r++)
+        skip = pq_row_group_excluded(f, g, feast_parquet_column_index(f, ranges[r].column), ranges[r].lo,
+                                     ranges[r].hi);
+      if (!skip) s->tasks[s->ntasks++] = (task){i, g};
+    }
+  }
+  s->slots = feast_calloc((size_t)(s->ntasks ? s->ntasks : 1), sizeof *s->slots);
+  if (!s->slots) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  /* threads only pay off with work to overlap */
+  s->nthreads = s->opts.threads > 1 && s->ntasks > 1 ? s->opts.threads : 0;
+  if (s->nthreads > 8) s->nthreads = 8;
+  if (s->nthreads) {
+    s->threads = feast_calloc((size_t)s->nthreads, sizeof *s->threads);
+    if (!s->threads) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->cv, NULL);
+    int started = 0;
+    for (int i = 0; i < s->nthreads; i++)
+      if (pthread_create(&s->threads[i], NULL, worker, s) == 0) started++;
+      else break;
+    if (started == 0) {
+      feast_free(s->threads);
+      s->threads = NULL;
+      pthread_mutex_destroy(&s->mu);
+      pthread_cond_destroy(&s->cv);
+      s->nthreads = 0;
+    }
+    s->nthreads = started;
+  }
+  return FEAST_OK;
+}
+
+feast_code pq_scan_open(pq_scan_file *files, int nfiles, const char **pnames, int npart, void *arena,
+                        const char *const *columns, int ncols, const feast_parquet_range *ranges, int nranges,
+                        const feast_parquet_options *opts, feast_batch_source **out, feast_error *err) {
+  *out = NULL;
+  scan *s = feast_calloc(1, sizeof *s);
+  if (!s) {
+    for (int i = 0; i < nfiles; i++)
+      if (files[i].owned) feast_parquet_file_free(files[i].file);
+    feast_free(files);
+    feast_arena_free(arena);
+    return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  }
+  s->base.next = scan_next;
+  s->base.close = scan_close;
+  s->files = files;
+  s->nfiles = nfiles;
+  s->pnames = pnames;
+  s->npart = npart;
+  s->arena = arena;
+  s->opts = nfiles > 0 ? files[0].file->opts : (feast_parquet_options){0};
+  if (opts) {
+    if (opts->threads > 0) s->opts.threads = opts->threads;
+    if (opts->batch_rows > 0) s->opts.batch_rows = opts->batch_rows;
+  }
+  if (s->opts.batch_rows <= 0) s->opts.batch_rows = 65536;
+  feast_code rc = nfiles > 0 ? build(s, columns, ncols, ranges, nranges, err)
+                             : feast_fail(err, FEAST_E_INTERNAL, "scan over no files");
+  if (rc) {
+    scan_close(&s->base);
+    return rc;
+  }
+  *out = &s->base;
+  return FEAST_OK;
+}
+
+feast_code feast_parquet_reader_open(feast_parquet_file *f, const char *const *columns, int ncols,
+                                     const feast_parquet_range *ranges, int nranges, const feast_parquet_options *opts,
+                                     feast_batch_source **out, feast_error *err) {
+  *out = NULL;
+  pq_scan_file *files = feast_calloc(1, sizeof *files);
+  if (!files) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  files[0].file = f;
+  return pq_scan_open(files, 1, NULL, 0, NULL, columns, ncols, ranges, nranges, opts, out, err);
+}
+
+static feast_code copy_schema(const feast_batch *src, feast_batch **out, feast_error *err) {
+  feast_batch *b = feast_batch_new(src->num_columns);
+  if (!b) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  for (int j = 0; j < src->num_columns; j++) {
+    const feast_array *c = src->columns[j];
+    feast_array *a = feast_array_new(c->type, c->child ? c->child->type : feast_dtype_make(FEAST_DT_NULL));
+    feast_code rc = a ? feast_batch_set_column(b, j, src->names[j], a, err)
+                      : feast_fail(err, FEAST_E_NOMEM, "out of memory");
+    if (rc) {
+      feast_batch_free(b);
+      return rc;
+    }
+  }
+  *out = b;
+  return FEAST_OK;
+}
+
+feast_code feast_parquet_source_schema(feast_batch_source *src, feast_batch **out, feast_error *err) {
+  *out = NULL;
+  if (!src || src->next != scan_next)
+    return feast_fail(err, FEAST_E_INVALID, "not a source made by the Parquet reader");
+  return copy_schema(((scan *)src)->schema, out, err);
+}
+
+feast_code feast_parquet_schema_batch(const feast_parquet_file *f, const char *const *columns, int ncols,
+                                      feast_batch **out, feast_error *err) {
+  *out = NULL;
+  int total = ncols > 0 ? ncols : f->ncols;
+  feast_batch *b = feast_batch_new(total);
+  if (!b) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  for (int j = 0; j < total; j++) {
+    int c = ncols > 0 ? feast_parquet_column_index(f, columns[j]) : j;
+    feast_code rc;
+    if (c < 0) {
+      rc = feast_fail(err, FEAST_E_NOT_FOUND, "%s: no column named '%s'", f->name, columns[j]);
+    } else {
+      feast_array *a = feast_array_new(f->cols[c].type, f->cols[c].elem);
+      rc = a ? feast_batch_set_column(b, j, f->cols[c].name, a, err) : feast_fail(err, FEAST_E_NOMEM, "out of memory");
+    }
+    if (rc) {
+      feast_batch_free(b);
+      return rc;
+    }
+  }
+  *out = b;
+  return FEAST_OK;
+}
