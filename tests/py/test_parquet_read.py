@@ -14,7 +14,9 @@ import pyarrow.parquet as pq
 import pytest
 
 FEAST = os.environ.get("FEAST_BIN", "build/feast")
-TESTING = "/work/shared/parquet-testing"
+TESTING = os.environ.get(
+    "FEAST_PARQUET_TESTING",
+    os.path.join(os.environ.get("FEAST_REPO_ROOT", "."), "..", "shared", "parquet-testing"))
 DATA = os.path.join(TESTING, "data")
 BAD = os.path.join(TESTING, "bad_data")
 

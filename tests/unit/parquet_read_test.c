@@ -15,7 +15,7 @@
 
 static char *path_of(const char *dir, const char *name) {
   static char buf[4096];
-  snprintf(buf, sizeof buf, "/work/shared/parquet-testing/%s/%s", dir, name);
+  snprintf(buf, sizeof buf, "%s/%s/%s", test_parquet_testing_dir(), dir, name);
   return buf;
 }
 
@@ -148,8 +148,8 @@ static void memory_stream_small_batches(void) {
 static void every_testing_file_reads_or_fails_cleanly(void) {
   const char *dirs[] = {"data", "bad_data"};
   for (int k = 0; k < 2; k++) {
-    char dir[256];
-    snprintf(dir, sizeof dir, "/work/shared/parquet-testing/%s", dirs[k]);
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/%s", test_parquet_testing_dir(), dirs[k]);
     DIR *dp = opendir(dir);
     CHECK(dp != NULL);
     if (!dp) continue;

@@ -49,3 +49,11 @@ const char *test_repo_root(void) {
   const char *root = getenv("FEAST_REPO_ROOT");
   return root ? root : ".";
 }
+
+const char *test_parquet_testing_dir(void) {
+  static char path[PATH_MAX];
+  const char *env = getenv("FEAST_PARQUET_TESTING");
+  if (env) return env;
+  snprintf(path, sizeof path, "%s/../shared/parquet-testing", test_repo_root());
+  return path;
+}

@@ -88,5 +88,8 @@ int test_main(int argc, char **argv, const test_case *cases);
 const char *test_tmpdir(void);
 /* The repository root (tests read shared fixtures relative to it). */
 const char *test_repo_root(void);
+/* The Parquet conformance files: $FEAST_PARQUET_TESTING, else
+ * ../shared/parquet-testing beside the repository. */
+const char *test_parquet_testing_dir(void);
 
 #endif
