@@ -135,6 +135,7 @@ static feast_code build_example(feast_batch **out, feast_error *err) {
     }
   feast_batch *b = rc ? NULL : feast_batch_new(6);
   if (!rc && !b) rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  if (b) b->num_rows = EXAMPLE_DRIVERS * EXAMPLE_HOURS;
   for (int c = 0; c < 6; c++) {
     if (!rc) {
       rc = feast_batch_set_column(b, c, names[c], cols[c], err); /* takes ownership */

@@ -21,5 +21,9 @@ int cmd_entities(int argc, char **argv);
 int cmd_feature_tables(int argc, char **argv);
 int cmd_parquet_write(int argc, char **argv);
 int cmd_parquet(int argc, char **argv);
+int cmd_ingest(int argc, char **argv);
+int cmd_push(int argc, char **argv);
+int cmd_get_online_features(int argc, char **argv);
+int cmd_get_historical_features(int argc, char **argv);
 
 #endif

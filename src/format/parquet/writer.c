@@ -226,7 +226,7 @@ static feast_code check_batch(feast_parquet_writer *w, const feast_batch *b, fea
       return feast_fail(err, FEAST_E_SCHEMA, "%s: column '%s' is %s in the batch but %s in the file", w->path, name,
                         c ? feast_dtype_name(c->child ? c->child->type : c->type, t1, sizeof t1) : "missing",
                         feast_dtype_name(s->child ? s->child->type : s->type, t2, sizeof t2));
-    if (c->length < b->num_rows)
+    if (c->length != b->num_rows)
       return feast_fail(err, FEAST_E_INVALID, "%s: column '%s' has %lld rows, the batch %lld", w->path, name,
                         (long long)c->length, (long long)b->num_rows);
   }
