@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/output.h"
+#include "feast/time.h"
 #include "feast/parquet.h"
 
 static const char *unit_name(int u) {
@@ -104,6 +106,31 @@ static void value(FILE *o, const feast_array *a, int64_t i) {
   }
 }
 
+/* One value for people: ISO timestamps, floats at their own precision. */
+static char *human(const feast_array *a, int64_t i) {
+  char buf[64];
+  if (!feast_array_is_valid(a, i)) return strdup("null");
+  switch ((feast_dtype_id)a->type.id) {
+  case FEAST_DT_TIMESTAMP:
+  case FEAST_DT_DATE32: return strdup(feast_ts_format(feast_array_get_ts_us(a, i), buf, sizeof buf));
+  case FEAST_DT_FLOAT: snprintf(buf, sizeof buf, "%.7g", feast_array_get_double(a, i)); return strdup(buf);
+  case FEAST_DT_DOUBLE: snprintf(buf, sizeof buf, "%.15g", feast_array_get_double(a, i)); return strdup(buf);
+  case FEAST_DT_STRING: {
+    size_t n;
+    const uint8_t *p = feast_array_get_bytes(a, i, &n);
+    return strndup((const char *)p, n);
+  }
+  default: break;
+  }
+  char *text = NULL;
+  size_t len = 0;
+  FILE *m = open_memstream(&text, &len);
+  if (!m) return strdup("?");
+  value(m, a, i);
+  fclose(m);
+  return text;
+}
+
 static void type_str(feast_dtype t, feast_dtype e, char *buf, int size) {
   char eb[64];
   if (t.id == FEAST_DT_LIST) {
@@ -116,7 +143,7 @@ static void type_str(feast_dtype t, feast_dtype e, char *buf, int size) {
 
 static int usage(void) {
   fprintf(stderr, "usage: feast parquet schema FILE\n"
-                  "       feast parquet cat PATH [--columns a,b] [--format json|csv] [--count]\n"
+                  "       feast parquet cat PATH [--columns a,b] [--format json|csv|table] [--count]\n"
                   "                            [--threads N] [--batch-rows N] [--range COL:LO:HI]\n"
                   "                            [--date-partition-column COL]\n");
   return 2;
@@ -186,8 +213,10 @@ static int cmd_cat(int argc, char **argv) {
   o.ranges = ranges;
   o.nranges = nranges;
   (void)range_cols;
-  int csv = strcmp(format, "csv") == 0;
-  if (!csv && strcmp(format, "json") != 0) return usage();
+  int csv = strcmp(format, "csv") == 0, table = strcmp(format, "table") == 0;
+  if (!csv && !table && strcmp(format, "json") != 0) return usage();
+  cli_table tab;
+  memset(&tab, 0, sizeof tab);
   feast_error err;
   feast_batch_source *src;
   if (feast_parquet_dataset_open(path, &o, &src, &err)) {
@@ -206,7 +235,19 @@ static int cmd_cat(int argc, char **argv) {
     }
     if (!b) break;
     rows += b->num_rows;
-    if (!count) {
+    if (!count && table) {
+      if (!header) {
+        cli_table_init(&tab, b->num_columns, (const char *const *)b->names);
+        header = 1;
+      }
+      char **cells = calloc((size_t)b->num_columns + 1, sizeof *cells);
+      for (int64_t r = 0; cells && r < b->num_rows; r++) {
+        for (int j = 0; j < b->num_columns; j++) cells[j] = human(b->columns[j], r);
+        cli_table_add(&tab, (const char *const *)cells);
+        for (int j = 0; j < b->num_columns; j++) free(cells[j]);
+      }
+      free(cells);
+    } else if (!count) {
       if (csv && !header) {
         for (int j = 0; j < b->num_columns; j++) fprintf(out, "%s%s", j ? "," : "", b->names[j]);
         fputc('\n', out);
@@ -228,6 +269,10 @@ static int cmd_cat(int argc, char **argv) {
     feast_batch_free(b);
   }
   src->close(src);
+  if (table && header) {
+    if (!rc) cli_table_print(out, &tab);
+    cli_table_free(&tab);
+  }
   if (!rc && count) printf("%" PRId64 "\n", rows);
   return rc;
 }
