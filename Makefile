@@ -116,4 +116,6 @@ format:
 clean:
 	rm -rf build build-san build-fuzz
 
+.SECONDARY:
+
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
