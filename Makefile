@@ -82,10 +82,13 @@ test: deps
 test-unit: all tests
 	@bash scripts/run-unit-tests.sh $(BUILD)/tests
 
+# The unit tests and the CLI suites under ASan + UBSan (leaks included).
 test-san:
-	@$(MAKE) --no-print-directory SAN=1 tests
+	@$(MAKE) --no-print-directory SAN=1 tests bin
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  bash scripts/run-unit-tests.sh build-san/tests
+	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 FEAST_BIN=$(CURDIR)/build-san/feast \
+	  bash scripts/run-py-tests.sh tests/py/test_cli_registry.py tests/py/test_cli_data.py
 
 test-py: all
 	@FEAST_BIN=$(CURDIR)/$(BUILD)/feast FEAST_LIB=$(CURDIR)/$(BUILD)/libfeast.so \

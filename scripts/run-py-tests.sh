@@ -4,4 +4,5 @@
 # scripts/servers.sh; in CI (CI=true) a missing server is a failure, never a skip.
 set -euo pipefail
 export FEAST_REPO_ROOT=${FEAST_REPO_ROOT:-$(pwd)}
-exec python3 -m pytest -q -p no:cacheprovider tests/py "$@"
+[ $# -gt 0 ] || set -- tests/py
+exec python3 -m pytest -q -p no:cacheprovider "$@"

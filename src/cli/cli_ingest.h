@@ -8,8 +8,7 @@
 #include <stdbool.h>
 
 #include "feast/arrow.h"
-#include "feast/config.h"
-#include "feast/registry.h"
+#include "feast/store.h"
 
 typedef struct cli_ingest_args {
   bool has_start, has_end;
@@ -20,7 +19,6 @@ typedef struct cli_ingest_args {
 
 /* Ingest into the configured online store and print the summary. Returns
  * an exit code. */
-int cli_ingest_source(feast_registry *reg, const feast_config *cfg, const char *project, const char *table,
-                      const cli_ingest_args *a);
+int cli_ingest_source(feast_store *store, const char *table, const cli_ingest_args *a);
 
 #endif

@@ -14,9 +14,8 @@
 #include "cli/cli_data.h"
 #include "cli/cli_ingest.h"
 #include "cli/commands.h"
-#include "feast/ingest.h"
-#include "feast/parquet.h"
 #include "feast/parquet_writer.h"
+#include "feast/source.h"
 
 static const char USAGE[] =
     "usage: feast ingest TABLE [--start TS] [--end TS] [--dead-letter PATH] [-p PROJECT]\n"
@@ -96,76 +95,33 @@ static void print_summary(const char *table, const feast_ingest_summary *s, doub
   if (s->rejected && s->first_reject[0]) printf("first rejection: %s\n", s->first_reject);
 }
 
-/* The source columns ingestion needs: entities, features, timestamps. */
-static int needed_columns(const feast_feature_table_spec *t, const feast_data_source *s, const char **cols) {
-  int n = 0;
-  const char *want[1024];
-  int nw = 0;
-  for (size_t i = 0; i < t->n_entities && nw < 1000; i++) want[nw++] = feast_source_column(s, t->entities[i]);
-  for (size_t i = 0; i < t->n_features && nw < 1000; i++) want[nw++] = feast_source_column(s, t->features[i].name);
-  if (s->event_timestamp_column) want[nw++] = s->event_timestamp_column;
-  if (s->created_timestamp_column) want[nw++] = s->created_timestamp_column;
-  for (int i = 0; i < nw; i++) {
-    bool dup = false;
-    for (int j = 0; j < n && !dup; j++) dup = strcmp(cols[j], want[i]) == 0;
-    if (!dup) cols[n++] = want[i];
-  }
-  return n;
-}
-
-int cli_ingest_source(feast_registry *reg, const feast_config *cfg, const char *project, const char *table_name,
-                      const cli_ingest_args *a) {
+int cli_ingest_source(feast_store *store, const char *table, const cli_ingest_args *a) {
   feast_error err;
-  feast_feature_table table;
-  memset(&table, 0, sizeof table);
-  if (feast_registry_get_feature_table(reg, project, table_name, &table, &err)) return cli_fail_err(&err);
-  feast_feature_table_spec *t = &table.spec;
-  feast_entity_spec *entities = NULL;
-  feast_online_store *store = NULL;
-  feast_batch_source *src = NULL;
-  feast_batch_source *pending = a->rows; /* ours to close until handed on */
-  dead_letters dl;
-  memset(&dl, 0, sizeof dl);
-  int rc = 0;
-  if (cli_table_entities(reg, project, t, &entities, &err)) {
-    rc = cli_fail_err(&err);
-    goto done;
-  }
-  if ((rc = cli_online_open(cfg, &store))) goto done;
-  const char *cols[1024];
-  int ncols = needed_columns(t, &t->batch_source, cols);
-  feast_ts lo = a->has_start ? a->start : FEAST_TS_MIN, hi = a->has_end ? a->end - 1 : FEAST_TS_MAX;
-  feast_batch_source *raw;
-  if (pending) {
-    raw = pending; /* `feast push`: rows from the user's file */
-    pending = NULL;
-  } else if (cli_batch_source_open(&t->batch_source, cols, ncols, a->has_start || a->has_end, lo, hi, &raw, &err)) {
-    rc = cli_fail_err(&err);
-    goto done;
-  }
-  cli_progress progress;
-  cli_progress_init(&progress, table_name, -1);
-  if (cli_progress_source(raw, &progress, &src, &err)) {
-    rc = cli_fail_err(&err);
-    goto done;
-  }
   feast_ingest_options opts;
   memset(&opts, 0, sizeof opts);
-  opts.project = project;
   opts.has_start = a->has_start;
   opts.start = a->start;
   opts.has_end = a->has_end;
   opts.end = a->end;
+  dead_letters dl;
+  memset(&dl, 0, sizeof dl);
   if (a->dead_letter) {
     opts.dead_letter = on_reject;
     opts.dead_letter_ctx = &dl;
   }
+  feast_batch_source *raw = a->rows, *src;
+  if (!raw && feast_store_open_table_source(store, table, &opts, &raw, &err)) return cli_fail_err(&err);
+  cli_progress progress;
+  cli_progress_init(&progress, table, a->rows ? -1 : feast_source_num_rows(raw));
+  if (cli_progress_source(raw, &progress, &src, &err)) return cli_fail_err(&err);
   feast_ingest_summary sum;
   memset(&sum, 0, sizeof sum);
   double t0 = cli_now();
-  feast_code irc = feast_ingest(store, t, entities, t->n_entities, src, &opts, &sum, &err);
+  feast_code irc = feast_store_ingest(store, table, src, &opts, &sum, &err);
   cli_progress_end(&progress);
-  print_summary(table_name, &sum, cli_now() - t0, irc == FEAST_OK);
+  src->close(src);
+  print_summary(table, &sum, cli_now() - t0, irc == FEAST_OK);
+  int rc = 0;
   if (irc) {
     rc = cli_fail_err(&err);
   } else if (a->dead_letter && dl.failed) {
@@ -176,13 +132,7 @@ int cli_ingest_source(feast_registry *reg, const feast_config *cfg, const char *
     else
       printf("%lld rejected rows written to %s\n", (long long)dl.rows->num_rows, a->dead_letter);
   }
-done:
-  if (pending) pending->close(pending);
-  if (src) src->close(src);
   feast_batch_free(dl.rows);
-  feast_online_store_free(store);
-  cli_entities_free(entities, t->n_entities);
-  feast_feature_table_clear(&table);
   return rc;
 }
 
@@ -214,7 +164,7 @@ int cmd_ingest(int argc, char **argv) {
                                            {NULL, 0, NULL, 0}};
   cli_ingest_args a;
   memset(&a, 0, sizeof a);
-  const char *table = NULL, *project = NULL, *config = cli_global_config;
+  const char *table = NULL, *project = NULL, *config = NULL;
   optind = 1;
   opterr = 0;
   int c;
@@ -238,16 +188,10 @@ int cmd_ingest(int argc, char **argv) {
     return 2;
   }
   if (a.has_start && a.has_end && a.end <= a.start) return cli_fail("the window is empty: --end must be after --start");
-  cli_opts o;
-  memset(&o, 0, sizeof o);
-  o.config_path = config;
-  o.project = project;
-  feast_config cfg;
-  feast_registry *reg;
-  int rc = cli_open(&o, &cfg, &reg);
+  feast_store *store;
+  int rc = cli_store_open(config, project, &store);
   if (rc) return rc;
-  rc = cli_ingest_source(reg, &cfg, cli_project(&o, &cfg), table, &a);
-  feast_registry_free(reg);
-  feast_config_clear(&cfg);
+  rc = cli_ingest_source(store, table, &a);
+  feast_store_free(store);
   return rc;
 }

@@ -27,35 +27,6 @@ static const char USAGE[] =
 
 #define MAX_REFS 1024
 #define MAX_ROWS 100000
-#define MAX_TABLES 64
-
-typedef struct ref_table {
-  feast_feature_table t;
-  const char *features[MAX_REFS];
-  size_t n_features;
-  bool all;
-} ref_table;
-
-/* Split "a:b,c:d" and file each feature under its table (first-reference order). */
-static int add_refs(char *list, ref_table *tables, size_t *n_tables, const char **names, feast_error *err) {
-  for (char *save = NULL, *r = strtok_r(list, ",", &save); r; r = strtok_r(NULL, ",", &save)) {
-    char *colon = strchr(r, ':');
-    if (!colon || colon == r || !colon[1]) {
-      feast_fail(err, FEAST_E_INVALID, "'%s' is not a feature reference (TABLE:FEATURE)", r);
-      return 2;
-    }
-    *colon = '\0';
-    size_t i = 0;
-    while (i < *n_tables && strcmp(names[i], r) != 0) i++;
-    if (i == *n_tables) {
-      if (*n_tables == MAX_TABLES) return feast_fail(err, FEAST_E_TOO_BIG, "more than %d tables", MAX_TABLES), 1;
-      names[(*n_tables)++] = r;
-    }
-    if (strcmp(colon + 1, "*") == 0) tables[i].all = true;
-    else if (tables[i].n_features < MAX_REFS) tables[i].features[tables[i].n_features++] = colon + 1;
-  }
-  return 0;
-}
 
 static void print_table(const feast_online_result *res) {
   size_t names = feast_online_result_num_names(res), rows = feast_online_result_num_rows(res);
@@ -96,30 +67,25 @@ int cmd_get_online_features(int argc, char **argv) {
                                            {"config", required_argument, NULL, 'c'},
                                            {"help", no_argument, NULL, 'h'},
                                            {NULL, 0, NULL, 0}};
-  static ref_table tables[MAX_TABLES];
-  const char *table_names[MAX_TABLES];
-  size_t n_tables = 0;
+  char **refs = feast_calloc(MAX_REFS, sizeof *refs);
   const char **rows = feast_calloc(MAX_ROWS, sizeof *rows);
-  size_t n_rows = 0;
-  char *ref_lists[256];
-  int n_lists = 0;
-  const char *project = NULL, *config = cli_global_config, *out = cli_global_output ? cli_global_output : "table";
+  size_t n_refs = 0, n_rows = 0;
+  const char *project = NULL, *config = NULL, *out = cli_global_output ? cli_global_output : "table";
   feast_ts at = feast_now();
   feast_error err;
-  int rc = 0;
-  memset(tables, 0, sizeof tables);
+  int rc = refs && rows ? 0 : cli_fail("out of memory");
   optind = 1;
   opterr = 0;
   int c;
   while (!rc && (c = getopt_long(argc, argv, "f:e:o:p:h", longopts, NULL)) != -1) {
     switch (c) {
-    case 'f':
-      if (n_lists == 256 || !(ref_lists[n_lists] = feast_strdup(optarg))) {
-        rc = cli_fail("too many -f options");
-      } else if ((rc = add_refs(ref_lists[n_lists++], tables, &n_tables, table_names, &err))) {
-        fprintf(stderr, "feast: %s\n", err.message);
-      }
+    case 'f': {
+      char *save = NULL, *copy = feast_strdup(optarg);
+      for (char *r = copy ? strtok_r(copy, ",", &save) : NULL; r && n_refs < MAX_REFS; r = strtok_r(NULL, ",", &save))
+        refs[n_refs++] = feast_strdup(r);
+      feast_free(copy);
       break;
+    }
     case 'e':
       if (n_rows < MAX_ROWS) rows[n_rows++] = optarg;
       break;
@@ -133,82 +99,36 @@ int cmd_get_online_features(int argc, char **argv) {
     default: rc = 2; fprintf(stderr, "feast: unknown or incomplete option '%s'\n%s", argv[optind - 1], USAGE);
     }
   }
-  if (!rc && (optind < argc || !n_tables || !n_rows || (strcmp(out, "json") && strcmp(out, "table")))) {
+  if (!rc && (optind < argc || !n_refs || !n_rows || (strcmp(out, "json") && strcmp(out, "table")))) {
     fprintf(stderr, "feast: %s\n%s",
-            optind < argc ? "unexpected argument" : !n_tables ? "which features? (-f)" : !n_rows ? "which entities? (-e)"
-                                                                                                 : "-o takes table or json",
+            optind < argc ? "unexpected argument" : !n_refs ? "which features? (-f)" : !n_rows ? "which entities? (-e)"
+                                                                                              : "-o takes table or json",
             USAGE);
     rc = 2;
   }
   if (rc) goto cleanup;
-
-  cli_opts o;
-  memset(&o, 0, sizeof o);
-  o.config_path = config;
-  o.project = project;
-  feast_config cfg;
-  feast_registry *reg;
-  if ((rc = cli_open(&o, &cfg, &reg))) goto cleanup;
-  const char *proj = cli_project(&o, &cfg);
-  feast_online_store *store = NULL;
+  feast_store *store;
+  if ((rc = cli_store_open(config, project, &store))) goto cleanup;
   feast_batch *entity_rows = NULL;
   feast_online_result *res = NULL;
-  feast_online_table_request reqs[MAX_TABLES];
-  feast_entity_spec ents[256];
-  size_t n_ents = 0;
-  /* Every problem with the references, reported together. */
-  feast_error problems;
-  feast_error_clear(&problems);
-  for (size_t i = 0; i < n_tables; i++) {
-    ref_table *rt = &tables[i];
-    if (feast_registry_get_feature_table(reg, proj, table_names[i], &rt->t, &err)) {
-      feast_error_append(&problems, "%s", err.message);
-      continue;
-    }
-    for (size_t k = 0; k < rt->n_features; k++)
-      if (feast_feature_table_find_feature(&rt->t.spec, rt->features[k]) < 0)
-        feast_error_append(&problems, "feature table %s has no feature '%s'", table_names[i], rt->features[k]);
-    for (size_t k = 0; k < rt->t.spec.n_entities; k++) {
-      bool have = false;
-      for (size_t j = 0; j < n_ents && !have; j++) have = strcmp(ents[j].name, rt->t.spec.entities[k]) == 0;
-      if (have || n_ents == 256) continue;
-      feast_entity e;
-      memset(&e, 0, sizeof e);
-      if (feast_registry_get_entity(reg, proj, rt->t.spec.entities[k], &e, &err))
-        feast_error_append(&problems, "%s", err.message);
-      else
-        ents[n_ents++] = e.spec;
-    }
-    reqs[i].table = &rt->t.spec;
-    reqs[i].n_features = rt->all ? 0 : rt->n_features;
-    reqs[i].features = rt->features;
-  }
-  if (problems.message[0]) {
-    rc = cli_fail("%s", problems.message);
-  } else if (!(rc = cli_online_open(&cfg, &store))) {
-    feast_online_request req = {proj, n_tables, reqs, n_ents, ents, NULL, at};
-    char *json = NULL;
-    size_t len;
-    if (feast_entity_rows_from_strings(rows, n_rows, &entity_rows, &err) ||
-        (req.entity_rows = entity_rows, feast_online_read(store, &req, &res, &err))) {
-      rc = cli_fail_err(&err);
-    } else if (strcmp(out, "json") == 0) {
-      if (feast_online_result_to_json(res, &json, &len, &err)) rc = cli_fail_err(&err);
-      else printf("%s\n", json);
-      free(json);
-    } else {
-      print_table(res);
-    }
+  char *json = NULL;
+  size_t len;
+  if (feast_entity_rows_from_strings(rows, n_rows, &entity_rows, &err) ||
+      feast_store_get_online_features(store, (const char *const *)refs, n_refs, entity_rows, at, &res, &err)) {
+    rc = cli_fail_err(&err);
+  } else if (strcmp(out, "json") == 0) {
+    if (feast_online_result_to_json(res, &json, &len, &err)) rc = cli_fail_err(&err);
+    else printf("%s\n", json);
+    free(json);
+  } else {
+    print_table(res);
   }
   feast_online_result_free(res);
   feast_batch_free(entity_rows);
-  feast_online_store_free(store);
-  for (size_t j = 0; j < n_ents; j++) feast_entity_spec_clear(&ents[j]);
-  for (size_t i = 0; i < n_tables; i++) feast_feature_table_clear(&tables[i].t);
-  feast_registry_free(reg);
-  feast_config_clear(&cfg);
+  feast_store_free(store);
 cleanup:
-  for (int i = 0; i < n_lists; i++) feast_free(ref_lists[i]);
+  for (size_t i = 0; refs && i < n_refs; i++) feast_free(refs[i]);
+  feast_free(refs);
   feast_free(rows);
   return rc;
 }

@@ -20,6 +20,7 @@
 #include "cli/cli_ingest.h"
 #include "cli/commands.h"
 #include "feast/parquet_writer.h"
+#include "feast/source.h"
 
 static const char USAGE[] =
     "usage: feast push TABLE FILE [--to online|offline|both] [-p PROJECT]\n"
@@ -219,7 +220,7 @@ int cmd_push(int argc, char **argv) {
                                            {"config", required_argument, NULL, 'c'},
                                            {"help", no_argument, NULL, 'h'},
                                            {NULL, 0, NULL, 0}};
-  const char *to = "both", *project = NULL, *config = cli_global_config;
+  const char *to = "both", *project = NULL, *config = NULL;
   optind = 1;
   opterr = 0;
   int c;
@@ -238,26 +239,34 @@ int cmd_push(int argc, char **argv) {
   if (argc - optind != 2) return fprintf(stderr, "feast: push takes TABLE and FILE\n%s", USAGE), 2;
   const char *table_name = argv[optind], *file = argv[optind + 1];
 
-  cli_opts o;
-  memset(&o, 0, sizeof o);
-  o.config_path = config;
-  o.project = project;
-  feast_config cfg;
-  feast_registry *reg;
-  int rc = cli_open(&o, &cfg, &reg);
+  feast_store *store;
+  int rc = cli_store_open(config, project, &store);
   if (rc) return rc;
-  const char *proj = cli_project(&o, &cfg);
+  feast_registry *reg = feast_store_registry(store);
+  const char *proj = feast_store_project(store);
   feast_error err;
   feast_feature_table table;
   memset(&table, 0, sizeof table);
-  feast_entity_spec *ents = NULL;
+  feast_entity_spec ents[64];
+  size_t n_ents = 0;
   feast_batch_source *src = NULL;
   feast_batch *schema = NULL;
   batches rows = {0};
   feast_csv_column_type types[1024];
-  if (feast_registry_get_feature_table(reg, proj, table_name, &table, &err) ||
-      cli_table_entities(reg, proj, &table.spec, &ents, &err) ||
-      cli_rows_open(file, types, csv_types(&table.spec, ents, types), &src, &schema, &err) ||
+  if (feast_registry_get_feature_table(reg, proj, table_name, &table, &err)) {
+    rc = cli_fail_err(&err);
+    goto done;
+  }
+  for (; n_ents < table.spec.n_entities && n_ents < 64; n_ents++) {
+    feast_entity e;
+    memset(&e, 0, sizeof e);
+    if (feast_registry_get_entity(reg, proj, table.spec.entities[n_ents], &e, &err)) {
+      rc = cli_fail_err(&err);
+      goto done;
+    }
+    ents[n_ents] = e.spec;
+  }
+  if (feast_rows_open(file, types, csv_types(&table.spec, ents, types), &src, &schema, &err) ||
       read_all(src, &rows, &err)) {
     rc = cli_fail_err(&err);
     goto done;
@@ -283,15 +292,14 @@ int cmd_push(int argc, char **argv) {
     cli_ingest_args a;
     memset(&a, 0, sizeof a);
     a.rows = &r->base;
-    rc = cli_ingest_source(reg, &cfg, proj, table_name, &a);
+    rc = cli_ingest_source(store, table_name, &a);
   }
 done:
   batches_free(&rows);
   if (src) src->close(src);
   feast_batch_free(schema);
-  cli_entities_free(ents, table.spec.n_entities);
+  for (size_t i = 0; i < n_ents; i++) feast_entity_spec_clear(&ents[i]);
   feast_feature_table_clear(&table);
-  feast_registry_free(reg);
-  feast_config_clear(&cfg);
+  feast_store_free(store);
   return rc;
 }

@@ -456,3 +456,51 @@ feast_code feast_stream_export(feast_batch_source *src, const feast_batch *schem
   out->private_data = p;
   return FEAST_OK;
 }
+
+typedef struct import_source {
+  feast_batch_source base;
+  struct ArrowArrayStream stream;
+  struct ArrowSchema schema;
+} import_source;
+
+static feast_code import_next(feast_batch_source *self, feast_batch **out, feast_error *err) {
+  import_source *s = (import_source *)self;
+  struct ArrowArray array;
+  int e = s->stream.get_next(&s->stream, &array);
+  if (e) {
+    const char *msg = s->stream.get_last_error ? s->stream.get_last_error(&s->stream) : NULL;
+    return feast_fail(err, FEAST_E_IO, "reading an Arrow stream: %s", msg ? msg : strerror(e));
+  }
+  if (!array.release) {
+    *out = NULL;
+    return FEAST_OK;
+  }
+  feast_code rc = feast_batch_import(&s->schema, &array, out, err);
+  array.release(&array);
+  return rc;
+}
+
+static void import_close(feast_batch_source *self) {
+  import_source *s = (import_source *)self;
+  if (s->schema.release) s->schema.release(&s->schema);
+  if (s->stream.release) s->stream.release(&s->stream);
+  feast_free(s);
+}
+
+feast_code feast_stream_import(struct ArrowArrayStream *stream, feast_batch_source **out, feast_error *err) {
+  import_source *s = feast_calloc(1, sizeof *s);
+  if (!s) return feast_fail(err, FEAST_E_NOMEM, "out of memory importing an Arrow stream");
+  s->stream = *stream;
+  stream->release = NULL; /* moved */
+  int e = s->stream.get_schema(&s->stream, &s->schema);
+  if (e) {
+    const char *msg = s->stream.get_last_error ? s->stream.get_last_error(&s->stream) : NULL;
+    feast_fail(err, FEAST_E_IO, "reading an Arrow stream's schema: %s", msg ? msg : strerror(e));
+    import_close(&s->base);
+    return err ? err->code : FEAST_E_IO;
+  }
+  s->base.next = import_next;
+  s->base.close = import_close;
+  *out = &s->base;
+  return FEAST_OK;
+}

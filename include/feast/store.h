@@ -1,0 +1,98 @@
+/*
+ * store.h - a feature store: one project of a configured repository (its
+ * registry, online store and batch sources) behind one handle. This is the
+ * API the CLI and the Python SDK call; the engines below it (retrieval.h,
+ * ingest.h, online.h) take specs and sources explicitly.
+ */
+#ifndef FEAST_STORE_H
+#define FEAST_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "feast/arrow.h"
+#include "feast/config.h"
+#include "feast/csv.h"
+#include "feast/error.h"
+#include "feast/export.h"
+#include "feast/ingest.h"
+#include "feast/online.h"
+#include "feast/registry.h"
+#include "feast/retrieval.h"
+
+typedef struct feast_store feast_store;
+
+/* Open the repository configured by `config_path`; NULL looks for
+ * $FEAST_CONFIG, then ./feature_store.yaml, else uses the defaults for the
+ * current folder. `project` NULL = the configuration's project. The
+ * registry is opened now; the online store on first use. The caller owns
+ * *out and releases it with feast_store_free. Not thread-safe. */
+FEAST_API feast_code feast_store_open(const char *config_path, const char *project, feast_store **out,
+                                      feast_error *err);
+FEAST_API void feast_store_free(feast_store *s); /* accepts NULL */
+
+/* Borrowed; valid while the store lives. */
+FEAST_API const feast_config *feast_store_get_config(const feast_store *s);
+FEAST_API const char *feast_store_project(const feast_store *s);
+FEAST_API feast_registry *feast_store_registry(feast_store *s);
+/* The online store, opened on first call. Borrowed. */
+FEAST_API feast_code feast_store_online(feast_store *s, feast_online_store **out, feast_error *err);
+
+/* The online store URI the configuration describes (lmdb:PATH,
+ * redis://HOST:PORT, redis-cluster://H:P,...). */
+FEAST_API feast_code feast_config_online_uri(const feast_config *cfg, char *uri, size_t size, feast_error *err);
+
+typedef struct feast_historical_options {
+  const char *entity_ts_column; /* NULL = "event_timestamp" */
+  size_t memory_limit;          /* 0 = a quarter of RAM */
+  int threads;                  /* 0 = every core */
+  const char *spill_dir;        /* NULL = $TMPDIR or /tmp */
+  feast_retrieval_progress_fn progress;
+  void *progress_ctx;
+} feast_historical_options;
+
+/* Point-in-time join of `entities` (read to the end during the call; the
+ * caller closes it) with the tables `refs` ("table:feature") name. Every
+ * problem (unknown tables or features, missing columns, wrong types) is
+ * reported at once before any work. The caller owns *out and closes it;
+ * feast_retrieval_schema(*out) describes its columns. opts and summary may
+ * be NULL. */
+FEAST_API feast_code feast_store_get_historical_features(feast_store *s, const char *const *refs, size_t n_refs,
+                                                         feast_batch_source *entities,
+                                                         const feast_historical_options *opts, feast_batch_source **out,
+                                                         feast_retrieval_summary *summary, feast_error *err);
+/* The same with Arrow streams on both sides (for the Python SDK): the
+ * entity stream is consumed and released; the consumer owns *out. */
+FEAST_API feast_code feast_store_get_historical_features_arrow(feast_store *s, const char *const *refs, size_t n_refs,
+                                                               struct ArrowArrayStream *entities,
+                                                               const feast_historical_options *opts,
+                                                               struct ArrowArrayStream *out, feast_error *err);
+
+/* The types a CSV of entity rows should read its columns as: each
+ * referenced table's entities by their declared types and the timestamp
+ * column as a timestamp. Fills up to `max` entries of `types` (names
+ * valid until the next call or feast_store_free) and returns how many. */
+FEAST_API int feast_store_entity_column_types(feast_store *s, const char *const *refs, size_t n_refs,
+                                              const char *ts_column, feast_csv_column_type *types, int max);
+
+/* Latest values for `entity_rows` (one column per entity name; typed, or
+ * STRING parsed to the declared types) of the features `refs` name
+ * ("table:feature", "table:*" for all), ages measured from `at`. The caller
+ * owns *out (feast_online_result_free). */
+FEAST_API feast_code feast_store_get_online_features(feast_store *s, const char *const *refs, size_t n_refs,
+                                                     const feast_batch *entity_rows, feast_ts at,
+                                                     feast_online_result **out, feast_error *err);
+
+/* Open `table`'s batch source reading the columns ingestion needs, pruned to
+ * the window in `opts` (NULL = no window). The caller closes *out. */
+FEAST_API feast_code feast_store_open_table_source(feast_store *s, const char *table, const feast_ingest_options *opts,
+                                                   feast_batch_source **out, feast_error *err);
+
+/* Ingest `rows` (NULL = the table's batch source, read with projection and
+ * window pruning) into the online store. opts->project is ignored (the
+ * store's project is used). */
+FEAST_API feast_code feast_store_ingest(feast_store *s, const char *table, feast_batch_source *rows,
+                                        const feast_ingest_options *opts, feast_ingest_summary *summary,
+                                        feast_error *err);
+
+#endif
