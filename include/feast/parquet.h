@@ -120,4 +120,11 @@ FEAST_API feast_code feast_parquet_dataset_open(const char *url_or_path, const f
  * an empty batch with its columns (caller owns), e.g. for feast_stream_export. */
 FEAST_API feast_code feast_parquet_source_schema(feast_batch_source *src, feast_batch **out, feast_error *err);
 
+/* For the same sources: how many rows the source will yield in all, from
+ * the footers alone (the row counts of the row groups kept after partition
+ * and statistics pruning; rows inside a kept row group are not filtered, so
+ * this is exact). -1 for a source the Parquet reader did not make. Meant
+ * for progress and ETA displays. */
+FEAST_API int64_t feast_parquet_dataset_num_rows(const feast_batch_source *src);
+
 #endif

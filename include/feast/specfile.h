@@ -56,8 +56,8 @@ typedef feast_value_type (*feast_entity_lookup)(void *ctx, const char *name);
 /* Validate documents against Feast Core's rules and, unless
  * skip_source_check, check that each source can supply every entity,
  * feature and timestamp column with a compatible type (Avro schema, protobuf
- * descriptor, Parquet footer where reachable). Entities defined earlier in
- * `docs` count as existing. Every problem is reported, one per line, each
+ * descriptor, Parquet footers; unreadable Parquet files are a problem).
+ * Entities defined earlier in `docs` count as existing. Every problem is reported, one per line, each
  * naming file, document and field; returns FEAST_E_VALIDATION if any. */
 FEAST_API feast_code feast_specs_validate(const feast_spec_docs *docs, feast_entity_lookup lookup, void *ctx,
                                           bool skip_source_check, feast_error *err);

@@ -33,8 +33,7 @@ void feast_validate_source(feast_vctx *v, const feast_feature_table_spec *t, con
 /* The Parquet hook: check a BATCH_FILE source's files (reachable footers)
  * against the required columns. FEAST_OK when they comply; FEAST_E_SCHEMA
  * with one line per offending column otherwise; other codes when the files
- * cannot be read. Owned by the Parquet reader's module: until it lands this
- * checks nothing (see validate_parquet.c). */
+ * cannot be read (the message then suggests --skip-source-check). */
 feast_code feast_parquet_source_check(const feast_data_source *s, const feast_column_req *reqs, size_t n,
                                       feast_error *err);
 

@@ -79,6 +79,30 @@ def test_apply_is_idempotent(repo):
     assert rows[0][2] == 2 and rows[0][3] > before[0][3]
 
 
+def test_apply_checks_the_parquet_source(repo):
+    # feast init writes the example data before apply: the footer check passes
+    feast("apply", cwd=repo)
+    # a source whose file is missing is refused, with the way round it
+    (repo / "extra").mkdir()
+    (repo / "extra" / "e.yaml").write_text(ENTITY)
+    (repo / "extra" / "t.yaml").write_text(TABLE)
+    p = feast("apply", "-f", str(repo / "extra"), cwd=repo, check=False)
+    assert p.returncode == 1
+    assert "spec.batchSource.fileOptions.fileUrl: /nonexistent/c.parquet" in p.stderr
+    assert "--skip-source-check" in p.stderr
+    # a column the example file lacks, and one of the wrong type
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    pq.write_table(pa.table({"customer_id": pa.array([1, 2], pa.int64()),
+                             "ts": pa.array([1, 2], pa.timestamp("ms"))}), repo / "data" / "c.parquet")
+    (repo / "extra" / "t.yaml").write_text(TABLE.replace("file:///nonexistent/c.parquet",
+                                                         f"file://{repo / 'data' / 'c.parquet'}"))
+    p = feast("apply", "-f", str(repo / "extra"), cwd=repo, check=False)
+    assert p.returncode == 1
+    assert "column 'customer_id' (entity customer_id): expected string for STRING, found int64" in p.stderr
+    assert "column 'orders' (feature orders): not in the Parquet files" in p.stderr
+    assert [r[1] for r in registry_rows(repo, "entities")] == ["driver_id"]
+
 def test_apply_is_all_or_nothing(repo):
     feast("apply", "--skip-source-check", cwd=repo)
     bad = repo / "bad"

@@ -10,6 +10,7 @@
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "feast/parquet.h"
+#include "feast/parquet_writer.h"
 #include "format/parquet/encodings.h"
 #include "test.h"
 
@@ -243,11 +244,13 @@ static void pruning_by_statistics(void) {
   feast_batch_source *src;
   CHECK_OK(feast_parquet_reader_open(f, NULL, 0, &r, 1, NULL, &src, &err), &err);
   feast_code rc;
+  CHECK_INT(feast_parquet_dataset_num_rows(src), 0);
   CHECK_INT(drain(src, &err, &rc), 0);
   src->close(src);
   r.lo = 0;
   r.hi = 5;
   CHECK_OK(feast_parquet_reader_open(f, NULL, 0, &r, 1, NULL, &src, &err), &err);
+  CHECK_INT(feast_parquet_dataset_num_rows(src), 7300);
   CHECK_INT(drain(src, &err, &rc), 7300);
   src->close(src);
   feast_parquet_file_free(f);
@@ -274,7 +277,90 @@ static void allocation_failures_report_nomem(void) {
   free(d);
 }
 
+/* A file of `rows` rows (column id = first_id, first_id + 1, ...) in row
+ * groups of `rg_rows`. */
+static int write_ids(const char *path, int64_t first_id, int64_t rows, int64_t rg_rows) {
+  feast_error err;
+  feast_array *a = feast_array_new(feast_dtype_make(FEAST_DT_INT64), feast_dtype_make(FEAST_DT_NULL));
+  feast_code rc = a ? FEAST_OK : FEAST_E_NOMEM;
+  for (int64_t i = 0; i < rows && !rc; i++) rc = feast_array_append_int(a, first_id + i, &err);
+  feast_batch *b = feast_batch_new(1);
+  if (!rc) rc = feast_batch_set_column(b, 0, "id", a, &err);
+  else feast_array_free(a);
+  b->num_rows = rows;
+  feast_parquet_write_options o;
+  feast_parquet_write_options_init(&o);
+  o.row_group_size = rg_rows;
+  if (!rc) rc = feast_parquet_write_file(path, b, &o, &err);
+  feast_batch_free(b);
+  return rc ? -1 : 0;
+}
+
+static feast_code no_next(feast_batch_source *self, feast_batch **out, feast_error *err) {
+  (void)self, (void)err;
+  *out = NULL;
+  return FEAST_OK;
+}
+
+static void dataset_num_rows_from_footers(void) {
+  /* day=2021-01-0{1,2,3}/part.parquet with 100, 250, 40 rows in row groups
+   * of 64 rows; ids are day * 1000 + row */
+  char dir[1024], p[1200];
+  snprintf(dir, sizeof dir, "%s", test_tmpdir());
+  static const int64_t counts[3] = {100, 250, 40};
+  for (int d = 0; d < 3; d++) {
+    snprintf(p, sizeof p, "%s/day=2021-01-0%d", dir, d + 1);
+    CHECK(mkdir(p, 0777) == 0);
+    snprintf(p, sizeof p, "%s/day=2021-01-0%d/part.parquet", dir, d + 1);
+    CHECK(write_ids(p, (d + 1) * 1000, counts[d], 64) == 0);
+  }
+  feast_error err;
+  feast_code rc;
+  feast_batch_source *src;
+  /* everything */
+  CHECK_OK(feast_parquet_dataset_open(dir, NULL, &src, &err), &err);
+  if (!src) return;
+  CHECK_INT(feast_parquet_dataset_num_rows(src), 390);
+  CHECK_INT(drain(src, &err, &rc), 390);
+  src->close(src);
+  /* partition pruning: only 2021-01-02 (a day in microseconds) */
+  int64_t day2 = (INT64_C(18628) + 1) * 86400 * 1000000; /* 2021-01-02T00:00Z */
+  feast_parquet_range r = {"day", day2, day2 + 3600 * INT64_C(1000000)};
+  feast_parquet_dataset_options o;
+  memset(&o, 0, sizeof o);
+  o.ranges = &r;
+  o.nranges = 1;
+  o.date_partition_column = "day";
+  CHECK_OK(feast_parquet_dataset_open(dir, &o, &src, &err), &err);
+  if (!src) return;
+  CHECK_INT(feast_parquet_dataset_num_rows(src), 250);
+  CHECK_INT(drain(src, &err, &rc), 250);
+  src->close(src);
+  /* statistics pruning: ids 2010..3005 overlap all four row groups of day 2
+   * and day 3's only one (3000..3039); 2070..2100 only day 2's second group
+   * (2064..2127) */
+  feast_parquet_range ids[1] = {{"id", 2010, 3005}};
+  o.ranges = ids;
+  o.date_partition_column = NULL;
+  CHECK_OK(feast_parquet_dataset_open(dir, &o, &src, &err), &err);
+  if (!src) return;
+  CHECK_INT(feast_parquet_dataset_num_rows(src), 250 + 40);
+  CHECK_INT(drain(src, &err, &rc), 250 + 40);
+  src->close(src);
+  ids[0].lo = 2070;
+  ids[0].hi = 2100;
+  CHECK_OK(feast_parquet_dataset_open(dir, &o, &src, &err), &err);
+  if (!src) return;
+  CHECK_INT(feast_parquet_dataset_num_rows(src), 64);
+  CHECK_INT(drain(src, &err, &rc), 64);
+  src->close(src);
+  /* not a Parquet source */
+  feast_batch_source other = {no_next, NULL};
+  CHECK_INT(feast_parquet_dataset_num_rows(&other), -1);
+  CHECK_INT(feast_parquet_dataset_num_rows(NULL), -1);
+}
+
 TEST_MAIN(T(rle_hybrid_decodes_runs), T(delta_binary_packed_decodes), T(alltypes_plain_values),
           T(memory_stream_small_batches), T(every_testing_file_reads_or_fails_cleanly),
           T(encrypted_and_nested_are_unsupported), T(corrupt_footers_fail), T(pruning_by_statistics),
-          T(allocation_failures_report_nomem))
+          T(allocation_failures_report_nomem), T(dataset_num_rows_from_footers))

@@ -2,10 +2,14 @@
  * validate_test.c - Feast Core's rules (one failing case per rule, each
  * asserting the message names file, document and field), many problems
  * reported together, and schema compliance against Avro schemas and
- * protobuf descriptor sets built by protoc from tests/data/driver_trip.proto.
+ * protobuf descriptor sets built by protoc from tests/data/driver_trip.proto,
+ * and Parquet footers of files written at test time.
  */
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "feast/parquet.h"
+#include "feast/parquet_writer.h"
 #include "feast/specfile.h"
 #include "format/proto/descriptor.h"
 #include "registry/validate.h"
@@ -33,11 +37,96 @@ static feast_value_type registry_has_customer(void *ctx, const char *name) {
   return strcmp(name, "customer_id") == 0 ? FEAST_VT_STRING : FEAST_VT_INVALID;
 }
 
+/* ---- Parquet fixtures ---- */
+
+/* Write a 3-row Parquet file at `path` with columns given as
+ * "name:kind,name:kind,..." (kinds: i32 i64 f32 f64 str bin bool ts tsms
+ * tsns date li32 lf64). Returns 0 on success. */
+static int write_fixture(const char *path, const char *spec) {
+  feast_batch *b = feast_batch_new(32);
+  feast_error err;
+  char buf[512];
+  snprintf(buf, sizeof buf, "%s", spec);
+  int ncol = 0;
+  feast_code rc = FEAST_OK;
+  for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok && !rc; tok = strtok_r(NULL, ",", &save)) {
+    char *kind = strchr(tok, ':');
+    *kind++ = 0;
+    feast_dtype none = feast_dtype_make(FEAST_DT_NULL), t = none, e = none;
+    if (!strcmp(kind, "i32")) t = feast_dtype_make(FEAST_DT_INT32);
+    else if (!strcmp(kind, "i64")) t = feast_dtype_make(FEAST_DT_INT64);
+    else if (!strcmp(kind, "f32")) t = feast_dtype_make(FEAST_DT_FLOAT);
+    else if (!strcmp(kind, "f64")) t = feast_dtype_make(FEAST_DT_DOUBLE);
+    else if (!strcmp(kind, "str")) t = feast_dtype_make(FEAST_DT_STRING);
+    else if (!strcmp(kind, "bin")) t = feast_dtype_make(FEAST_DT_BINARY);
+    else if (!strcmp(kind, "bool")) t = feast_dtype_make(FEAST_DT_BOOL);
+    else if (!strcmp(kind, "ts")) t = feast_dtype_timestamp(FEAST_UNIT_US, true);
+    else if (!strcmp(kind, "tsms")) t = feast_dtype_timestamp(FEAST_UNIT_MS, true);
+    else if (!strcmp(kind, "tsns")) t = feast_dtype_timestamp(FEAST_UNIT_NS, false);
+    else if (!strcmp(kind, "date")) t = feast_dtype_make(FEAST_DT_DATE32);
+    else if (!strcmp(kind, "li32")) t = feast_dtype_make(FEAST_DT_LIST), e = feast_dtype_make(FEAST_DT_INT32);
+    else if (!strcmp(kind, "lf64")) t = feast_dtype_make(FEAST_DT_LIST), e = feast_dtype_make(FEAST_DT_DOUBLE);
+    feast_array *a = feast_array_new(t, e);
+    for (int r = 0; r < 3 && a && !rc; r++) {
+      switch (t.id) {
+      case FEAST_DT_FLOAT:
+      case FEAST_DT_DOUBLE: rc = feast_array_append_double(a, r * 0.5, &err); break;
+      case FEAST_DT_STRING:
+      case FEAST_DT_BINARY: rc = feast_array_append_bytes(a, "abc", (size_t)r, &err); break;
+      case FEAST_DT_BOOL: rc = feast_array_append_bool(a, r & 1, &err); break;
+      case FEAST_DT_LIST:
+        for (int k = 0; k < r && !rc; k++)
+          rc = e.id == FEAST_DT_INT32 ? feast_array_append_int(a->child, k, &err)
+                                      : feast_array_append_double(a->child, k * 1.5, &err);
+        if (!rc) rc = feast_array_append_list_end(a, &err);
+        break;
+      default: rc = feast_array_append_int(a, 1000 + r, &err); break;
+      }
+    }
+    if (!a || t.id == FEAST_DT_NULL) {
+      fprintf(stderr, "  bad fixture kind %s\n", kind);
+      feast_array_free(a);
+      feast_batch_free(b);
+      return -1;
+    }
+    if (!rc) rc = feast_batch_set_column(b, ncol++, tok, a, &err);
+    else feast_array_free(a);
+  }
+  b->num_columns = ncol;
+  b->num_rows = 3;
+  if (!rc) rc = feast_parquet_write_file(path, b, NULL, &err);
+  if (rc) fprintf(stderr, "  fixture %s: %s\n", path, err.message);
+  feast_batch_free(b);
+  return rc ? -1 : 0;
+}
+
+/* Stands for the fileUrl of FILE_SRC: a file with every column the Avro and
+ * protobuf compliance tests name, so their batch sources comply too. */
+static char union_fixture[700];
+
+static const char *union_path(void) {
+  if (union_fixture[0]) return union_fixture;
+  snprintf(union_fixture, sizeof union_fixture, "%s/union.parquet", test_tmpdir());
+  if (write_fixture(union_fixture, "driver_id:i64,avg_rides:f32,ratings:lf64,blob:bin,city:str,trips:i64,lat:f64,"
+                                   "active:bool,small:i32,ts:ts,f:f32"))
+    union_fixture[0] = 0;
+  return union_fixture;
+}
+
 /* Parse text (with the driver_id entity in document 1), validate, and
- * return the code; the message is in err. */
+ * return the code; the message is in err. "PQFIX" in the text stands for the
+ * union fixture's path. */
 static feast_code run(const char *table_yaml, bool skip, feast_error *err) {
   char text[8192];
   snprintf(text, sizeof text, "%s%s", entities, table_yaml);
+  char *fix;
+  while ((fix = strstr(text, "PQFIX"))) {
+    const char *p = union_path();
+    size_t plen = strlen(p), tail = strlen(fix + 5);
+    if ((size_t)(fix - text) + plen + tail + 1 > sizeof text) break;
+    memmove(fix + plen, fix + 5, tail + 1);
+    memcpy(fix, p, plen);
+  }
   feast_spec_docs docs = {0};
   feast_code rc = feast_specfile_parse_text(text, strlen(text), "specs.yaml", &docs, err);
   if (rc) {
@@ -49,7 +138,7 @@ static feast_code run(const char *table_yaml, bool skip, feast_error *err) {
   return rc;
 }
 
-#define FILE_SRC "  batchSource: {eventTimestampColumn: ts, fileOptions: {fileFormat: {parquetFormat: {}}, fileUrl: /d}}\n"
+#define FILE_SRC "  batchSource: {eventTimestampColumn: ts, fileOptions: {fileFormat: {parquetFormat: {}}, fileUrl: PQFIX}}\n"
 
 static void expect(const char *yaml, const char *needle) {
   feast_error err;
@@ -390,6 +479,108 @@ static void proto_needs_descriptor_and_class(void) {
   CHECK_CONTAINS(err.message, "spec.streamSource.descriptorSet: needed to check protobuf class 'a.B'");
 }
 
+/* ---- Parquet compliance ---- */
+
+/* A table over a Parquet dataset: entity driver_id (INT64) and features
+ * rate (DOUBLE), trips (INT32_LIST), seen (UNIX_TIMESTAMP), region
+ * (STRING), with fieldMapping driver_id -> drv; the batch source's
+ * fileUrl is `url`. */
+static feast_code run_pq(const char *url, const char *ev, const char *created, bool skip, feast_error *err) {
+  char y[4096];
+  snprintf(y, sizeof y,
+           "spec:\n  name: t\n  entities: [driver_id]\n"
+           "  features: [{name: rate, valueType: DOUBLE}, {name: trips, valueType: INT32_LIST},"
+           " {name: seen, valueType: UNIX_TIMESTAMP}, {name: region, valueType: STRING}]\n"
+           "  batchSource:\n    eventTimestampColumn: %s\n    createdTimestampColumn: %s\n"
+           "    fieldMapping: {driver_id: drv}\n"
+           "    fileOptions: {fileFormat: {parquetFormat: {}}, fileUrl: '%s'}\n",
+           ev, created, url);
+  return run(y, skip, err);
+}
+
+static void parquet_complies_with_widenings(void) {
+  /* a hive-partitioned directory of two files: drv int32 -> INT64,
+   * rate float -> DOUBLE, seen timestamp[ms] -> UNIX_TIMESTAMP, a date32
+   * event timestamp, a naive timestamp[ns] created timestamp, and the
+   * partition column region as the STRING feature */
+  char dir[700], path[800], url[820];
+  snprintf(dir, sizeof dir, "%s", test_tmpdir());
+  const char *cols = "drv:i32,rate:f32,trips:li32,seen:tsms,day:date,created:tsns,extra:bool";
+  snprintf(path, sizeof path, "%s/region=eu", dir);
+  CHECK(mkdir(path, 0777) == 0);
+  snprintf(path, sizeof path, "%s/region=eu/part-0.parquet", dir);
+  CHECK(write_fixture(path, cols) == 0);
+  snprintf(path, sizeof path, "%s/region=us", dir);
+  CHECK(mkdir(path, 0777) == 0);
+  snprintf(path, sizeof path, "%s/region=us/part-0.parquet", dir);
+  CHECK(write_fixture(path, cols) == 0);
+  feast_error err;
+  CHECK_OK(run_pq(dir, "day", "created", false, &err), &err);
+  snprintf(url, sizeof url, "file://%s", dir);
+  CHECK_OK(run_pq(url, "day", "created", false, &err), &err);
+  /* a glob over the same files */
+  snprintf(url, sizeof url, "%s/region=*/*.parquet", dir);
+  CHECK_OK(run_pq(url, "day", "created", false, &err), &err);
+}
+
+static void parquet_mismatches_listed(void) {
+  char path[800];
+  snprintf(path, sizeof path, "%s/t.parquet", test_tmpdir());
+  /* drv is a string, rate is missing, trips a scalar, seen an int64,
+   * region a list, the event timestamp an int64 */
+  CHECK(write_fixture(path, "drv:str,trips:i32,seen:i64,region:lf64,ev:i64,created:ts") == 0);
+  feast_error err;
+  CHECK_INT(run_pq(path, "ev", "nope", false, &err), FEAST_E_VALIDATION);
+  const char *f = "specs.yaml: document 2 (line 3): spec.batchSource.fileOptions.fileUrl: ";
+  CHECK_CONTAINS(err.message, f);
+  CHECK_CONTAINS(err.message, "column 'drv' (entity driver_id): expected int64 (or int32) for INT64, found string");
+  CHECK_CONTAINS(err.message, "column 'rate' (feature rate): not in the Parquet files of ");
+  CHECK_CONTAINS(err.message, "(they have: drv, trips, seen, region, ev, created)");
+  CHECK_CONTAINS(err.message, "column 'trips' (feature trips): expected list<int32> for INT32_LIST, found int32");
+  CHECK_CONTAINS(err.message, "column 'seen' (feature seen): expected a timestamp (any unit) for UNIX_TIMESTAMP, found int64");
+  CHECK_CONTAINS(err.message, "column 'region' (feature region): expected string for STRING, found list<double>");
+  CHECK_CONTAINS(err.message, "column 'ev' (event timestamp ev): expected a timestamp (any unit) or date32");
+  CHECK_CONTAINS(err.message, "column 'nope' (created timestamp nope): not in the Parquet files");
+  /* one problem line per offending column, each with the field prefix */
+  int lines = 0;
+  for (const char *p = err.message; (p = strstr(p, f)); p++) lines++;
+  CHECK_INT(lines, 7);
+  /* the created timestamp column exists: no line for it */
+  CHECK(strstr(err.message, "column 'created'") == NULL);
+  /* skipped: no check */
+  CHECK_OK(run_pq(path, "ev", "nope", true, &err), &err);
+}
+
+static void parquet_missing_path_is_a_problem(void) {
+  feast_error err;
+  char dir[700], url[800];
+  snprintf(dir, sizeof dir, "%s", test_tmpdir());
+  snprintf(url, sizeof url, "%s/nothing-here", dir);
+  CHECK_INT(run_pq(url, "day", "created", false, &err), FEAST_E_VALIDATION);
+  CHECK_CONTAINS(err.message, "spec.batchSource.fileOptions.fileUrl: ");
+  CHECK_CONTAINS(err.message, "nothing-here");
+  CHECK_CONTAINS(err.message, "use --skip-source-check");
+  /* an existing directory with no files yet */
+  CHECK_INT(run_pq(dir, "day", "created", false, &err), FEAST_E_VALIDATION);
+  CHECK_CONTAINS(err.message, "no Parquet files found");
+  CHECK_CONTAINS(err.message, "use --skip-source-check");
+  /* a remote URL cannot be reached from here either */
+  CHECK_INT(run_pq("gs://bucket/t/", "day", "created", false, &err), FEAST_E_VALIDATION);
+  CHECK_CONTAINS(err.message, "use --skip-source-check");
+  /* not a Parquet file */
+  char bad[800];
+  snprintf(bad, sizeof bad, "%s/bad.parquet", dir);
+  FILE *fp = fopen(bad, "w");
+  CHECK(fp != NULL);
+  if (fp) {
+    fputs("not parquet at all", fp);
+    fclose(fp);
+  }
+  CHECK_INT(run_pq(bad, "day", "created", false, &err), FEAST_E_VALIDATION);
+  CHECK_CONTAINS(err.message, "bad.parquet");
+  CHECK_OK(run_pq(url, "day", "created", true, &err), &err);
+}
+
 TEST_MAIN(T(valid_table_passes), T(rule_entity_name_pattern), T(rule_entity_reserved), T(rule_entity_value_type),
           T(rule_table_name), T(rule_feature_name), T(rule_feature_reserved), T(rule_feature_unique),
           T(rule_feature_not_entity), T(rule_entity_unique), T(rule_entity_exists), T(rule_entities_required),
@@ -398,4 +589,5 @@ TEST_MAIN(T(valid_table_passes), T(rule_entity_name_pattern), T(rule_entity_rese
           T(rule_kafka_servers_and_topic), T(rule_kinesis_region_and_stream), T(rule_stream_format),
           T(rule_avro_schema), T(rule_proto_class_path), T(rule_event_timestamp), T(many_problems_together),
           T(entity_type_change_helper), T(avro_schema_complies), T(avro_mismatches_listed),
-          T(descriptor_pool_reads_protoc_output), T(proto_complies_and_mismatches), T(proto_needs_descriptor_and_class))
+          T(descriptor_pool_reads_protoc_output), T(proto_complies_and_mismatches), T(proto_needs_descriptor_and_class), T(parquet_complies_with_widenings),
+          T(parquet_mismatches_listed), T(parquet_missing_path_is_a_problem))

@@ -395,6 +395,15 @@ feast_code feast_parquet_source_schema(feast_batch_source *src, feast_batch **ou
   return copy_schema(((scan *)src)->schema, out, err);
 }
 
+int64_t feast_parquet_dataset_num_rows(const feast_batch_source *src) {
+  if (!src || src->next != scan_next) return -1;
+  const scan *s = (const scan *)src;
+  int64_t n = 0;
+  for (int t = 0; t < s->ntasks; t++)
+    n += feast_parquet_row_group_rows(s->files[s->tasks[t].file].file, s->tasks[t].rg);
+  return n;
+}
+
 feast_code feast_parquet_schema_batch(const feast_parquet_file *f, const char *const *columns, int ncols,
                                       feast_batch **out, feast_error *err) {
   *out = NULL;
