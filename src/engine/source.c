@@ -49,10 +49,7 @@ feast_code feast_source_schema(const feast_data_source *s, feast_batch **out, fe
   return rc;
 }
 
-int64_t feast_source_num_rows(const feast_batch_source *src) {
-  (void)src;
-  return -1; /* until the dataset reader reports footer row counts */
-}
+int64_t feast_source_num_rows(const feast_batch_source *src) { return feast_parquet_dataset_num_rows(src); }
 
 static bool ends_with(const char *s, const char *suffix) {
   size_t n = strlen(s), m = strlen(suffix);
