@@ -100,8 +100,17 @@ feast_registry *feast_store_registry(feast_store *s) { return s->reg; }
 feast_code feast_store_online(feast_store *s, feast_online_store **out, feast_error *err) {
   if (!s->online) {
     char uri[4096];
+    feast_online_options o;
+    memset(&o, 0, sizeof o);
+    const char *map_size = feast_map_get(&s->cfg.online_store.settings, "map_size");
+    if (map_size) {
+      char *end;
+      unsigned long long v = strtoull(map_size, &end, 10);
+      if (*end || !v) return feast_fail(err, FEAST_E_INVALID, "online_store: map_size must be a number of bytes, not '%s'", map_size);
+      o.lmdb_map_size = (size_t)v;
+    }
     feast_code rc = feast_config_online_uri(&s->cfg, uri, sizeof uri, err);
-    if (!rc) rc = feast_online_store_open(uri, NULL, &s->online, err);
+    if (!rc) rc = feast_online_store_open(uri, &o, &s->online, err);
     if (rc) return rc;
   }
   *out = s->online;

@@ -89,10 +89,12 @@ static feast_code setting_value(cfg_ctx *c, const char *key, yaml_node_t *v, fea
 }
 
 static const char *const LMDB_KEYS[] = {"path", "map_size", NULL};
-static const char *const REDIS_KEYS[] = {"connection_string", "password", "ssl", "db", "key_ttl", NULL};
-static const char *const CLUSTER_KEYS[] = {"startup_nodes", "connection_string", "password", "ssl", "key_ttl", NULL};
-static const char *const FILE_KEYS[] = {"path", NULL};
-static const char *const BQ_KEYS[] = {"project_id", "dataset", "staging_location", NULL};
+/* Only settings the stores implement are accepted: a setting that would be
+ * silently ignored (a password, TLS) is worse than an error. */
+static const char *const REDIS_KEYS[] = {"connection_string", NULL};
+static const char *const CLUSTER_KEYS[] = {"startup_nodes", "connection_string", NULL};
+/* Batch sources name their own files; the file offline store has no settings. */
+static const char *const FILE_KEYS[] = {NULL};
 
 static bool in_list(const char *const *keys, const char *k) {
   for (; *keys; keys++)
@@ -116,14 +118,13 @@ static feast_code parse_store(cfg_ctx *c, const char *section, yaml_node_t *n, b
     if (scalar(k) && strcmp(scalar(k), "type") == 0) type_node = yaml_document_get_node(c->doc, p->value);
   }
   if (!type_node || !scalar(type_node))
-    return bad(c, n, "'%s' needs a 'type' (%s)", section, online ? "lmdb, redis or redis_cluster" : "file or bigquery");
+    return bad(c, n, "'%s' needs a 'type' (%s)", section, online ? "lmdb, redis or redis_cluster" : "file");
   const char *type = scalar(type_node);
   const char *const *keys = NULL;
   if (online && strcmp(type, "lmdb") == 0) keys = LMDB_KEYS;
   if (online && strcmp(type, "redis") == 0) keys = REDIS_KEYS;
   if (online && strcmp(type, "redis_cluster") == 0) keys = CLUSTER_KEYS;
   if (!online && strcmp(type, "file") == 0) keys = FILE_KEYS;
-  if (!online && strcmp(type, "bigquery") == 0) keys = BQ_KEYS;
   if (!keys)
     return bad(c, type_node, "unknown %s type '%s'", section, type);
   feast_code rc = set(c, &out->type, type);
@@ -137,8 +138,8 @@ static feast_code parse_store(cfg_ctx *c, const char *section, yaml_node_t *n, b
       char expected[256];
       join_keys(keys, expected, sizeof expected);
       feast_error tmp;
-      feast_fail(&tmp, FEAST_E_INVALID, "unknown key '%s' in %s of type %s (expected type, %s)", key, section, type,
-                 expected);
+      feast_fail(&tmp, FEAST_E_INVALID, "unknown key '%s' in %s of type %s (expected type%s%s)", key, section, type,
+                 expected[0] ? ", " : "", expected);
       return feast_fail(c->err, FEAST_E_INVALID, "%s:%d: %s", c->name, line_of(k), tmp.message);
     }
     if (feast_map_get(&out->settings, key)) return bad(c, k, "key '%s' given twice in %s", key, section);
