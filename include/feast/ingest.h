@@ -49,7 +49,7 @@ typedef struct feast_ingest_options {
   feast_ts end;
   feast_dead_letter_fn dead_letter;
   void *dead_letter_ctx;
-  size_t write_chunk; /* Redis: keys per pipelined round; 0 = 8192. LMDB commits each write-out in one transaction */
+  size_t write_chunk; /* Redis: keys per write call (grouped by slot, sent as multi-key scripts); 0 = 262144. LMDB commits each write-out in one transaction */
   /* feast_ingest also deduplicates across consecutive batches: the winning
    * rows are kept (encoded) until about this many bytes are pending, then
    * written, and at the end of the source. 0 = 256 MiB. Set

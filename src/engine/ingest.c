@@ -29,7 +29,7 @@
 
 #define VALUE_MAX ((size_t)64 << 20) /* one serialized value or key */
 #define DEFAULT_DEDUP_BYTES ((size_t)256 << 20)
-#define DEFAULT_CHUNK 8192
+#define DEFAULT_CHUNK 262144
 #define EMPTY UINT32_MAX
 
 typedef struct pend { /* the winning row of one key */
@@ -38,7 +38,8 @@ typedef struct pend { /* the winning row of one key */
   size_t key_len;
   feast_ts ev, cr;
   int64_t row;         /* its row in the batch being read; -1 once encoded */
-  const uint8_t *blob; /* per feature: u32 length, then the Value bytes */
+  uint8_t *blob;       /* per feature: u32 length, then the Value bytes */
+  size_t blob_cap;     /* bytes at blob, reused when a later winner fits */
 } pend;
 
 typedef struct pending {
@@ -183,12 +184,14 @@ static feast_code encode_touched(batch_ctx *c, pending *pd, const feast_feature_
       len = (uint32_t)(c->scratch.len - at - 4);
       memcpy(c->scratch.data + at, &len, 4);
     }
-    uint8_t *blob = feast_arena_alloc(pd->arena, c->scratch.len + 1);
-    if (!blob) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
-    memcpy(blob, c->scratch.data, c->scratch.len);
-    p->blob = blob;
+    if (!p->blob || p->blob_cap < c->scratch.len) {
+      p->blob = feast_arena_alloc(pd->arena, c->scratch.len + 1);
+      if (!p->blob) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+      p->blob_cap = c->scratch.len;
+      pd->bytes += c->scratch.len;
+    }
+    memcpy(p->blob, c->scratch.data, c->scratch.len);
     p->row = -1;
-    pd->bytes += c->scratch.len;
   }
   pd->n_touched = 0;
   return FEAST_OK;
@@ -243,7 +246,7 @@ static feast_code add_batch(pending *pd, const feast_feature_table_spec *t, cons
           break;
         }
         memcpy(key, c.kbuf.data, c.kbuf.len);
-        pd->ents[pd->n] = (pend){h, key, c.kbuf.len, ev, cr, r, NULL};
+        pd->ents[pd->n] = (pend){h, key, c.kbuf.len, ev, cr, r, NULL, 0};
         pd->slots[pos] = (uint32_t)pd->n;
         pd->touched[pd->n_touched++] = (uint32_t)pd->n;
         pd->n++;
