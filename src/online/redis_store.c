@@ -31,9 +31,10 @@
 
 /* One call writes many keys (in a cluster, keys of one slot). KEYS: the
  * keys. ARGV: 1 ts field, 2 created field, 3 ex field, 4 n features, then
- * the n feature fields, then per key: event secs, event nanos, created us,
- * Timestamp bytes, own expiry secs or -1, and the n values. Returns one
- * integer per key: 1 written, 0 older than what is stored. */
+ * per key: event secs, event nanos, created us, Timestamp bytes, own expiry
+ * secs or -1, and n (feature field, value) pairs, which go to HSET as one
+ * unpack() slice (building a Lua table per key cost more than the HSET).
+ * Returns one integer per key: 1 written, 0 older than what is stored. */
 static const char WRITE_LUA[] =
     "local function varint(s, i)\n"
     "  local v, m = 0, 1\n"
@@ -64,15 +65,16 @@ static const char WRITE_LUA[] =
     "local MAXSEC = 253402300799\n"
     "local fts, fcr, fex = ARGV[1], ARGV[2], ARGV[3]\n"
     "local nf = tonumber(ARGV[4])\n"
-    "local per = 5 + nf\n"
+    "local per = 5 + 2 * nf\n"
+    "local MAXENC = '\\8' .. enc(MAXSEC)\n"
     "local out = {}\n"
     "for k = 1, #KEYS do\n"
     "  local key = KEYS[k]\n"
-    "  local b = 4 + nf + (k - 1) * per\n"
-    "  local es, en, ec = tonumber(ARGV[b + 1]), tonumber(ARGV[b + 2]), tonumber(ARGV[b + 3])\n"
+    "  local b = 4 + (k - 1) * per\n"
     "  local cur = redis.call('HMGET', key, fts, fcr)\n"
     "  local newer = true\n"
     "  if cur[1] then\n"
+    "    local es, en, ec = tonumber(ARGV[b + 1]), tonumber(ARGV[b + 2]), tonumber(ARGV[b + 3])\n"
     "    local ss, sn = ts(cur[1])\n"
     "    local sc = tonumber(cur[2]) or -math.huge\n"
     "    newer = es > ss or (es == ss and (en > sn or (en == sn and ec > sc)))\n"
@@ -93,9 +95,9 @@ static const char WRITE_LUA[] =
     "      end\n"
     "    end\n"
     "    if exp > MAXSEC then exp = MAXSEC end\n"
-    "    local args = {fts, ARGV[b + 4], fcr, ARGV[b + 3], fex, '\\8' .. enc(exp)}\n"
-    "    for f = 1, nf do args[#args + 1] = ARGV[4 + f]; args[#args + 1] = ARGV[b + 5 + f] end\n"
-    "    redis.call('HSET', key, unpack(args))\n"
+    "    local exb = MAXENC\n"
+    "    if exp < MAXSEC then exb = '\\8' .. enc(exp) end\n"
+    "    redis.call('HSET', key, fts, ARGV[b + 4], fcr, ARGV[b + 3], fex, exb, unpack(ARGV, b + 6, b + 5 + 2 * nf))\n"
     "    if exp < MAXSEC then redis.call('EXPIREAT', key, string.format('%.0f', exp))\n"
     "    elseif not fresh then redis.call('PERSIST', key) end\n"
     "    out[k] = 1\n"
@@ -183,7 +185,7 @@ static feast_code run_calls(redis_store *s, redis_cmd *cmds, size_t n_cmds, cons
 static feast_code redis_write(feast_online_store *base, const feast_store_table *t, const feast_store_row *rows, size_t n,
                               uint8_t *written, feast_error *err) {
   redis_store *s = (redis_store *)base;
-  size_t nf = t->n_features, per = 5 + nf;
+  size_t nf = t->n_features, per = 5 + 2 * nf;
   feast_arena *a = feast_arena_new((size_t)1 << 20);
   redis_cmd *cmds = feast_calloc(CALLS_PER_ROUND, sizeof *cmds);
   size_t *order = feast_malloc((n + 1) * sizeof *order);
@@ -216,7 +218,7 @@ static feast_code redis_write(feast_online_store *base, const feast_store_table 
   for (size_t i = 0; i < n && !rc;) {
     size_t g = 1;
     while (i + g < n && g < KEYS_PER_CALL && slot[order[i + g]] == slot[order[i]]) g++;
-    int argc = (int)(3 + g + 4 + nf + g * per);
+    int argc = (int)(3 + g + 4 + g * per);
     const char **argv = feast_arena_alloc(a, (size_t)argc * sizeof *argv);
     size_t *lens = feast_arena_alloc(a, (size_t)argc * sizeof *lens);
     char *numkeys = argv && lens ? arena_i64(a, (int64_t)g, &lens[2]) : NULL;
@@ -233,7 +235,6 @@ static feast_code redis_write(feast_online_store *base, const feast_store_table 
     argv[at] = f_cr, lens[at++] = lcr;
     argv[at] = f_ex, lens[at++] = lex;
     argv[at] = s_nf, lens[at++] = lnf;
-    for (size_t f = 0; f < nf; f++) argv[at] = (const char *)ff + 4 * f, lens[at++] = 4;
     for (size_t k = 0; k < g && !rc; k++) {
       const feast_store_row *r = &rows[order[i + k]];
       int64_t sec = floor_div(r->event_ts, 1000000), nanos = (r->event_ts - sec * 1000000) * 1000;
@@ -251,7 +252,10 @@ static feast_code redis_write(feast_online_store *base, const feast_store_table 
       argv[at] = arena_i64(a, exp, &lens[at]), at++;
       for (size_t k2 = at - 5; k2 < at; k2++)
         if (!argv[k2]) rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
-      for (size_t f = 0; f < nf; f++) argv[at] = r->value_lens[f] ? (const char *)r->values[f] : "", lens[at++] = r->value_lens[f];
+      for (size_t f = 0; f < nf; f++) {
+        argv[at] = (const char *)ff + 4 * f, lens[at++] = 4;
+        argv[at] = r->value_lens[f] ? (const char *)r->values[f] : "", lens[at++] = r->value_lens[f];
+      }
     }
     if (rc) break;
     call_first[n_cmds] = i - round_first;
