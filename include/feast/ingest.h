@@ -4,8 +4,9 @@
  * Rows from a batch source go through: field mapping (feast_source_column)
  * -> a type check of every needed column against the table spec (before any
  * write) -> row validation (entity values and event timestamp present) ->
- * the time window -> dedup per entity key within each batch (latest event
- * timestamp, ties broken by the latest created timestamp) -> a write that
+ * the time window -> dedup per entity key within each batch, and across the
+ * batches pending a write-out (latest event timestamp, ties broken by the latest
+ * created timestamp; exact ties keep the first row seen) -> a write that
  * replaces a stored row only when the new (event_ts, created_ts) is newer.
  * Each key's write is atomic: a failure part-way leaves only whole rows.
  *
@@ -48,7 +49,14 @@ typedef struct feast_ingest_options {
   feast_ts end;
   feast_dead_letter_fn dead_letter;
   void *dead_letter_ctx;
-  size_t write_chunk; /* Redis: keys per pipelined round; 0 = 500. LMDB commits each batch in one transaction */
+  size_t write_chunk; /* Redis: keys per write call (grouped by slot, sent as multi-key scripts); 0 = 262144. LMDB commits each write-out in one transaction */
+  /* feast_ingest also deduplicates across consecutive batches: the winning
+   * rows are kept (encoded) until about this many bytes are pending, then
+   * written, and at the end of the source. 0 = 256 MiB. Set
+   * write_each_batch for sources that never end (streams), so each batch is
+   * written before the next one is read. */
+  size_t dedup_bytes;
+  bool write_each_batch;
 } feast_ingest_options;
 
 typedef struct feast_ingest_summary {

@@ -7,12 +7,14 @@
  * expiry as a Timestamp (9999-12-31T23:59:59Z when none), and our own
  * "_created:<table>" (decimal microseconds) that Feast readers ignore.
  *
- * The conditional replace runs as one Lua script per key (EVALSHA, EVAL on
- * NOSCRIPT): Redis runs a script atomically, so "compare stored (event,
- * created) and write the whole row" cannot interleave with another writer,
- * needs one round trip (WATCH/MULTI needs three and retries under
- * contention), and is safe to re-run after a lost reply. Scripts touch one
- * key, so they work unchanged on a cluster.
+ * The conditional replace runs as a Lua script (EVALSHA, EVAL on NOSCRIPT)
+ * over many keys at once: Redis runs a script atomically, so "compare
+ * stored (event, created) and write the whole row" cannot interleave with
+ * another writer for any of its keys; one call writes up to 64 keys and
+ * calls are pipelined, so a round trip carries thousands of rows
+ * (WATCH/MULTI needs three round trips per key and retries under
+ * contention); and re-running a call after a lost reply is safe. In a
+ * cluster the keys of one call share a slot (rows are grouped by slot).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,9 +29,12 @@
 #include "online/redis_conn.h"
 #include "online/store.h"
 
-/* KEYS[1] key; ARGV: 1 ts field, 2 created field, 3 ex field, 4 event secs,
- * 5 event nanos, 6 created us, 7 Timestamp bytes, 8 own expiry secs or -1,
- * 9.. feature field/value pairs. Returns 1 when written, 0 when older. */
+/* One call writes many keys (in a cluster, keys of one slot). KEYS: the
+ * keys. ARGV: 1 ts field, 2 created field, 3 ex field, 4 n features, then
+ * per key: event secs, event nanos, created us, Timestamp bytes, own expiry
+ * secs or -1, and n (feature field, value) pairs, which go to HSET as one
+ * unpack() slice (building a Lua table per key cost more than the HSET).
+ * Returns one integer per key: 1 written, 0 older than what is stored. */
 static const char WRITE_LUA[] =
     "local function varint(s, i)\n"
     "  local v, m = 0, 1\n"
@@ -58,28 +63,52 @@ static const char WRITE_LUA[] =
     "  return table.concat(t)\n"
     "end\n"
     "local MAXSEC = 253402300799\n"
-    "local cur = redis.call('HMGET', KEYS[1], ARGV[1], ARGV[2])\n"
-    "local es, en, ec = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])\n"
-    "if cur[1] then\n"
-    "  local ss, sn = ts(cur[1])\n"
-    "  local sc = tonumber(cur[2]) or -math.huge\n"
-    "  if not (es > ss or (es == ss and (en > sn or (en == sn and ec > sc)))) then return 0 end\n"
-    "end\n"
-    "local exp = tonumber(ARGV[8])\n"
-    "if exp < 0 then exp = MAXSEC end\n"
-    "local all = redis.call('HGETALL', KEYS[1])\n"
-    "for i = 1, #all, 2 do\n"
-    "  local f = all[i]\n"
-    "  if string.sub(f, 1, 4) == '_ex:' and f ~= ARGV[3] then\n"
-    "    local s = ts(all[i + 1]); if s > exp then exp = s end\n"
+    "local fts, fcr, fex = ARGV[1], ARGV[2], ARGV[3]\n"
+    "local nf = tonumber(ARGV[4])\n"
+    "local per = 5 + 2 * nf\n"
+    "local MAXENC = '\\8' .. enc(MAXSEC)\n"
+    "local out = {}\n"
+    "for k = 1, #KEYS do\n"
+    "  local key = KEYS[k]\n"
+    "  local b = 4 + (k - 1) * per\n"
+    "  local cur = redis.call('HMGET', key, fts, fcr)\n"
+    "  local newer = true\n"
+    "  if cur[1] then\n"
+    "    local es, en, ec = tonumber(ARGV[b + 1]), tonumber(ARGV[b + 2]), tonumber(ARGV[b + 3])\n"
+    "    local ss, sn = ts(cur[1])\n"
+    "    local sc = tonumber(cur[2]) or -math.huge\n"
+    "    newer = es > ss or (es == ss and (en > sn or (en == sn and ec > sc)))\n"
+    "  end\n"
+    "  if not newer then\n"
+    "    out[k] = 0\n"
+    "  else\n"
+    "    local exp = tonumber(ARGV[b + 5])\n"
+    "    if exp < 0 then exp = MAXSEC end\n"
+    "    local fresh = (not cur[1]) and redis.call('EXISTS', key) == 0\n"
+    "    if not fresh then\n"
+    "      local all = redis.call('HGETALL', key)\n"
+    "      for i = 1, #all, 2 do\n"
+    "        local f = all[i]\n"
+    "        if string.sub(f, 1, 4) == '_ex:' and f ~= fex then\n"
+    "          local s = ts(all[i + 1]); if s > exp then exp = s end\n"
+    "        end\n"
+    "      end\n"
+    "    end\n"
+    "    if exp > MAXSEC then exp = MAXSEC end\n"
+    "    local exb = MAXENC\n"
+    "    if exp < MAXSEC then exb = '\\8' .. enc(exp) end\n"
+    "    redis.call('HSET', key, fts, ARGV[b + 4], fcr, ARGV[b + 3], fex, exb, unpack(ARGV, b + 6, b + 5 + 2 * nf))\n"
+    "    if exp < MAXSEC then redis.call('EXPIREAT', key, string.format('%.0f', exp))\n"
+    "    elseif not fresh then redis.call('PERSIST', key) end\n"
+    "    out[k] = 1\n"
     "  end\n"
     "end\n"
-    "if exp > MAXSEC then exp = MAXSEC end\n"
-    "local args = {KEYS[1], ARGV[1], ARGV[7], ARGV[2], ARGV[6], ARGV[3], '\\8' .. enc(exp)}\n"
-    "for i = 9, #ARGV do args[#args + 1] = ARGV[i] end\n"
-    "redis.call('HSET', unpack(args))\n"
-    "if exp >= MAXSEC then redis.call('PERSIST', KEYS[1]) else redis.call('EXPIREAT', KEYS[1], string.format('%.0f', exp)) end\n"
-    "return 1\n";
+    "return out\n";
+
+/* Keys per script call, and script calls per pipelined round. A call runs
+ * atomically in the server, so it stays short (tens of keys). */
+#define KEYS_PER_CALL 64
+#define CALLS_PER_ROUND 512
 
 typedef struct redis_store {
   feast_online_store base;
@@ -121,78 +150,136 @@ static uint8_t *feature_fields(feast_arena *a, const feast_store_table *t) {
   return out;
 }
 
-static char *arena_printf_i64(feast_arena *a, int64_t v, size_t *len) {
-  char tmp[32];
-  int n = snprintf(tmp, sizeof tmp, "%lld", (long long)v);
-  char *s = feast_arena_strndup(a, tmp, (size_t)n);
-  *len = (size_t)n;
-  return s;
+/* Decimal into the arena (snprintf per number is a measurable cost). */
+static char *arena_i64(feast_arena *a, int64_t v, size_t *len) {
+  char tmp[24], *p = tmp + sizeof tmp;
+  uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+  do {
+    *--p = (char)('0' + u % 10);
+    u /= 10;
+  } while (u);
+  if (v < 0) *--p = '-';
+  *len = (size_t)(tmp + sizeof tmp - p);
+  return feast_arena_strndup(a, p, *len);
+}
+
+/* Sends the calls built so far and records each key's outcome. */
+static feast_code run_calls(redis_store *s, redis_cmd *cmds, size_t n_cmds, const size_t *call_first,
+                            const size_t *order, uint8_t *written, feast_error *err) {
+  feast_code rc = redis_conn_exec(s->conn, cmds, n_cmds, err);
+  for (size_t c = 0; c < n_cmds && !rc; c++) {
+    redisReply *r = cmds[c].reply;
+    size_t nk = call_first[c + 1] - call_first[c];
+    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != nk) {
+      rc = feast_fail(err, FEAST_E_SERVER, "redis: write script for %zu keys: %s", nk,
+                      r && r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+      break;
+    }
+    for (size_t k = 0; k < nk; k++)
+      written[order[call_first[c] + k]] = r->element[k]->type == REDIS_REPLY_INTEGER && r->element[k]->integer == 1;
+  }
+  redis_cmds_free_replies(cmds, n_cmds);
+  return rc;
 }
 
 static feast_code redis_write(feast_online_store *base, const feast_store_table *t, const feast_store_row *rows, size_t n,
                               uint8_t *written, feast_error *err) {
   redis_store *s = (redis_store *)base;
-  feast_arena *a = feast_arena_new(0);
-  redis_cmd *cmds = feast_calloc(n + 1, sizeof *cmds);
+  size_t nf = t->n_features, per = 5 + 2 * nf;
+  feast_arena *a = feast_arena_new((size_t)1 << 20);
+  redis_cmd *cmds = feast_calloc(CALLS_PER_ROUND, sizeof *cmds);
+  size_t *order = feast_malloc((n + 1) * sizeof *order);
+  uint16_t *slot = feast_malloc((n + 1) * sizeof *slot);
+  size_t *call_first = feast_malloc((CALLS_PER_ROUND + 1) * sizeof *call_first);
+  uint32_t *count = s->cluster ? feast_calloc(16385, sizeof *count) : NULL;
   feast_buf tsb;
   feast_buf_init(&tsb, 64);
   feast_code rc = FEAST_OK;
-  size_t lts, lcr, lex;
+  size_t lts, lcr, lex, lnf;
   char *f_ts = a ? field_name(a, "_ts:", t->name, &lts) : NULL;
   char *f_cr = a ? field_name(a, "_created:", t->name, &lcr) : NULL;
   char *f_ex = a ? field_name(a, "_ex:", t->name, &lex) : NULL;
+  char *s_nf = a ? arena_i64(a, (int64_t)nf, &lnf) : NULL;
   uint8_t *ff = a ? feature_fields(a, t) : NULL;
-  if (!a || !cmds || !f_ts || !f_cr || !f_ex || !ff) rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
-  int argc = 12 + 2 * (int)t->n_features;
-  for (size_t i = 0; i < n && !rc; i++) {
-    const feast_store_row *r = &rows[i];
+  if (!a || !cmds || !order || !slot || !call_first || (s->cluster && !count) || !f_ts || !f_cr || !f_ex || !s_nf || !ff)
+    rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  memset(written, 0, n);
+  /* In a cluster the keys of one call must share a slot: order by slot
+   * (a counting sort), and cut a call where the slot changes. */
+  for (size_t i = 0; i < n && !rc; i++) slot[i] = s->cluster ? feast_redis_key_slot(rows[i].key, rows[i].key_len) : 0;
+  if (!rc && s->cluster) {
+    for (size_t i = 0; i < n; i++) count[slot[i] + 1]++;
+    for (size_t k = 1; k <= 16384; k++) count[k] += count[k - 1];
+    for (size_t i = 0; i < n; i++) order[count[slot[i]]++] = i;
+  } else if (!rc) {
+    for (size_t i = 0; i < n; i++) order[i] = i;
+  }
+  size_t n_cmds = 0, round_first = 0;
+  for (size_t i = 0; i < n && !rc;) {
+    size_t g = 1;
+    while (i + g < n && g < KEYS_PER_CALL && slot[order[i + g]] == slot[order[i]]) g++;
+    int argc = (int)(3 + g + 4 + g * per);
     const char **argv = feast_arena_alloc(a, (size_t)argc * sizeof *argv);
     size_t *lens = feast_arena_alloc(a, (size_t)argc * sizeof *lens);
-    if (!argv || !lens) {
+    char *numkeys = argv && lens ? arena_i64(a, (int64_t)g, &lens[2]) : NULL;
+    if (!numkeys) {
       rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
       break;
     }
-    int64_t sec = floor_div(r->event_ts, 1000000), nanos = (r->event_ts - sec * 1000000) * 1000;
-    int64_t exp = -1;
-    if (t->has_max_age) {
-      exp = floor_div(r->event_ts, 1000000) + floor_div(t->max_age, 1000000);
-      if (exp > MAX_SECONDS || exp < 0) exp = exp < 0 ? 0 : MAX_SECONDS;
-    }
-    feast_buf_reset(&tsb);
-    if ((rc = feast_pb_timestamp(r->event_ts, &tsb, err))) break;
     argv[0] = "EVALSHA", lens[0] = 7;
     argv[1] = s->sha, lens[1] = strlen(s->sha);
-    argv[2] = "1", lens[2] = 1;
-    argv[3] = (const char *)r->key, lens[3] = r->key_len;
-    argv[4] = f_ts, lens[4] = lts;
-    argv[5] = f_cr, lens[5] = lcr;
-    argv[6] = f_ex, lens[6] = lex;
-    argv[7] = arena_printf_i64(a, sec, &lens[7]);
-    argv[8] = arena_printf_i64(a, nanos, &lens[8]);
-    argv[9] = arena_printf_i64(a, r->created_ts, &lens[9]);
-    argv[10] = tsb.len ? feast_arena_strndup(a, (const char *)tsb.data, tsb.len) : "", lens[10] = tsb.len;
-    argv[11] = arena_printf_i64(a, exp, &lens[11]);
-    for (size_t f = 0; f < t->n_features; f++) {
-      argv[12 + 2 * f] = (const char *)ff + 4 * f, lens[12 + 2 * f] = 4;
-      argv[13 + 2 * f] = r->value_lens[f] ? (const char *)r->values[f] : "", lens[13 + 2 * f] = r->value_lens[f];
+    argv[2] = numkeys;
+    size_t at = 3;
+    for (size_t k = 0; k < g; k++) argv[at] = (const char *)rows[order[i + k]].key, lens[at++] = rows[order[i + k]].key_len;
+    argv[at] = f_ts, lens[at++] = lts;
+    argv[at] = f_cr, lens[at++] = lcr;
+    argv[at] = f_ex, lens[at++] = lex;
+    argv[at] = s_nf, lens[at++] = lnf;
+    for (size_t k = 0; k < g && !rc; k++) {
+      const feast_store_row *r = &rows[order[i + k]];
+      int64_t sec = floor_div(r->event_ts, 1000000), nanos = (r->event_ts - sec * 1000000) * 1000;
+      int64_t exp = -1;
+      if (t->has_max_age) {
+        exp = sec + floor_div(t->max_age, 1000000);
+        if (exp > MAX_SECONDS || exp < 0) exp = exp < 0 ? 0 : MAX_SECONDS;
+      }
+      feast_buf_reset(&tsb);
+      if ((rc = feast_pb_timestamp(r->event_ts, &tsb, err))) break;
+      argv[at] = arena_i64(a, sec, &lens[at]), at++;
+      argv[at] = arena_i64(a, nanos, &lens[at]), at++;
+      argv[at] = arena_i64(a, r->created_ts, &lens[at]), at++;
+      argv[at] = tsb.len ? feast_arena_strndup(a, (const char *)tsb.data, tsb.len) : "", lens[at++] = tsb.len;
+      argv[at] = arena_i64(a, exp, &lens[at]), at++;
+      for (size_t k2 = at - 5; k2 < at; k2++)
+        if (!argv[k2]) rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
+      for (size_t f = 0; f < nf; f++) {
+        argv[at] = (const char *)ff + 4 * f, lens[at++] = 4;
+        argv[at] = r->value_lens[f] ? (const char *)r->values[f] : "", lens[at++] = r->value_lens[f];
+      }
     }
-    for (int k = 7; k <= 11; k++)
-      if (!argv[k]) rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
-    cmds[i] = (redis_cmd){argc, argv, lens, feast_redis_key_slot(r->key, r->key_len), WRITE_LUA};
-  }
-  if (!rc) rc = redis_conn_exec(s->conn, cmds, n, err);
-  for (size_t i = 0; i < n && !rc; i++) {
-    redisReply *r = cmds[i].reply;
-    written[i] = 0;
-    if (r && r->type == REDIS_REPLY_INTEGER) {
-      written[i] = r->integer == 1;
-    } else {
-      rc = feast_fail(err, FEAST_E_SERVER, "redis: write script for key %zu of the batch: %s", i,
-                      r && r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+    if (rc) break;
+    call_first[n_cmds] = i - round_first;
+    cmds[n_cmds++] = (redis_cmd){argc, argv, lens, slot[order[i]], WRITE_LUA};
+    i += g;
+    if (n_cmds == CALLS_PER_ROUND || i == n) {
+      call_first[n_cmds] = i - round_first;
+      rc = run_calls(s, cmds, n_cmds, call_first, order + round_first, written, err);
+      n_cmds = 0;
+      round_first = i;
+      feast_arena_reset(a);
+      f_ts = field_name(a, "_ts:", t->name, &lts);
+      f_cr = field_name(a, "_created:", t->name, &lcr);
+      f_ex = field_name(a, "_ex:", t->name, &lex);
+      s_nf = arena_i64(a, (int64_t)nf, &lnf);
+      ff = feature_fields(a, t);
+      if (!rc && (!f_ts || !f_cr || !f_ex || !s_nf || !ff)) rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
     }
   }
-  redis_cmds_free_replies(cmds, n);
   feast_free(cmds);
+  feast_free(order);
+  feast_free(slot);
+  feast_free(call_first);
+  feast_free(count);
   feast_buf_free(&tsb);
   feast_arena_free(a);
   return rc;
