@@ -337,3 +337,11 @@ def test_repeated_calls_do_not_grow_memory(repo):
         once()
     grown = _rss_kb() - before
     assert grown < 2 * 1024, f"RSS grew by {grown} KiB over 300 rounds"
+
+
+def test_apply_folder_and_missing_file(repo):
+    fs, _, tmp, _ = repo
+    assert [a["action"] for a in fs.apply(str(tmp))] == ["unchanged", "unchanged"]
+    with pytest.raises(FeastError) as e:
+        fs.apply(str(tmp / "no_such_specs.yaml"))
+    assert "no_such_specs.yaml" in e.value.message

@@ -315,14 +315,21 @@ class FeatureStore:
 
     # registry
     def apply(self, specs, skip_source_check=False):
-        """Register spec files (paths) and/or spec text (YAML or JSON documents),
+        """Register spec files (paths; a folder means its *.yaml/*.yml/*.json but
+        feature_store.yaml) and/or spec text (YAML or JSON documents),
         all in one transaction. Returns one dict per document:
         {"kind": "entity"|"feature_table", "name", "action": "created"|"updated"|"unchanged", "revision"}."""
         if isinstance(specs, (str, os.PathLike)):
             specs = [specs]
         paths, texts = [], []
         for s in specs:
-            if isinstance(s, os.PathLike) or (isinstance(s, str) and "\n" not in s and os.path.exists(s)):
+            is_path = isinstance(s, os.PathLike) or (
+                isinstance(s, str) and "\n" not in s and (os.path.exists(s) or ": " not in s))
+            if is_path and os.path.isdir(s):
+                # a folder: its spec files, as `feast apply` reads a repository
+                paths.extend(sorted(os.path.join(s, n) for n in os.listdir(s)
+                                    if n.endswith((".yaml", ".yml", ".json")) and n != "feature_store.yaml"))
+            elif is_path:
                 paths.append(os.fspath(s))
             elif isinstance(s, str):
                 texts.append(s.strip("\n"))
