@@ -345,3 +345,21 @@ def test_apply_folder_and_missing_file(repo):
     with pytest.raises(FeastError) as e:
         fs.apply(str(tmp / "no_such_specs.yaml"))
     assert "no_such_specs.yaml" in e.value.message
+
+
+def test_naive_timestamps_are_utc_and_progress_is_reported(repo):
+    fs, rows, _, rng = repo
+    entities = random_entities(rng, rows, 50)
+    aware = pd.DataFrame(entities)
+    naive = aware.copy()
+    naive["event_timestamp"] = pd.to_datetime(naive["event_timestamp"], utc=True).dt.tz_localize(None)
+    phases = []
+    a = fs.get_historical_features(aware, REFS)
+    n = fs.get_historical_features(naive, REFS, progress=lambda p, done, total: phases.append(p))
+    for c in REFS:
+        col = c.replace(":", "__")
+        assert a.column(col).equals(n.column(col))
+    assert any(p.startswith("join trips") or p.startswith("read trips") for p in phases), phases
+    reader, summary = fs.get_historical_features_reader(naive, REFS)
+    assert summary["entity_rows"] == 50
+    assert sum(b.num_rows for b in reader) == 50
