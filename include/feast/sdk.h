@@ -1,0 +1,55 @@
+/*
+ * sdk.h - small conveniences over store.h for language bindings (the ctypes
+ * Python SDK in sdk/python): registry objects and apply results as JSON, so
+ * a binding never mirrors the spec structs, and historical retrieval from
+ * either an Arrow stream or a file path with a summary.
+ *
+ * Every char ** result is NUL-terminated JSON the caller owns and releases
+ * with feast_string_free.
+ */
+#ifndef FEAST_SDK_H
+#define FEAST_SDK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "feast/arrow.h"
+#include "feast/error.h"
+#include "feast/export.h"
+#include "feast/specfile.h"
+#include "feast/store.h"
+
+FEAST_API void feast_string_free(char *s); /* accepts NULL */
+
+/* Parse every spec file in `paths` and the spec text `text` (may be NULL;
+ * `text_name` names it in messages), then apply all documents in one
+ * transaction into the store's project. *out:
+ *   [{"kind":"entity"|"feature_table","name":"...","action":"created"|
+ *     "updated"|"unchanged","revision":N}, ...]  (document order) */
+FEAST_API feast_code feast_store_apply_json(feast_store *s, const char *const *paths, size_t n_paths, const char *text,
+                                            const char *text_name, bool skip_source_check, char **out,
+                                            feast_error *err);
+
+/* One registry object: {"spec":{...spec-file JSON...},"meta":{"createdTimestamp":
+ * "...Z","lastUpdatedTimestamp":"...Z","revision":N}}. FEAST_E_NOT_FOUND
+ * when absent. */
+FEAST_API feast_code feast_store_describe_json(feast_store *s, feast_doc_kind kind, const char *name, char **out,
+                                               feast_error *err);
+
+/* The objects of one kind whose labels contain every keys[i]=values[i]
+ * (n_labels 0: all), in name order, as a JSON array of the objects above. */
+FEAST_API feast_code feast_store_list_json(feast_store *s, feast_doc_kind kind, const char *const *keys,
+                                           const char *const *values, size_t n_labels, char **out, feast_error *err);
+
+/* Historical retrieval with the entity rows given as an Arrow stream
+ * (consumed and released, also on failure) or, when `entities` is NULL, as
+ * a file `entities_path` (Parquet file, folder or glob, or .csv read with
+ * the referenced entities' declared types). The consumer owns *out.
+ * `opts` and `summary` may be NULL (the join runs during the call, so the
+ * summary is complete on return; the stream hands out its batches). */
+FEAST_API feast_code feast_store_historical_stream(feast_store *s, const char *const *refs, size_t n_refs,
+                                                   struct ArrowArrayStream *entities, const char *entities_path,
+                                                   const feast_historical_options *opts, struct ArrowArrayStream *out,
+                                                   feast_retrieval_summary *summary, feast_error *err);
+
+#endif
