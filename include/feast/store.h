@@ -22,9 +22,10 @@
 
 typedef struct feast_store feast_store;
 
-/* Open the repository configured by `config_path`; NULL looks for
- * $FEAST_CONFIG, then ./feature_store.yaml, else uses the defaults for the
- * current folder. `project` NULL = the configuration's project. The
+/* Open the repository configured by `config_path`: a feature_store.yaml, or
+ * a repository folder (its feature_store.yaml, else the defaults for that
+ * folder). NULL looks for $FEAST_CONFIG, then ./feature_store.yaml, else uses
+ * the defaults for the current folder. `project` NULL = the configuration's project. The
  * registry is opened now; the online store on first use. The caller owns
  * *out and releases it with feast_store_free. Not thread-safe. */
 FEAST_API feast_code feast_store_open(const char *config_path, const char *project, feast_store **out,

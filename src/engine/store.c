@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/alloc.h"
@@ -57,6 +58,16 @@ feast_code feast_config_online_uri(const feast_config *cfg, char *uri, size_t si
 
 static feast_code load_config(const char *path, feast_config *cfg, feast_error *err) {
   if (!path) path = getenv("FEAST_CONFIG");
+  struct stat st;
+  if (path && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+    /* A repository folder: its feature_store.yaml, else its defaults. */
+    char file[4096];
+    snprintf(file, sizeof file, "%s/feature_store.yaml", path);
+    if (access(file, F_OK) == 0) return feast_config_load(file, cfg, err);
+    char dir[4096];
+    if (!realpath(path, dir)) return feast_fail(err, FEAST_E_IO, "cannot resolve %s", path);
+    return feast_config_defaults(dir, cfg, err);
+  }
   if (path) return feast_config_load(path, cfg, err);
   if (access("feature_store.yaml", F_OK) == 0) return feast_config_load("feature_store.yaml", cfg, err);
   char cwd[4096];

@@ -248,7 +248,6 @@ class FeatureStore:
     Use it as a context manager or call close(); not to be shared between
     threads without care (calls are serialized by a lock)."""
 
-    _cwd_lock = threading.Lock()
 
     def __init__(self, repo_path=None, config=None, project=None):
         self._lib = L.lib()
@@ -256,26 +255,10 @@ class FeatureStore:
         self._ptr = None
         err, ptr = L.Error(), ctypes.c_void_p()
         proj = project.encode() if project else None
-        if config is None and repo_path is not None:
-            cand = os.path.join(os.fspath(repo_path), "feature_store.yaml")
-            if os.path.exists(cand):
-                config = cand
-        if config is not None:
-            rc = self._lib.feast_store_open(os.fspath(config).encode(), proj, ctypes.byref(ptr), ctypes.byref(err))
-        elif repo_path is not None:
-            # A folder without feature_store.yaml: the defaults for that folder
-            # (the library resolves them against the working folder).
-            with FeatureStore._cwd_lock:
-                old, env = os.getcwd(), os.environ.pop("FEAST_CONFIG", None)
-                try:
-                    os.chdir(os.fspath(repo_path))
-                    rc = self._lib.feast_store_open(None, proj, ctypes.byref(ptr), ctypes.byref(err))
-                finally:
-                    os.chdir(old)
-                    if env is not None:
-                        os.environ["FEAST_CONFIG"] = env
-        else:
-            rc = self._lib.feast_store_open(None, proj, ctypes.byref(ptr), ctypes.byref(err))
+        # The library takes a feature_store.yaml or a repository folder.
+        target = config if config is not None else repo_path
+        path = os.fspath(target).encode() if target is not None else None
+        rc = self._lib.feast_store_open(path, proj, ctypes.byref(ptr), ctypes.byref(err))
         _check(rc, err)
         self._ptr = ptr.value
         self.project = self._lib.feast_store_project(self._ptr).decode()
