@@ -50,3 +50,29 @@ def test_schema_lives_in_the_database(postgres_url):
     if out.returncode != 0:
         pytest.skip("psql not available: " + out.stderr)
     assert out.stdout.strip() == "4"
+
+
+def test_cli_on_a_postgres_registry(postgres_url, tmp_path):
+    """A repository whose registry is PostgreSQL: apply (also from four processes at
+    once), list, and a training set built from specs stored there."""
+    feast_bin = os.environ.get("FEAST_BIN", os.path.join(ROOT, "build", "feast"))
+    subprocess.run([feast_bin, "init", "repo"], cwd=tmp_path, check=True, capture_output=True)
+    repo = tmp_path / "repo"
+    cfg = (repo / "feature_store.yaml").read_text().replace("registry: data/registry.db",
+                                                            f"registry: {postgres_url}")
+    cfg = cfg.replace("project: default", "project: pgcli")
+    (repo / "feature_store.yaml").write_text(cfg)
+    subprocess.run([feast_bin, "projects", "create", "pgcli"], cwd=repo, capture_output=True, text=True)
+    procs = [subprocess.Popen([feast_bin, "apply"], cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(4)]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert all(p.returncode == 0 for p in procs), outs
+    listed = subprocess.run([feast_bin, "feature-tables", "list", "-o", "json"], cwd=repo, capture_output=True,
+                            text=True, check=True).stdout
+    assert '"driver_trips"' in listed and '"revision": 1' in listed.replace('"revision":1', '"revision": 1')
+    (repo / "e.csv").write_text("driver_id,event_timestamp\n1001,2021-04-12T05:30:00Z\n")
+    out = subprocess.run([feast_bin, "get-historical-features", "-f", "driver_trips:avg_daily_trips", "-e", "e.csv",
+                          "-o", "t.parquet"], cwd=repo, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    import pyarrow.parquet as pq
+    assert pq.read_table(repo / "t.parquet").column("driver_trips__avg_daily_trips").to_pylist() == [15]
