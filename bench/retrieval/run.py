@@ -115,7 +115,7 @@ def compare_feast(ours, feast_out):
     """Feast reorders rows: match them on (driver_id, event_timestamp, label)."""
     con = duckdb.connect()
     feats = feature_columns()
-    keys = "driver_id, epoch_us(event_timestamp) AS ts, label"
+    keys = "driver_id, epoch_us(event_timestamp::TIMESTAMPTZ) AS ts, label"
     con.execute(f"CREATE TABLE o AS SELECT {keys}, {', '.join(feats)} FROM read_parquet('{ours}')")
     con.execute(f"CREATE TABLE f AS SELECT {keys}, {', '.join(feats)} FROM read_parquet('{feast_out}')")
     n_o = con.execute("SELECT count(*) FROM o").fetchone()[0]

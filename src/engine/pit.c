@@ -136,6 +136,51 @@ feast_code pit_index_new(const pit_cfg *cfg, const pit_batches *ent, pit_index *
   return FEAST_OK;
 }
 
+/* Is a (timestamp) column's raw int64 value already in the compare unit? */
+static bool raw_ts(const feast_array *a, bool ns) {
+  return a->type.id == FEAST_DT_TIMESTAMP && a->type.unit == (ns ? FEAST_UNIT_NS : FEAST_UNIT_US);
+}
+
+/* pit_index_add for one integer key column: keys are looked up a block at a
+ * time (pit_dict_find_int64 prefetches the slots), timestamps in the compare
+ * unit are read raw. Returns the new row count; room was reserved. */
+static int64_t add_int_keys(pit_index *x, const pit_keycols *k, const feast_array *ts, const feast_array *cts,
+                            int64_t batch_no, int64_t rows) {
+  enum { BLOCK = 1024 };
+  int64_t tmp[BLOCK];
+  int32_t ids[BLOCK];
+  const feast_array *kc = k->col[0];
+  bool ns = x->cfg.ns, kraw = kc->type.id == FEAST_DT_INT64 || kc->type.id == FEAST_DT_UINT64;
+  bool traw = raw_ts(ts, ns), craw = cts && raw_ts(cts, ns);
+  const int64_t *tv = ts->values, *cv = cts ? cts->values : NULL;
+  int64_t lo = x->cfg.lo, hi = x->cfg.hi, n = x->n;
+  for (int64_t s = 0; s < rows; s += BLOCK) {
+    int64_t m = rows - s < BLOCK ? rows - s : BLOCK;
+    const int64_t *keys = tmp;
+    if (kraw)
+      keys = (const int64_t *)kc->values + s;
+    else
+      for (int64_t i = 0; i < m; i++) tmp[i] = feast_array_get_int(kc, s + i);
+    pit_dict_find_int64(x->dict, keys, m, ids);
+    for (int64_t r = 0; r < m; r++) {
+      int64_t i = s + r;
+      int32_t id = ids[r];
+      if (id < 0 || !feast_array_is_valid(kc, i) || !feast_array_is_valid(ts, i)) continue;
+      int64_t t = traw ? tv[i] : pit_ts(ts, i, ns);
+      if (t < lo || t > hi) continue;
+      x->fkid[n] = id;
+      x->frow[n].ts = t;
+      x->frow[n].cts = !cts                          ? 0
+                       : !feast_array_is_valid(cts, i) ? INT64_MIN
+                       : craw                          ? cv[i]
+                                                       : pit_ts(cts, i, ns);
+      x->frow[n].ref = PIT_REF(batch_no, i);
+      n++;
+    }
+  }
+  return n;
+}
+
 feast_code pit_index_add(pit_index *x, const feast_batch *b, int64_t batch_no, int64_t *kept, feast_error *err) {
   *kept = 0;
   if (b->num_rows == 0) return FEAST_OK;
@@ -157,17 +202,21 @@ feast_code pit_index_add(pit_index *x, const feast_batch *b, int64_t batch_no, i
   }
   bool ns = x->cfg.ns;
   int64_t n = x->n;
-  for (int64_t i = 0; i < b->num_rows; i++) {
-    if (!feast_array_is_valid(ts, i)) continue;
-    int64_t t = pit_ts(ts, i, ns);
-    if (t < x->cfg.lo || t > x->cfg.hi) continue;
-    int32_t id = pit_dict_id(x->dict, &k, i, false);
-    if (id < 0) continue;
-    x->fkid[n] = id;
-    x->frow[n].ts = t;
-    x->frow[n].cts = cts ? (feast_array_is_valid(cts, i) ? pit_ts(cts, i, ns) : INT64_MIN) : 0;
-    x->frow[n].ref = PIT_REF(batch_no, i);
-    n++;
+  if (pit_dict_is_int(x->dict) && pit_key_is_int(&k)) {
+    n = add_int_keys(x, &k, ts, cts, batch_no, b->num_rows);
+  } else {
+    for (int64_t i = 0; i < b->num_rows; i++) {
+      if (!feast_array_is_valid(ts, i)) continue;
+      int64_t t = pit_ts(ts, i, ns);
+      if (t < x->cfg.lo || t > x->cfg.hi) continue;
+      int32_t id = pit_dict_id(x->dict, &k, i, false);
+      if (id < 0) continue;
+      x->fkid[n] = id;
+      x->frow[n].ts = t;
+      x->frow[n].cts = cts ? (feast_array_is_valid(cts, i) ? pit_ts(cts, i, ns) : INT64_MIN) : 0;
+      x->frow[n].ref = PIT_REF(batch_no, i);
+      n++;
+    }
   }
   *kept = n - x->n;
   x->n = n;
