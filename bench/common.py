@@ -2,11 +2,14 @@
 and describing the machine for RESULTS.md."""
 import os
 import platform
+import signal
+import threading
 import time
 
 
 def measure(cmd, env=None, timeout=None):
-    """Run cmd (a list) in a child; return (seconds, peak RSS in MiB) from wait4's rusage."""
+    """Run cmd (a list) in a child; return (seconds, peak RSS in MiB) from wait4's rusage.
+    With timeout (seconds), the child is killed when it runs longer and TimeoutError is raised."""
     start = time.perf_counter()
     pid = os.fork()
     if pid == 0:
@@ -16,8 +19,16 @@ def measure(cmd, env=None, timeout=None):
             os.execvp(cmd[0], cmd)
         finally:
             os._exit(127)
+    timer = None
+    if timeout is not None:
+        timer = threading.Timer(timeout, os.kill, (pid, signal.SIGKILL))
+        timer.start()
     _, status, usage = os.wait4(pid, 0)
     elapsed = time.perf_counter() - start
+    if timer is not None:
+        timer.cancel()
+        if elapsed >= timeout and os.waitstatus_to_exitcode(status) == -signal.SIGKILL:
+            raise TimeoutError(f"{' '.join(cmd)} killed after {timeout:.0f}s (peak RSS {usage.ru_maxrss / 1024.0:.0f} MiB)")
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed with {os.waitstatus_to_exitcode(status)}")
     return elapsed, usage.ru_maxrss / 1024.0

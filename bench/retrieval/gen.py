@@ -25,6 +25,10 @@ def feature_table(rng, rows, keys, cols):
     tie = np.arange(0, rows - 1, 50)  # every 50th row ties its neighbour on (key, event time)
     key[tie], ts[tie] = key[tie + 1], ts[tie + 1]
     created = ts + rng.integers(0, 3600 * 1_000_000, rows, dtype=np.int64)
+    # A tied pair must differ on created, or the reference answer would depend on
+    # source order (our third tie-break), which DuckDB's QUALIFY does not see.
+    same = created[tie] == created[tie + 1]
+    created[tie[same]] += 1
     arrays = {"driver_id": key, "event_timestamp": pa.array(ts, pa.timestamp("us", tz="UTC")),
               "created": pa.array(created, pa.timestamp("us", tz="UTC"))}
     for name, kind in cols:

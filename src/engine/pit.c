@@ -19,6 +19,14 @@ typedef struct pit_row {
   int64_t ts, cts, ref;
 } pit_row;
 
+/* Streaming mode: an entity row's best candidate so far (ref -1: none). */
+typedef struct pit_best {
+  int64_t ets, ts, cts, ref;
+} pit_best;
+
+/* Keys with at most this many entity rows are joined in streaming mode. */
+#define PIT_STREAM_MAX_ROWS 32
+
 struct pit_index {
   pit_cfg cfg;
   pit_dict *dict;
@@ -28,7 +36,74 @@ struct pit_index {
   int64_t n, cap; /* kept feature rows */
   int32_t *fkid;
   pit_row *frow;
+  /* Streaming mode (every key has few entity rows): entity rows grouped by
+   * key id, by timestamp inside a key, each holding its best candidate;
+   * feature rows update them as they arrive and are not kept. */
+  bool stream;
+  int64_t *estart; /* key id k: positions [estart[k], estart[k + 1]) */
+  int64_t *eorder; /* position -> entity row */
+  pit_best *best;
 };
+
+/* Streaming mode setup: counting sort of the entity rows by key id, then by
+ * timestamp inside each key. Keeps the sort mode when a key has too many
+ * entity rows (a feature row visits every entity row of its key that it can
+ * win, so hot keys would cost entity rows x feature rows). */
+static bool stream_setup(pit_index *x) {
+  int64_t K = pit_dict_size(x->dict);
+  int64_t *cnt = feast_calloc((size_t)K + 2, sizeof *cnt);
+  if (!cnt) return false;
+  for (int64_t r = 0; r < x->n_ent; r++)
+    if (x->ekid[r] >= 0 && ++cnt[x->ekid[r] + 1] > PIT_STREAM_MAX_ROWS) {
+      feast_free(cnt);
+      return true; /* not an error: the sort mode is used */
+    }
+  for (int64_t k = 0; k < K; k++) cnt[k + 1] += cnt[k];
+  int64_t n = cnt[K];
+  x->eorder = feast_malloc((size_t)(n + 1) * sizeof *x->eorder);
+  x->best = feast_malloc((size_t)(n + 1) * sizeof *x->best);
+  int64_t *pos = feast_malloc((size_t)(K + 1) * sizeof *pos);
+  if (!x->eorder || !x->best || !pos) {
+    feast_free(pos);
+    feast_free(cnt);
+    return false;
+  }
+  memcpy(pos, cnt, (size_t)(K + 1) * sizeof *pos);
+  for (int64_t r = 0; r < x->n_ent; r++)
+    if (x->ekid[r] >= 0) x->eorder[pos[x->ekid[r]]++] = r;
+  feast_free(pos);
+  for (int64_t k = 0; k < K; k++) {
+    int64_t *o = x->eorder + cnt[k], m = cnt[k + 1] - cnt[k];
+    for (int64_t i = 1; i < m; i++) { /* insertion sort by timestamp: runs are short */
+      int64_t v = o[i], j = i;
+      while (j > 0 && x->ets[o[j - 1]] > x->ets[v]) {
+        o[j] = o[j - 1];
+        j--;
+      }
+      o[j] = v;
+    }
+  }
+  for (int64_t p = 0; p < n; p++) x->best[p] = (pit_best){x->ets[x->eorder[p]], 0, 0, -1};
+  x->estart = cnt;
+  x->stream = true;
+  return true;
+}
+
+/* A feature row (key id, event ts, created ts, ref) offered to the entity
+ * rows of its key: it becomes the best of every row it can win. */
+static inline void stream_offer(pit_index *x, int64_t p, int64_t end, int64_t t, int64_t ct, int64_t ref) {
+  bool has_age = x->cfg.has_max_age;
+  uint64_t age = (uint64_t)x->cfg.max_age;
+  for (pit_best *b = x->best + p, *e = x->best + end; b < e; b++) {
+    if (b->ets < t) continue;
+    if (has_age && (uint64_t)b->ets - (uint64_t)t > age) break; /* later entity rows are later still */
+    if (b->ref < 0 || t > b->ts || (t == b->ts && (ct > b->cts || (ct == b->cts && ref > b->ref)))) {
+      b->ts = t;
+      b->cts = ct;
+      b->ref = ref;
+    }
+  }
+}
 
 feast_code pit_batches_push(pit_batches *l, feast_batch *b, feast_error *err) {
   if (l->n == l->cap) {
@@ -128,12 +203,79 @@ feast_code pit_index_new(const pit_cfg *cfg, const pit_batches *ent, pit_index *
   }
   if (!rc && !x->dict && !(x->dict = pit_dict_new(0, true)))
     rc = feast_fail(err, FEAST_E_NOMEM, "out of memory building a key dictionary");
+  if (!rc && !stream_setup(x)) rc = feast_fail(err, FEAST_E_NOMEM, "out of memory building a join index");
   if (rc) {
     pit_index_free(x);
     return rc;
   }
   *out = x;
   return FEAST_OK;
+}
+
+/* Is a (timestamp) column's raw int64 value already in the compare unit? */
+static bool raw_ts(const feast_array *a, bool ns) {
+  return a->type.id == FEAST_DT_TIMESTAMP && a->type.unit == (ns ? FEAST_UNIT_NS : FEAST_UNIT_US);
+}
+
+/* pit_index_add for one integer key column: keys are looked up a block at a
+ * time (pit_dict_find_int64 prefetches the slots), timestamps in the compare
+ * unit are read raw. Returns the new row count; room was reserved. */
+static int64_t add_int_keys(pit_index *x, const pit_keycols *k, const feast_array *ts, const feast_array *cts,
+                            int64_t batch_no, int64_t rows) {
+  enum { BLOCK = 1024 };
+  int64_t tmp[BLOCK];
+  int32_t ids[BLOCK];
+  const feast_array *kc = k->col[0];
+  bool ns = x->cfg.ns, kraw = kc->type.id == FEAST_DT_INT64 || kc->type.id == FEAST_DT_UINT64;
+  bool traw = raw_ts(ts, ns), craw = cts && raw_ts(cts, ns);
+  const int64_t *tv = ts->values, *cv = cts ? cts->values : NULL;
+  int64_t lo = x->cfg.lo, hi = x->cfg.hi, n = x->n;
+  for (int64_t s = 0; s < rows; s += BLOCK) {
+    int64_t m = rows - s < BLOCK ? rows - s : BLOCK;
+    const int64_t *keys = tmp;
+    if (kraw)
+      keys = (const int64_t *)kc->values + s;
+    else
+      for (int64_t i = 0; i < m; i++) tmp[i] = feast_array_get_int(kc, s + i);
+    pit_dict_find_int64(x->dict, keys, m, ids);
+    if (x->stream) {
+      /* two dependent misses per row (key start, then its entity rows): prefetch each level a block ahead */
+      for (int64_t r = 0; r < m; r++)
+        if (ids[r] >= 0) __builtin_prefetch(&x->estart[ids[r]]);
+      for (int64_t r = 0; r < m; r++)
+        if (ids[r] >= 0) __builtin_prefetch(&x->best[x->estart[ids[r]]]);
+      for (int64_t r = 0; r < m; r++) {
+        int64_t i = s + r;
+        int32_t id = ids[r];
+        if (id < 0 || !feast_array_is_valid(kc, i) || !feast_array_is_valid(ts, i)) continue;
+        int64_t t = traw ? tv[i] : pit_ts(ts, i, ns);
+        if (t < lo || t > hi) continue;
+        int64_t ct = !cts                          ? 0
+                     : !feast_array_is_valid(cts, i) ? INT64_MIN
+                     : craw                          ? cv[i]
+                                                     : pit_ts(cts, i, ns);
+        stream_offer(x, x->estart[id], x->estart[id + 1], t, ct, PIT_REF(batch_no, i));
+        n++;
+      }
+      continue;
+    }
+    for (int64_t r = 0; r < m; r++) {
+      int64_t i = s + r;
+      int32_t id = ids[r];
+      if (id < 0 || !feast_array_is_valid(kc, i) || !feast_array_is_valid(ts, i)) continue;
+      int64_t t = traw ? tv[i] : pit_ts(ts, i, ns);
+      if (t < lo || t > hi) continue;
+      x->fkid[n] = id;
+      x->frow[n].ts = t;
+      x->frow[n].cts = !cts                          ? 0
+                       : !feast_array_is_valid(cts, i) ? INT64_MIN
+                       : craw                          ? cv[i]
+                                                       : pit_ts(cts, i, ns);
+      x->frow[n].ref = PIT_REF(batch_no, i);
+      n++;
+    }
+  }
+  return n;
 }
 
 feast_code pit_index_add(pit_index *x, const feast_batch *b, int64_t batch_no, int64_t *kept, feast_error *err) {
@@ -145,7 +287,7 @@ feast_code pit_index_add(pit_index *x, const feast_batch *b, int64_t batch_no, i
   const feast_array *ts = ts_col(b, x->cfg.event_ts, err), *cts = NULL;
   if (!ts) return err->code;
   if (x->cfg.created_ts && !(cts = ts_col(b, x->cfg.created_ts, err))) return err->code;
-  if (x->n + b->num_rows > x->cap) {
+  if (!x->stream && x->n + b->num_rows > x->cap) {
     int64_t cap = x->cap ? x->cap : 4096;
     while (cap < x->n + b->num_rows) cap *= 2;
     int32_t *kid = feast_realloc(x->fkid, (size_t)cap * sizeof *kid);
@@ -157,17 +299,27 @@ feast_code pit_index_add(pit_index *x, const feast_batch *b, int64_t batch_no, i
   }
   bool ns = x->cfg.ns;
   int64_t n = x->n;
-  for (int64_t i = 0; i < b->num_rows; i++) {
-    if (!feast_array_is_valid(ts, i)) continue;
-    int64_t t = pit_ts(ts, i, ns);
-    if (t < x->cfg.lo || t > x->cfg.hi) continue;
-    int32_t id = pit_dict_id(x->dict, &k, i, false);
-    if (id < 0) continue;
-    x->fkid[n] = id;
-    x->frow[n].ts = t;
-    x->frow[n].cts = cts ? (feast_array_is_valid(cts, i) ? pit_ts(cts, i, ns) : INT64_MIN) : 0;
-    x->frow[n].ref = PIT_REF(batch_no, i);
-    n++;
+  if (pit_dict_is_int(x->dict) && pit_key_is_int(&k)) {
+    n = add_int_keys(x, &k, ts, cts, batch_no, b->num_rows);
+  } else {
+    for (int64_t i = 0; i < b->num_rows; i++) {
+      if (!feast_array_is_valid(ts, i)) continue;
+      int64_t t = pit_ts(ts, i, ns);
+      if (t < x->cfg.lo || t > x->cfg.hi) continue;
+      int32_t id = pit_dict_id(x->dict, &k, i, false);
+      if (id < 0) continue;
+      if (x->stream) {
+        int64_t ct = cts ? (feast_array_is_valid(cts, i) ? pit_ts(cts, i, ns) : INT64_MIN) : 0;
+        stream_offer(x, x->estart[id], x->estart[id + 1], t, ct, PIT_REF(batch_no, i));
+        n++;
+        continue;
+      }
+      x->fkid[n] = id;
+      x->frow[n].ts = t;
+      x->frow[n].cts = cts ? (feast_array_is_valid(cts, i) ? pit_ts(cts, i, ns) : INT64_MIN) : 0;
+      x->frow[n].ref = PIT_REF(batch_no, i);
+      n++;
+    }
   }
   *kept = n - x->n;
   x->n = n;
@@ -175,6 +327,9 @@ feast_code pit_index_add(pit_index *x, const feast_batch *b, int64_t batch_no, i
 }
 
 size_t pit_index_bytes(const pit_index *x) {
+  if (x->stream)
+    return (size_t)x->n_ent * (12 + sizeof(int64_t) + sizeof(pit_best)) +
+           (size_t)(pit_dict_size(x->dict) + 1) * sizeof(int64_t) + pit_dict_bytes(x->dict);
   return (size_t)x->n_ent * 12 + (size_t)x->cap * (sizeof(int32_t) + sizeof(pit_row)) +
          (x->dict ? pit_dict_bytes(x->dict) : 0);
 }
@@ -186,6 +341,9 @@ void pit_index_free(pit_index *x) {
   feast_free(x->ets);
   feast_free(x->fkid);
   feast_free(x->frow);
+  feast_free(x->estart);
+  feast_free(x->eorder);
+  feast_free(x->best);
   feast_free(x);
 }
 
@@ -265,6 +423,17 @@ static void probe_rows(void *p, int64_t lo, int64_t hi) {
 
 feast_code pit_index_probe(pit_index *x, int64_t *win, int64_t *matched, feast_error *err) {
   int64_t K = pit_dict_size(x->dict);
+  if (x->stream) { /* the answers are ready: put them in entity order */
+    int64_t m = 0;
+    for (int64_t r = 0; r < x->n_ent; r++) win[r] = -1;
+    for (int64_t p = 0; p < x->estart[K]; p++) {
+      win[x->eorder[p]] = x->best[p].ref;
+      m += x->best[p].ref >= 0;
+    }
+    *matched = m;
+    x->n = 0;
+    return FEAST_OK;
+  }
   probe_ctx c;
   memset(&c, 0, sizeof c);
   c.x = x;

@@ -78,6 +78,11 @@ size_t pit_dict_bytes(const pit_dict *d);
 /* The id of row i's key, inserting it when `insert`; -1 for a null key or
  * (without insert) an unknown one; -2 on out-of-memory. */
 int32_t pit_dict_id(pit_dict *d, const pit_keycols *k, int64_t i, bool insert);
+/* True for the one-integer-column dictionary. */
+bool pit_dict_is_int(const pit_dict *d);
+/* Int mode, lookup only: ids[i] = id of keys[i] or -1; batched with
+ * prefetching, the fast path of pit_index_add. */
+void pit_dict_find_int64(const pit_dict *d, const int64_t *keys, int64_t n, int32_t *ids);
 
 /* ---- the index (pit.c) ---- */
 

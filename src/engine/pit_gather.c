@@ -9,6 +9,7 @@
  */
 #include <string.h>
 
+#include "base/alloc.h"
 #include "engine/pit.h"
 
 feast_code pit_append_converted(feast_array *dst, const feast_array *src, int64_t i, feast_error *err) {
@@ -47,37 +48,56 @@ feast_code pit_append_converted(feast_array *dst, const feast_array *src, int64_
                     feast_dtype_name(dst->type, b, sizeof b));
 }
 
+/* Row r is an independent random read into the source batches (entity
+ * order is not source order), so the per-batch column is resolved once up
+ * front and same-typed fixed-width values are copied with typed loads. */
 feast_code pit_gather(feast_array *dst, const pit_batches *feat, const char *col, const int64_t *win, int64_t n,
                       feast_error *err) {
   feast_code rc = feast_array_reserve(dst, n, 0, err);
   if (rc) return rc;
   int w = feast_dtype_byte_width(dst->type);
-  int64_t cur_batch = -1;
-  const feast_array *src = NULL;
-  bool fast = false;
+  const feast_array **cols = feast_malloc((size_t)(feat->n + 1) * sizeof *cols);
+  bool *fast = feast_malloc((size_t)(feat->n + 1) * sizeof *fast);
+  if (!cols || !fast) {
+    feast_free(cols);
+    feast_free(fast);
+    return feast_fail(err, FEAST_E_NOMEM, "out of memory gathering column '%s'", col);
+  }
+  for (int64_t bi = 0; bi < feat->n; bi++) {
+    const feast_batch *b = feat->b[bi];
+    int c = feast_batch_find(b, col);
+    if (c < 0) {
+      feast_free(cols);
+      feast_free(fast);
+      return feast_fail(err, FEAST_E_SCHEMA, "column '%s' is missing from a source batch", col);
+    }
+    cols[bi] = b->columns[c];
+    fast[bi] = w > 0 && dst->type.id != FEAST_DT_FIXED_BINARY && dst->type.id != FEAST_DT_BOOL &&
+               feast_dtype_equal(dst->type, cols[bi]->type);
+  }
   for (int64_t r = 0; r < n; r++) {
     int64_t ref = win[r];
     if (ref < 0) {
-      if ((rc = feast_array_append_null(dst, err))) return rc;
+      if ((rc = feast_array_append_null(dst, err))) break;
       continue;
     }
     int64_t bi = PIT_REF_BATCH(ref), i = PIT_REF_ROW(ref);
-    if (bi != cur_batch) {
-      const feast_batch *b = feat->b[bi];
-      int c = feast_batch_find(b, col);
-      if (c < 0) return feast_fail(err, FEAST_E_SCHEMA, "column '%s' is missing from a source batch", col);
-      src = b->columns[c];
-      cur_batch = bi;
-      fast = w > 0 && dst->type.id != FEAST_DT_FIXED_BINARY && feast_dtype_equal(dst->type, src->type);
-    }
-    if (fast && feast_array_is_valid(src, i)) {
+    const feast_array *src = cols[bi];
+    if (fast[bi] && feast_array_is_valid(src, i)) {
       /* reserve was done above for all n rows; the bitmap exists only once a null was appended */
-      memcpy((char *)dst->values + dst->length * w, (const char *)src->values + i * w, (size_t)w);
+      if (w == 8)
+        ((int64_t *)dst->values)[dst->length] = ((const int64_t *)src->values)[i];
+      else if (w == 4)
+        ((int32_t *)dst->values)[dst->length] = ((const int32_t *)src->values)[i];
+      else
+        memcpy((char *)dst->values + dst->length * w, (const char *)src->values + i * w, (size_t)w);
       if (dst->validity) feast_bit_set(dst->validity, dst->length, true);
       dst->length++;
     } else if ((rc = pit_append_converted(dst, src, i, err))) {
-      return rc;
+      break;
     }
   }
-  return FEAST_OK;
+  feast_free(cols);
+  feast_free(fast);
+  return rc;
 }

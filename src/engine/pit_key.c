@@ -16,12 +16,20 @@
 #include "base/hash.h"
 #include "engine/pit.h"
 
+/* Int mode keeps the key beside its id in the slot, so a lookup touches one
+ * cache line (the table is far larger than the caches: one miss per feature
+ * row is the join's main cost, and batched lookups prefetch it). */
+typedef struct pit_islot {
+  int64_t key;
+  int64_t id; /* -1 when empty */
+} pit_islot;
+
 struct pit_dict {
   bool int_mode;
   uint64_t mask;
-  int32_t *slots; /* key id, or -1 when empty */
-  int64_t n, cap; /* ids handed out, room in the per-id arrays */
-  int64_t *ikey;  /* int mode: key of each id */
+  int32_t *slots;     /* bytes mode: key id, or -1 when empty */
+  pit_islot *islots;  /* int mode */
+  int64_t n, cap; /* ids handed out, room in the per-id arrays (bytes mode) */
   uint64_t *khash; /* bytes mode: hash of each id */
   int64_t *koff;
   uint32_t *klen;
@@ -119,19 +127,24 @@ pit_dict *pit_dict_new(int64_t expected, bool int_mode) {
   uint64_t slots = 16;
   while ((int64_t)slots < expected + expected / 2 + 1) slots *= 2;
   d->mask = slots - 1;
-  d->slots = feast_malloc(slots * sizeof(int32_t));
-  if (!d->slots) {
+  size_t width = int_mode ? sizeof(pit_islot) : sizeof(int32_t);
+  void *p = feast_malloc(slots * width);
+  if (!p) {
     feast_free(d);
     return NULL;
   }
-  memset(d->slots, 0xff, slots * sizeof(int32_t));
+  memset(p, 0xff, slots * width);
+  if (int_mode)
+    d->islots = p;
+  else
+    d->slots = p;
   return d;
 }
 
 void pit_dict_free(pit_dict *d) {
   if (!d) return;
   feast_free(d->slots);
-  feast_free(d->ikey);
+  feast_free(d->islots);
   feast_free(d->khash);
   feast_free(d->koff);
   feast_free(d->klen);
@@ -143,32 +156,42 @@ void pit_dict_free(pit_dict *d) {
 int64_t pit_dict_size(const pit_dict *d) { return d->n; }
 
 size_t pit_dict_bytes(const pit_dict *d) {
-  return (d->mask + 1) * sizeof(int32_t) + (size_t)d->cap * (d->int_mode ? 8 : 20) + d->kdata_cap;
+  if (d->int_mode) return (d->mask + 1) * sizeof(pit_islot);
+  return (d->mask + 1) * sizeof(int32_t) + (size_t)d->cap * 20 + d->kdata_cap;
 }
 
-/* Grows the per-id arrays and, past 2/3 load, the slot table. */
+/* Grows the per-id arrays of bytes mode. */
 static bool grow_ids(pit_dict *d) {
   if (d->n < d->cap) return true;
   int64_t cap = d->cap ? d->cap * 2 : 1024;
-  if (d->int_mode) {
-    int64_t *p = feast_realloc(d->ikey, (size_t)cap * 8);
-    if (!p) return false;
-    d->ikey = p;
-  } else {
-    uint64_t *h = feast_realloc(d->khash, (size_t)cap * 8);
-    if (h) d->khash = h;
-    int64_t *o = h ? feast_realloc(d->koff, (size_t)cap * 8) : NULL;
-    if (o) d->koff = o;
-    uint32_t *l = o ? feast_realloc(d->klen, (size_t)cap * 4) : NULL;
-    if (!l) return false;
-    d->klen = l;
-  }
+  uint64_t *h = feast_realloc(d->khash, (size_t)cap * 8);
+  if (h) d->khash = h;
+  int64_t *o = h ? feast_realloc(d->koff, (size_t)cap * 8) : NULL;
+  if (o) d->koff = o;
+  uint32_t *l = o ? feast_realloc(d->klen, (size_t)cap * 4) : NULL;
+  if (!l) return false;
+  d->klen = l;
   d->cap = cap;
   return true;
 }
 
-static uint64_t id_hash(const pit_dict *d, int32_t id) {
-  return d->int_mode ? feast_hash_u64((uint64_t)d->ikey[id]) : d->khash[id];
+static uint64_t id_hash(const pit_dict *d, int32_t id) { return d->khash[id]; }
+
+static bool rehash_int(pit_dict *d) {
+  uint64_t slots = (d->mask + 1) * 2;
+  pit_islot *s = feast_malloc(slots * sizeof *s);
+  if (!s) return false;
+  memset(s, 0xff, slots * sizeof *s);
+  for (uint64_t o = 0; o <= d->mask; o++) {
+    if (d->islots[o].id < 0) continue;
+    uint64_t j = feast_hash_u64((uint64_t)d->islots[o].key) & (slots - 1);
+    while (s[j].id >= 0) j = (j + 1) & (slots - 1);
+    s[j] = d->islots[o];
+  }
+  feast_free(d->islots);
+  d->islots = s;
+  d->mask = slots - 1;
+  return true;
 }
 
 static bool rehash(pit_dict *d) {
@@ -194,17 +217,17 @@ int32_t pit_dict_id(pit_dict *d, const pit_keycols *k, int64_t i, bool insert) {
     int64_t key = feast_array_get_int(a, i);
     uint64_t j = feast_hash_u64((uint64_t)key) & d->mask;
     for (;;) {
-      int32_t id = d->slots[j];
-      if (id < 0) break;
-      if (d->ikey[id] == key) return id;
+      const pit_islot *s = &d->islots[j];
+      if (s->id < 0) break;
+      if (s->key == key) return (int32_t)s->id;
       j = (j + 1) & d->mask;
     }
     if (!insert) return -1;
-    if (d->n >= INT32_MAX || !grow_ids(d)) return -2;
-    d->ikey[d->n] = key;
-    d->slots[j] = (int32_t)d->n;
+    if (d->n >= INT32_MAX) return -2;
+    d->islots[j].key = key;
+    d->islots[j].id = d->n;
     int32_t id = (int32_t)d->n++;
-    if ((uint64_t)d->n * 3 > (d->mask + 1) * 2 && !rehash(d)) return -2;
+    if ((uint64_t)d->n * 3 > (d->mask + 1) * 2 && !rehash_int(d)) return -2;
     return id;
   }
   size_t need = key_len(k, i), len;
@@ -246,4 +269,29 @@ int32_t pit_dict_id(pit_dict *d, const pit_keycols *k, int64_t i, bool insert) {
   int32_t id = (int32_t)d->n++;
   if ((uint64_t)d->n * 3 > (d->mask + 1) * 2 && !rehash(d)) return -2;
   return id;
+}
+
+bool pit_dict_is_int(const pit_dict *d) { return d->int_mode; }
+
+void pit_dict_find_int64(const pit_dict *d, const int64_t *keys, int64_t n, int32_t *ids) {
+  enum { AHEAD = 16 }; /* lookups in flight: enough to hide a DRAM miss */
+  const pit_islot *slots = d->islots;
+  uint64_t mask = d->mask;
+  for (int64_t i = 0; i < n && i < AHEAD; i++) __builtin_prefetch(&slots[feast_hash_u64((uint64_t)keys[i]) & mask]);
+  for (int64_t i = 0; i < n; i++) {
+    if (i + AHEAD < n) __builtin_prefetch(&slots[feast_hash_u64((uint64_t)keys[i + AHEAD]) & mask]);
+    int64_t key = keys[i];
+    uint64_t j = feast_hash_u64((uint64_t)key) & mask;
+    int32_t id = -1;
+    for (;;) {
+      const pit_islot *s = &slots[j];
+      if (s->id < 0) break;
+      if (s->key == key) {
+        id = (int32_t)s->id;
+        break;
+      }
+      j = (j + 1) & mask;
+    }
+    ids[i] = id;
+  }
 }

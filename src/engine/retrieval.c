@@ -222,6 +222,20 @@ static feast_code read_entities(rt_out *o, const feast_retrieval_request *req, f
 
 /* ---- the in-memory join of one table ---- */
 
+/* Once a batch is indexed only its feature columns are read again (by the
+ * gather): free the key and timestamp columns now, so the memory they took
+ * is reused by the next batches instead of growing the working set. */
+static void drop_indexed_columns(const rt_table *t, feast_batch *b) {
+  for (int c = 0; c < b->num_columns; c++) {
+    bool feature = false;
+    for (int f = 0; f < t->n_feat && !feature; f++) feature = strcmp(b->names[c], t->feat_cols[f]) == 0;
+    if (!feature) {
+      feast_array_free(b->columns[c]);
+      b->columns[c] = NULL;
+    }
+  }
+}
+
 static feast_code join_in_memory(rt_out *o, rt_table *t, const feast_retrieval_request *req, size_t *used,
                                  bool *too_big, int64_t *source_rows, int64_t *matched, feast_error *err) {
   *too_big = false;
@@ -248,6 +262,7 @@ static feast_code join_in_memory(rt_out *o, rt_table *t, const feast_retrieval_r
       feast_batch_free(b);
       continue;
     }
+    drop_indexed_columns(t, b);
     feat_bytes += pit_batch_bytes(b);
     if ((rc = pit_batches_push(&feat, b, err))) break;
     report(o, phase, *source_rows, -1);
