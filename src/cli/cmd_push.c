@@ -98,6 +98,45 @@ static int csv_types(const feast_feature_table_spec *t, const feast_entity_spec 
   return n;
 }
 
+/* CSV column types from the files already in the source, so the pushed file
+ * matches them (partition columns come from folder names, not files). */
+static int csv_types_from(const feast_batch *existing, const char *partition, feast_csv_column_type *types, int max) {
+  int n = 0;
+  for (int i = 0; i < existing->num_columns && n < max; i++)
+    if (!partition || strcmp(existing->names[i], partition) != 0)
+      types[n++] = (feast_csv_column_type){existing->names[i], existing->columns[i]->type};
+  return n;
+}
+
+/* The pushed rows must have exactly the columns and types of the files
+ * already in the source: the dataset reader requires one schema. */
+static feast_code check_same_columns(const feast_batch *existing, const char *partition, const feast_batch *pushed,
+                                     const char *file, feast_error *err) {
+  feast_error_clear(err);
+  char a[64], b[64];
+  for (int i = 0; i < existing->num_columns; i++) {
+    const char *name = existing->names[i];
+    if (partition && strcmp(name, partition) == 0) continue;
+    int j = feast_batch_find(pushed, name);
+    if (j < 0) {
+      feast_error_append(err, "column '%s' is missing (the batch source's files have it)", name);
+      continue;
+    }
+    const feast_array *x = existing->columns[i], *y = pushed->columns[j];
+    if (!feast_dtype_equal(x->type, y->type) ||
+        (x->child && (!y->child || !feast_dtype_equal(x->child->type, y->child->type))))
+      feast_error_append(err, "column '%s' is %s, the batch source's files have %s", name,
+                         feast_dtype_name(y->child ? y->child->type : y->type, a, sizeof a),
+                         feast_dtype_name(x->child ? x->child->type : x->type, b, sizeof b));
+  }
+  for (int j = 0; j < pushed->num_columns; j++)
+    if (feast_batch_find(existing, pushed->names[j]) < 0 || (partition && strcmp(pushed->names[j], partition) == 0))
+      feast_error_append(err, "column '%s' is not in the batch source's files", pushed->names[j]);
+  if (!err->message[0]) return FEAST_OK;
+  err->code = FEAST_E_SCHEMA;
+  return feast_error_prefix(err, "%s does not match the batch source; nothing was pushed:\n", file);
+}
+
 /* The folder of a file source ("file:///data/x/" -> "/data/x"). */
 static feast_code source_dir(const feast_data_source *s, char *dir, size_t size, feast_error *err) {
   const char *url = s->file.file_url;
@@ -250,7 +289,7 @@ int cmd_push(int argc, char **argv) {
   feast_entity_spec ents[64];
   size_t n_ents = 0;
   feast_batch_source *src = NULL;
-  feast_batch *schema = NULL;
+  feast_batch *schema = NULL, *existing = NULL;
   batches rows = {0};
   feast_csv_column_type types[1024];
   if (feast_registry_get_feature_table(reg, proj, table_name, &table, &err)) {
@@ -266,7 +305,14 @@ int cmd_push(int argc, char **argv) {
     }
     ents[n_ents] = e.spec;
   }
-  if (feast_rows_open(file, types, csv_types(&table.spec, ents, types), &src, &schema, &err) ||
+  /* Files already in the source fix the schema a push must have. */
+  const feast_data_source *bs = &table.spec.batch_source;
+  feast_error probe;
+  if (feast_source_schema(bs, &existing, &probe) != FEAST_OK) existing = NULL; /* an empty source: the spec decides */
+  int ntypes = existing ? csv_types_from(existing, bs->date_partition_column, types, 1024)
+                        : csv_types(&table.spec, ents, types);
+  if (feast_rows_open(file, types, ntypes, &src, &schema, &err) ||
+      (offline && existing && check_same_columns(existing, bs->date_partition_column, schema, file, &err)) ||
       read_all(src, &rows, &err)) {
     rc = cli_fail_err(&err);
     goto done;
@@ -298,6 +344,7 @@ done:
   batches_free(&rows);
   if (src) src->close(src);
   feast_batch_free(schema);
+  feast_batch_free(existing);
   for (size_t i = 0; i < n_ents; i++) feast_entity_spec_clear(&ents[i]);
   feast_feature_table_clear(&table);
   feast_store_free(store);

@@ -290,3 +290,18 @@ def test_push_offline_lands_in_the_date_partition_and_online(repo):
     feast("get-historical-features", "-f", "pair:amount", "-e", str(root / "e2.parquet"), "-o", str(root / "t2.parquet"),
           cwd=root)
     assert pq.read_table(root / "t2.parquet").column("pair__amount").to_pylist() == [43.5]
+
+
+def test_push_refuses_rows_that_do_not_match_the_source(repo):
+    root, _, _ = repo
+    before = sorted(str(p) for p in (root / "drv").rglob("*.parquet"))
+    (root / "bad.csv").write_text("driver_id,event_ts,created_ts,conv,trips\n1,2021-04-20T10:00:00Z,"
+                                  "2021-04-20T10:00:00Z,0.5,3\n")
+    p = feast("push", "drv", str(root / "bad.csv"), "--to", "offline", cwd=root, check=False)
+    assert p.returncode != 0 and "driver_rating" in p.stderr
+    pq.write_table(pa.table({"driver_id": pa.array([1], pa.int32()), "event_ts": ts([T0]), "created_ts": ts([T0]),
+                             "conv": [0.5], "trips": [3], "driver_rating": pa.array([1.0], pa.float32())}),
+                   root / "bad.parquet")
+    p = feast("push", "drv", str(root / "bad.parquet"), "--to", "offline", cwd=root, check=False)
+    assert p.returncode != 0 and "driver_id' is int32" in p.stderr
+    assert sorted(str(p) for p in (root / "drv").rglob("*.parquet")) == before
