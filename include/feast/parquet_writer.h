@@ -52,6 +52,7 @@ typedef struct feast_parquet_write_options {
   bool no_statistics;        /* default: min/max/null_count per chunk and page */
   const feast_parquet_kv *metadata; /* key-value metadata for the footer (copied) */
   int num_metadata;
+  int threads; /* columns encoded and compressed in parallel; 0 = online cores, at most 2; 1 = no threads */
 } feast_parquet_write_options;
 
 /* Defaults (all zeros mean the same). */

@@ -9,6 +9,7 @@
  * sorts before every real one. Rows with a null event ts never match.
  */
 #include <pthread.h>
+#include <sys/mman.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,6 +41,7 @@ struct pit_index {
    * key id, by timestamp inside a key, each holding its best candidate;
    * feature rows update them as they arrive and are not kept. */
   bool stream;
+  bool aux; /* int keys: the dict slot holds start << 5 | (count - 1) (one miss less per feature row) */
   int64_t *estart; /* key id k: positions [estart[k], estart[k + 1]) */
   int64_t *eorder; /* position -> entity row */
   pit_best *best;
@@ -62,6 +64,7 @@ static bool stream_setup(pit_index *x) {
   int64_t n = cnt[K];
   x->eorder = feast_malloc((size_t)(n + 1) * sizeof *x->eorder);
   x->best = feast_malloc((size_t)(n + 1) * sizeof *x->best);
+  if (x->best) pit_hugepages(x->best, (size_t)(n + 1) * sizeof *x->best);
   int64_t *pos = feast_malloc((size_t)(K + 1) * sizeof *pos);
   if (!x->eorder || !x->best || !pos) {
     feast_free(pos);
@@ -86,6 +89,15 @@ static bool stream_setup(pit_index *x) {
   for (int64_t p = 0; p < n; p++) x->best[p] = (pit_best){x->ets[x->eorder[p]], 0, 0, -1};
   x->estart = cnt;
   x->stream = true;
+  if (pit_dict_is_int(x->dict) && n < ((int64_t)1 << 27)) {
+    /* every key of the dict has 1..32 entity rows (keys come from entity rows) */
+    uint32_t *aux = feast_malloc((size_t)(K + 1) * sizeof *aux);
+    if (!aux) return true; /* the plain streaming path still works */
+    for (int64_t k = 0; k < K; k++) aux[k] = (uint32_t)(cnt[k] << 5 | (cnt[k + 1] - cnt[k] - 1));
+    pit_dict_set_aux(x->dict, aux);
+    feast_free(aux);
+    x->aux = true;
+  }
   return true;
 }
 
@@ -237,6 +249,31 @@ static int64_t add_int_keys(pit_index *x, const pit_keycols *k, const feast_arra
       keys = (const int64_t *)kc->values + s;
     else
       for (int64_t i = 0; i < m; i++) tmp[i] = feast_array_get_int(kc, s + i);
+    if (x->aux) {
+      /* one miss for the slot (prefetched by the lookup), one for the key's
+       * entity rows, prefetched AHEAD rows before they are offered */
+      enum { AHEAD = 16 };
+      uint32_t *aux = (uint32_t *)ids;
+      pit_dict_find_int64_aux(x->dict, keys, m, aux);
+      for (int64_t r = 0; r < m && r < AHEAD; r++)
+        if (aux[r] != UINT32_MAX) __builtin_prefetch(&x->best[aux[r] >> 5]);
+      for (int64_t r = 0; r < m; r++) {
+        if (r + AHEAD < m && aux[r + AHEAD] != UINT32_MAX) __builtin_prefetch(&x->best[aux[r + AHEAD] >> 5]);
+        uint32_t a = aux[r];
+        int64_t i = s + r;
+        if (a == UINT32_MAX || !feast_array_is_valid(kc, i) || !feast_array_is_valid(ts, i)) continue;
+        int64_t t = traw ? tv[i] : pit_ts(ts, i, ns);
+        if (t < lo || t > hi) continue;
+        int64_t ct = !cts                          ? 0
+                     : !feast_array_is_valid(cts, i) ? INT64_MIN
+                     : craw                          ? cv[i]
+                                                     : pit_ts(cts, i, ns);
+        int64_t p = a >> 5;
+        stream_offer(x, p, p + (a & 31) + 1, t, ct, PIT_REF(batch_no, i));
+        n++;
+      }
+      continue;
+    }
     pit_dict_find_int64(x->dict, keys, m, ids);
     if (x->stream) {
       /* two dependent misses per row (key start, then its entity rows): prefetch each level a block ahead */
@@ -474,6 +511,17 @@ feast_code pit_index_probe(pit_index *x, int64_t *win, int64_t *matched, feast_e
   feast_free(c.sorted);
   x->n = 0;
   return rc;
+}
+
+void pit_hugepages(void *p, size_t n) {
+#ifdef MADV_HUGEPAGE
+  const uintptr_t huge = (uintptr_t)2 << 20;
+  uintptr_t a = ((uintptr_t)p + huge - 1) & ~(huge - 1), e = ((uintptr_t)p + n) & ~(huge - 1);
+  if (e > a) (void)madvise((void *)a, e - a, MADV_HUGEPAGE);
+#else
+  (void)p;
+  (void)n;
+#endif
 }
 
 /* ---- threads ---- */

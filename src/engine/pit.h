@@ -83,6 +83,11 @@ bool pit_dict_is_int(const pit_dict *d);
 /* Int mode, lookup only: ids[i] = id of keys[i] or -1; batched with
  * prefetching, the fast path of pit_index_add. */
 void pit_dict_find_int64(const pit_dict *d, const int64_t *keys, int64_t n, int32_t *ids);
+/* Int mode: store aux[id] beside every key, and look it up (UINT32_MAX for
+ * an unknown key) with the same one-miss batched probe. The streaming join
+ * keeps a key's (first entity position, entity count) there. */
+void pit_dict_set_aux(pit_dict *d, const uint32_t *aux);
+void pit_dict_find_int64_aux(const pit_dict *d, const int64_t *keys, int64_t n, uint32_t *aux);
 
 /* ---- the index (pit.c) ---- */
 
@@ -112,6 +117,11 @@ feast_code pit_gather(feast_array *dst, const pit_batches *feat, const char *col
                       feast_error *err);
 /* Append src row i to dst converting as above. */
 feast_code pit_append_converted(feast_array *dst, const feast_array *src, int64_t i, feast_error *err);
+
+/* Advise the kernel to back [p, p + n) with huge pages where it is 2 MiB
+ * aligned (before first touch): the join's tables are read at random, and
+ * with 4 KiB pages nearly every access is also a TLB miss. A hint only. */
+void pit_hugepages(void *p, size_t n);
 
 /* Bytes held by a batch's buffers (for memory accounting). */
 size_t pit_batch_bytes(const feast_batch *b);

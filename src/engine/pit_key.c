@@ -21,7 +21,8 @@
  * row is the join's main cost, and batched lookups prefetch it). */
 typedef struct pit_islot {
   int64_t key;
-  int64_t id; /* -1 when empty */
+  int32_t id;   /* -1 when empty */
+  uint32_t aux; /* the index's word for this key (pit_dict_set_aux), so a lookup needs no second miss */
 } pit_islot;
 
 struct pit_dict {
@@ -133,6 +134,7 @@ pit_dict *pit_dict_new(int64_t expected, bool int_mode) {
     feast_free(d);
     return NULL;
   }
+  pit_hugepages(p, slots * width);
   memset(p, 0xff, slots * width);
   if (int_mode)
     d->islots = p;
@@ -181,6 +183,7 @@ static bool rehash_int(pit_dict *d) {
   uint64_t slots = (d->mask + 1) * 2;
   pit_islot *s = feast_malloc(slots * sizeof *s);
   if (!s) return false;
+  pit_hugepages(s, slots * sizeof *s);
   memset(s, 0xff, slots * sizeof *s);
   for (uint64_t o = 0; o <= d->mask; o++) {
     if (d->islots[o].id < 0) continue;
@@ -223,9 +226,10 @@ int32_t pit_dict_id(pit_dict *d, const pit_keycols *k, int64_t i, bool insert) {
       j = (j + 1) & d->mask;
     }
     if (!insert) return -1;
-    if (d->n >= INT32_MAX) return -2;
+    if (d->n >= INT32_MAX - 1) return -2;
     d->islots[j].key = key;
-    d->islots[j].id = d->n;
+    d->islots[j].id = (int32_t)d->n;
+    d->islots[j].aux = UINT32_MAX;
     int32_t id = (int32_t)d->n++;
     if ((uint64_t)d->n * 3 > (d->mask + 1) * 2 && !rehash_int(d)) return -2;
     return id;
@@ -293,5 +297,33 @@ void pit_dict_find_int64(const pit_dict *d, const int64_t *keys, int64_t n, int3
       j = (j + 1) & mask;
     }
     ids[i] = id;
+  }
+}
+
+void pit_dict_set_aux(pit_dict *d, const uint32_t *aux) {
+  for (uint64_t j = 0; j <= d->mask; j++)
+    if (d->islots[j].id >= 0) d->islots[j].aux = aux[d->islots[j].id];
+}
+
+void pit_dict_find_int64_aux(const pit_dict *d, const int64_t *keys, int64_t n, uint32_t *aux) {
+  enum { AHEAD = 16 };
+  const pit_islot *slots = d->islots;
+  uint64_t mask = d->mask;
+  for (int64_t i = 0; i < n && i < AHEAD; i++) __builtin_prefetch(&slots[feast_hash_u64((uint64_t)keys[i]) & mask]);
+  for (int64_t i = 0; i < n; i++) {
+    if (i + AHEAD < n) __builtin_prefetch(&slots[feast_hash_u64((uint64_t)keys[i + AHEAD]) & mask]);
+    int64_t key = keys[i];
+    uint64_t j = feast_hash_u64((uint64_t)key) & mask;
+    uint32_t a = UINT32_MAX;
+    for (;;) {
+      const pit_islot *s = &slots[j];
+      if (s->id < 0) break;
+      if (s->key == key) {
+        a = s->aux;
+        break;
+      }
+      j = (j + 1) & mask;
+    }
+    aux[i] = a;
   }
 }

@@ -249,6 +249,89 @@ static void out_of_memory_leaves_no_file(void) {
   feast_batch_free(b);
 }
 
-TEST_MAIN(T(thrift_compact_encoding), T(rle_hybrid_encoding), T(dictionary_indexes),
+/* 20000 rows, columns of different cost (dictionary-friendly ints,
+ * distinct doubles with nulls, strings), so columns go to threads. */
+static feast_batch *wide_batch(void) {
+  feast_error err;
+  feast_batch *b = feast_batch_new(4);
+  feast_array *a = feast_array_new(feast_dtype_make(FEAST_DT_INT64), feast_dtype_make(FEAST_DT_NULL));
+  feast_array *d = feast_array_new(feast_dtype_make(FEAST_DT_DOUBLE), feast_dtype_make(FEAST_DT_NULL));
+  feast_array *s = feast_array_new(feast_dtype_make(FEAST_DT_STRING), feast_dtype_make(FEAST_DT_NULL));
+  feast_array *e = feast_array_new(feast_dtype_make(FEAST_DT_INT32), feast_dtype_make(FEAST_DT_NULL));
+  char buf[32];
+  for (int i = 0; i < 20000; i++) {
+    feast_array_append_int(a, i % 97, &err);
+    if (i % 11 == 0)
+      feast_array_append_null(d, &err);
+    else
+      feast_array_append_double(d, i * 1.000123, &err);
+    int n = snprintf(buf, sizeof buf, "row-%d", i * 7919 % 20000);
+    feast_array_append_bytes(s, buf, (size_t)n, &err);
+    feast_array_append_int(e, i, &err);
+  }
+  feast_batch_set_column(b, 0, "k", a, &err);
+  feast_batch_set_column(b, 1, "x", d, &err);
+  feast_batch_set_column(b, 2, "s", s, &err);
+  feast_batch_set_column(b, 3, "i", e, &err);
+  b->num_rows = 20000;
+  return b;
+}
+
+static uint8_t *slurp(const char *path, long *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  fseek(f, 0, SEEK_END);
+  *len = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  uint8_t *p = malloc((size_t)*len + 1);
+  if (p && fread(p, 1, (size_t)*len, f) != (size_t)*len) {
+    free(p);
+    p = NULL;
+  }
+  fclose(f);
+  return p;
+}
+
+/* Columns encoded on threads give the same bytes as one thread, and a
+ * failure inside a worker thread is reported and leaves no file. */
+static void threads_write_the_same_bytes(void) {
+  feast_error err;
+  char p1[600], pn[600];
+  snprintf(p1, sizeof p1, "%s/one.parquet", test_tmpdir());
+  feast_batch *b = wide_batch();
+  feast_parquet_write_options o;
+  feast_parquet_write_options_init(&o);
+  o.codec = FEAST_PQ_ZSTD;
+  o.data_page_size = 8192; /* several pages per column, compressed inside the threads */
+  o.threads = 1;
+  CHECK_OK(feast_parquet_write_file(p1, b, &o, &err), &err);
+  long n1 = 0, nn = 0;
+  uint8_t *one = slurp(p1, &n1);
+  CHECK(one != NULL);
+  for (int t = 2; t <= 5; t++) {
+    snprintf(pn, sizeof pn, "%s/t%d.parquet", test_tmpdir(), t);
+    o.threads = t;
+    CHECK_OK(feast_parquet_write_file(pn, b, &o, &err), &err);
+    uint8_t *many = slurp(pn, &nn);
+    CHECK(many != NULL && nn == n1 && memcmp(one, many, (size_t)n1) == 0);
+    free(many);
+    remove(pn);
+  }
+  free(one);
+  remove(p1);
+  snprintf(pn, sizeof pn, "%s/oom.parquet", test_tmpdir());
+  o.threads = 2;
+  for (long n = 0; n < 60; n += 3) {
+    feast_alloc_fail_after(n);
+    feast_code rc = feast_parquet_write_file(pn, b, &o, &err);
+    feast_alloc_fail_after(-1);
+    CHECK(rc == FEAST_OK || rc == FEAST_E_NOMEM);
+    if (rc) CHECK_INT(dir_entries(test_tmpdir()), 0);
+    remove(pn);
+  }
+  feast_batch_free(b);
+}
+
+TEST_MAIN(T(thrift_compact_encoding), T(threads_write_the_same_bytes), T(rle_hybrid_encoding), T(dictionary_indexes),
           T(writes_a_file_with_magic_and_footer), T(unwritable_directory), T(rejects_bad_schemas),
           T(out_of_memory_leaves_no_file))

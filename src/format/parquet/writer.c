@@ -2,9 +2,12 @@
  * writer.c - the public Parquet writer: the temp file and its atomic
  * rename, the split of incoming batches into row groups, and the footer
  * (schema, row group metadata, key-value metadata, column orders).
+ * Columns are independent until the row group is flushed, so a batch's
+ * columns are encoded and compressed on `threads` threads.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,6 +106,11 @@ feast_code feast_parquet_writer_open(const char *path, const feast_batch *schema
     rc = feast_fail(err, FEAST_E_UNSUPPORTED, "%s: Parquet codec %d is not supported for writing", path, (int)o->codec);
     goto fail;
   }
+  if (o->threads <= 0) {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    o->threads = n >= 2 ? 2 : 1;
+  }
+  if (o->threads > 16) o->threads = 16;
   if (o->data_page_version == 0) o->data_page_version = 1;
   if (o->data_page_version != 1 && o->data_page_version != 2) {
     rc = feast_fail(err, FEAST_E_INVALID, "%s: data page version must be 1 or 2, not %d", path, o->data_page_version);
@@ -233,6 +241,68 @@ static feast_code check_batch(feast_parquet_writer *w, const feast_batch *b, fea
   return FEAST_OK;
 }
 
+/* Appending rows [row, row + take) of a batch, one column at a time, by
+ * whichever thread takes the next column. */
+typedef struct append_job {
+  feast_parquet_writer *w;
+  const feast_batch *b;
+  int64_t row, take;
+  int next;       /* next column to take (atomic) */
+  int failed_col; /* lowest failing column, or ncols */
+  pthread_mutex_t mu;
+  feast_error err; /* the failure of failed_col */
+} append_job;
+
+static void *append_worker(void *p) {
+  append_job *j = p;
+  feast_error err;
+  for (;;) {
+    int i = __atomic_fetch_add(&j->next, 1, __ATOMIC_RELAXED);
+    if (i >= j->w->ncols) break;
+    if (pq_colw_append(&j->w->cols[i], j->b->columns[i], j->row, j->take, &err)) {
+      pthread_mutex_lock(&j->mu);
+      if (i < j->failed_col) {
+        j->failed_col = i;
+        j->err = err;
+      }
+      pthread_mutex_unlock(&j->mu);
+    }
+  }
+  return NULL;
+}
+
+static feast_code append_rows(feast_parquet_writer *w, const feast_batch *b, int64_t row, int64_t take,
+                              feast_error *err) {
+  int threads = w->opts.threads < w->ncols ? w->opts.threads : w->ncols;
+  if (threads <= 1 || take < 4096) {
+    for (int i = 0; i < w->ncols; i++) {
+      feast_code rc = pq_colw_append(&w->cols[i], b->columns[i], row, take, err);
+      if (rc) return rc;
+    }
+    return FEAST_OK;
+  }
+  append_job j;
+  memset(&j, 0, sizeof j);
+  j.w = w;
+  j.b = b;
+  j.row = row;
+  j.take = take;
+  j.failed_col = w->ncols;
+  pthread_mutex_init(&j.mu, NULL);
+  pthread_t tid[16];
+  int started = 0;
+  while (started < threads - 1 && pthread_create(&tid[started], NULL, append_worker, &j) == 0)
+    started++; /* a thread that cannot start leaves more columns to the others */
+  append_worker(&j);
+  for (int t = 0; t < started; t++) pthread_join(tid[t], NULL);
+  pthread_mutex_destroy(&j.mu);
+  if (j.failed_col < w->ncols) {
+    *err = j.err;
+    return err->code;
+  }
+  return FEAST_OK;
+}
+
 feast_code feast_parquet_writer_write(feast_parquet_writer *w, const feast_batch *b, feast_error *err) {
   if (w->done || w->broken)
     return feast_fail(err, FEAST_E_INVALID, "%s: the Parquet writer is closed or failed earlier", w->path);
@@ -241,11 +311,10 @@ feast_code feast_parquet_writer_write(feast_parquet_writer *w, const feast_batch
   for (int64_t row = 0; row < b->num_rows;) {
     int64_t take = b->num_rows - row;
     if (take > w->opts.row_group_size - w->rg_rows) take = w->opts.row_group_size - w->rg_rows;
-    for (int i = 0; i < w->ncols; i++)
-      if ((rc = pq_colw_append(&w->cols[i], b->columns[i], row, take, err))) {
-        w->broken = true;
-        return feast_error_prefix(err, "%s: ", w->path);
-      }
+    if ((rc = append_rows(w, b, row, take, err))) {
+      w->broken = true;
+      return feast_error_prefix(err, "%s: ", w->path);
+    }
     w->rg_rows += take;
     row += take;
     if (w->rg_rows >= w->opts.row_group_size && (rc = flush_row_group(w, err))) {
