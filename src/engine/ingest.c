@@ -18,6 +18,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "base/alloc.h"
 #include "base/arena.h"
@@ -54,7 +55,7 @@ typedef struct pend { /* the winning row of one key */
 typedef struct pending {
   feast_arena *arena; /* keys and blobs */
   pend *ents;         /* first-seen order */
-  uint32_t *touched;  /* entries whose winner is in the batch being read */
+  uint32_t *touched;  /* slots whose winner is in the batch being read */
   size_t n, n_touched, ents_cap;
   slot *slots; /* power-of-two count, at most half full */
   size_t cap;
@@ -76,6 +77,19 @@ typedef struct batch_ctx {
   feast_ingest_summary *sum;
 } batch_ctx;
 
+/* Ask for huge pages under a large table: its probes are random, and with
+ * 4 KiB pages nearly each one would also miss the TLB. */
+static void advise_huge(void *p, size_t n) {
+#ifdef MADV_HUGEPAGE
+  const uintptr_t huge = (uintptr_t)2 << 20;
+  uintptr_t lo = ((uintptr_t)p + huge - 1) & ~(huge - 1), hi = ((uintptr_t)p + n) & ~(huge - 1);
+  if (hi > lo) madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+#else
+  (void)p;
+  (void)n;
+#endif
+}
+
 static inline uint64_t slot_home(const pending *p, uint64_t id) { return p->int_keys == 1 ? feast_hash_u64(id) : id; }
 
 static feast_code pending_init(pending *p, size_t expect_keys, feast_error *err) {
@@ -86,6 +100,7 @@ static feast_code pending_init(pending *p, size_t expect_keys, feast_error *err)
   while (p->cap < expect_keys * 2 && p->cap < ((size_t)1 << 31)) p->cap *= 2;
   p->slots = feast_malloc(p->cap * sizeof *p->slots);
   if (!p->arena || !p->slots) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  advise_huge(p->slots, p->cap * sizeof *p->slots);
   memset(p->slots, 0xff, p->cap * sizeof *p->slots);
   return FEAST_OK;
 }
@@ -123,15 +138,18 @@ static feast_code pending_grow(pending *p, size_t more, feast_error *err) {
     while ((p->n + more) * 2 > nc) nc *= 2;
     slot *s = feast_malloc(nc * sizeof *s);
     if (!s) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+    advise_huge(s, nc * sizeof *s);
     memset(s, 0xff, nc * sizeof *s);
     for (size_t i = 0; i < p->cap; i++) {
-      const slot *o = &p->slots[i];
+      slot *o = &p->slots[i];
       if (o->idx == EMPTY) continue;
       size_t pos = (size_t)slot_home(p, o->id) & (nc - 1);
       while (s[pos].idx != EMPTY) pos = (pos + 1) & (nc - 1);
       s[pos] = *o;
       p->ents[o->idx].slot = (uint32_t)pos;
+      o->id = pos; /* the old table is dropped below: leave the forwarding address */
     }
+    for (size_t i = 0; i < p->n_touched; i++) p->touched[i] = (uint32_t)p->slots[p->touched[i]].id;
     feast_free(p->slots);
     p->slots = s;
     p->cap = nc;
@@ -163,6 +181,90 @@ static inline int64_t int_at(const feast_array *a, int64_t r) {
   if (a->type.id == FEAST_DT_INT64) return ((const int64_t *)a->values)[r];
   if (a->type.id == FEAST_DT_INT32) return ((const int32_t *)a->values)[r];
   return feast_array_get_int(a, r);
+}
+
+/* Bytes per value of a fixed-width numeric column, 0 for the rest. */
+static inline int fixed_width(const feast_array *a) {
+  switch (a->type.id) {
+  case FEAST_DT_INT64: case FEAST_DT_DOUBLE: case FEAST_DT_TIMESTAMP: return 8;
+  case FEAST_DT_INT32: case FEAST_DT_FLOAT: return 4;
+  default: return 0;
+  }
+}
+
+/* How a feature column is encoded: the common scalar layouts are written
+ * straight into the blob (the same bytes feast_pb_value_from_array makes:
+ * tag = field number (the value type) << 3 | wire type); the rest go
+ * through feast_pb_value_from_array. */
+enum { ENC_GENERIC, ENC_F64, ENC_F32, ENC_I64, ENC_I32 };
+
+static int enc_kind(const feast_array *a, feast_value_type vt) {
+  switch (a->type.id) {
+  case FEAST_DT_DOUBLE: return vt == FEAST_VT_DOUBLE ? ENC_F64 : ENC_GENERIC;
+  case FEAST_DT_FLOAT: return vt == FEAST_VT_FLOAT ? ENC_F32 : ENC_GENERIC;
+  case FEAST_DT_INT64: return vt == FEAST_VT_INT64 ? ENC_I64 : ENC_GENERIC;
+  case FEAST_DT_INT32: return vt == FEAST_VT_INT64 || vt == FEAST_VT_INT32 ? ENC_I32 : ENC_GENERIC;
+  default: return ENC_GENERIC;
+  }
+}
+
+static inline size_t put_varint_raw(uint8_t *d, uint64_t v) {
+  size_t n = 0;
+  while (v >= 0x80) {
+    d[n++] = (uint8_t)(v | 0x80);
+    v >>= 7;
+  }
+  d[n++] = (uint8_t)v;
+  return n;
+}
+
+/* Append feature f of `row` to c->scratch as u32 length + Value bytes. */
+static feast_code put_feature(batch_ctx *c, const feast_array *a, int kind, feast_value_type vt, int64_t row,
+                              feast_error *err) {
+  feast_code rc = feast_buf_reserve(&c->scratch, 4 + 11, err);
+  if (rc) return rc;
+  uint8_t *d = c->scratch.data + c->scratch.len;
+  uint32_t len = 0;
+  if (kind != ENC_GENERIC && feast_array_is_valid(a, row)) {
+    uint8_t *q = d + 4;
+    switch (kind) {
+    case ENC_F64:
+      *q++ = (uint8_t)(vt << 3 | 1);
+      memcpy(q, (const double *)a->values + row, 8); /* little-endian hosts, as the Parquet reader assumes */
+      q += 8;
+      break;
+    case ENC_F32: {
+      float v = (float)(double)((const float *)a->values)[row];
+      *q++ = (uint8_t)(vt << 3 | 5);
+      memcpy(q, &v, 4);
+      q += 4;
+      break;
+    }
+    case ENC_I64:
+      *q++ = (uint8_t)(vt << 3);
+      q += put_varint_raw(q, (uint64_t)((const int64_t *)a->values)[row]);
+      break;
+    default:
+      *q++ = (uint8_t)(vt << 3);
+      q += put_varint_raw(q, (uint64_t)(int64_t)((const int32_t *)a->values)[row]);
+      break;
+    }
+    len = (uint32_t)(q - d - 4);
+    memcpy(d, &len, 4);
+    c->scratch.len += 4 + len;
+    return FEAST_OK;
+  }
+  if (kind != ENC_GENERIC) { /* null: the empty Value */
+    memcpy(d, &len, 4);
+    c->scratch.len += 4;
+    return FEAST_OK;
+  }
+  size_t at = c->scratch.len;
+  c->scratch.len += 4;
+  if ((rc = feast_pb_value_from_array(a, row, vt, &c->scratch, err))) return rc;
+  len = (uint32_t)(c->scratch.len - at - 4);
+  memcpy(c->scratch.data + at, &len, 4);
+  return FEAST_OK;
 }
 
 /* Row r's entity key bytes in c->kbuf. */
@@ -215,11 +317,24 @@ static feast_code row_check(batch_ctx *c, const feast_feature_table_spec *t, con
 /* Encode the features (and, for integer keys, the key) of every entry that
  * won in this batch. */
 static feast_code encode_touched(batch_ctx *c, pending *pd, const feast_feature_table_spec *t, const ingest_cols *cols,
-                                 const char *project, const uint8_t **eptr, size_t *elen, feast_error *err) {
+                                 const char *project, const uint8_t **eptr, size_t *elen, const int *kinds,
+                                 feast_error *err) {
   for (size_t i = 0; i < pd->n_touched; i++) {
-    if (i + 8 < pd->n_touched) __builtin_prefetch(&pd->slots[pd->ents[pd->touched[i + 8]].slot]);
-    pend *p = &pd->ents[pd->touched[i]];
-    slot *s = &pd->slots[p->slot];
+    /* Winners sit at random slots and random rows: fetch the slot 16
+     * entries ahead, then its entry and the row's features 8 ahead. */
+    if (i + 16 < pd->n_touched) __builtin_prefetch(&pd->slots[pd->touched[i + 16]]);
+    if (i + 8 < pd->n_touched) {
+      const slot *ahead = &pd->slots[pd->touched[i + 8]];
+      int64_t ar = (int64_t)ahead->row1 - 1;
+      __builtin_prefetch(&pd->ents[ahead->idx]);
+      for (size_t f = 0; f < t->n_features; f++) {
+        const feast_array *a = cols->feature_cols[f];
+        int w = fixed_width(a);
+        if (w) __builtin_prefetch((const uint8_t *)a->values + ar * w);
+      }
+    }
+    slot *s = &pd->slots[pd->touched[i]];
+    pend *p = &pd->ents[s->idx];
     int64_t row = (int64_t)s->row1 - 1;
     feast_code rc;
     if (!p->key) {
@@ -232,16 +347,9 @@ static feast_code encode_touched(batch_ctx *c, pending *pd, const feast_feature_
       pd->bytes += c->kbuf.len;
     }
     feast_buf_reset(&c->scratch);
-    for (size_t f = 0; f < t->n_features; f++) {
-      size_t at = c->scratch.len;
-      uint32_t len;
-      if ((rc = feast_buf_reserve(&c->scratch, 4, err))) return rc;
-      c->scratch.len += 4;
-      if ((rc = feast_pb_value_from_array(cols->feature_cols[f], row, t->features[f].value_type, &c->scratch, err)))
+    for (size_t f = 0; f < t->n_features; f++)
+      if ((rc = put_feature(c, cols->feature_cols[f], kinds[f], t->features[f].value_type, row, err)))
         return feast_error_prefix(err, "feature %s: ", t->features[f].name);
-      len = (uint32_t)(c->scratch.len - at - 4);
-      memcpy(c->scratch.data + at, &len, 4);
-    }
     if (!p->blob || p->blob_cap < c->scratch.len) {
       p->blob = feast_arena_alloc(pd->arena, c->scratch.len + 1);
       if (!p->blob) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
@@ -274,7 +382,7 @@ static feast_code probe(pending *pd, batch_ctx *c, const cand *x, feast_error *e
       }
       p->slot = (uint32_t)pos;
       *s = (slot){x->id, x->ev, x->cr, (uint32_t)pd->n, (uint32_t)(x->row + 1)};
-      pd->touched[pd->n_touched++] = (uint32_t)pd->n;
+      pd->touched[pd->n_touched++] = (uint32_t)pos;
       pd->n++;
       pd->bytes += sizeof(pend) + 2 * sizeof(slot) + sizeof(uint32_t);
       return FEAST_OK;
@@ -283,7 +391,7 @@ static feast_code probe(pending *pd, batch_ctx *c, const cand *x, feast_error *e
       const pend *p = &pd->ents[s->idx];
       if (pd->int_keys == 1 || (p->key_len == x->key_len && memcmp(p->key, kb, x->key_len) == 0)) {
         if (feast_row_newer(x->ev, x->cr, s->ev, s->cr)) {
-          if (!s->row1) pd->touched[pd->n_touched++] = s->idx;
+          if (!s->row1) pd->touched[pd->n_touched++] = (uint32_t)pos;
           s->ev = x->ev;
           s->cr = x->cr;
           s->row1 = (uint32_t)(x->row + 1);
@@ -320,12 +428,14 @@ static feast_code add_batch(pending *pd, const feast_feature_table_spec *t, cons
   feast_buf_init(&c.kbuf, VALUE_MAX);
   feast_buf_init(&c.bkeys, VALUE_MAX * 2);
   bool *is_list = feast_calloc(t->n_features + 1, sizeof *is_list);
+  int *kinds = feast_calloc(t->n_features + 1, sizeof *kinds);
   const uint8_t **eptr = feast_calloc(cols.n_entities + 1, sizeof *eptr);
   size_t *elen = feast_calloc(cols.n_entities + 1, sizeof *elen);
-  if (!is_list || !eptr || !elen) rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  if (!is_list || !kinds || !eptr || !elen) rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
   bool any_list = false;
   for (size_t f = 0; f < t->n_features && !rc; f++) {
     is_list[f] = cols.feature_cols[f]->type.id == FEAST_DT_LIST;
+    kinds[f] = enc_kind(cols.feature_cols[f], t->features[f].value_type);
     any_list |= is_list[f];
   }
   cand blk[BLOCK];
@@ -369,8 +479,9 @@ static feast_code add_batch(pending *pd, const feast_feature_table_spec *t, cons
     }
     for (size_t i = 0; i < m && !rc; i++) rc = probe(pd, &c, &blk[i], err);
   }
-  if (!rc) rc = encode_touched(&c, pd, t, &cols, project, eptr, elen, err);
+  if (!rc) rc = encode_touched(&c, pd, t, &cols, project, eptr, elen, kinds, err);
   feast_free(is_list);
+  feast_free(kinds);
   feast_free(eptr);
   feast_free(elen);
   feast_buf_free(&c.scratch);
