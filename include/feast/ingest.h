@@ -57,6 +57,9 @@ typedef struct feast_ingest_options {
    * written before the next one is read. */
   size_t dedup_bytes;
   bool write_each_batch;
+  /* Rows the source will yield, when known (feast_source_num_rows): sizes
+   * feast_ingest's dedup table up front. 0 = unknown. */
+  int64_t expected_rows;
 } feast_ingest_options;
 
 typedef struct feast_ingest_summary {

@@ -112,7 +112,9 @@ int cli_ingest_source(feast_store *store, const char *table, const cli_ingest_ar
   feast_batch_source *raw = a->rows, *src;
   if (!raw && feast_store_open_table_source(store, table, &opts, &raw, &err)) return cli_fail_err(&err);
   cli_progress progress;
-  cli_progress_init(&progress, table, a->rows ? -1 : feast_source_num_rows(raw));
+  int64_t total = a->rows ? -1 : feast_source_num_rows(raw);
+  if (total > 0) opts.expected_rows = total;
+  cli_progress_init(&progress, table, total);
   if (cli_progress_source(raw, &progress, &src, &err)) return cli_fail_err(&err);
   feast_ingest_summary sum;
   memset(&sum, 0, sizeof sum);

@@ -2,9 +2,12 @@
  * ingest.c - batch ingestion: validate, window, dedup per entity key, then a
  * conditional ("only if newer") write to the online store.
  *
- * Dedup comes before the expensive work: each row's key (RedisKeyV2 bytes)
- * is built in a scratch buffer and looked up in an open-addressing table of
- * pending winners; only a row that wins gets its key copied, and features
+ * Dedup comes before the expensive work: each row's key is looked up in an
+ * open-addressing table of pending winners whose slots hold the winner's
+ * (event, created) times, so a losing row costs one cache line (prefetched
+ * a block of rows ahead). A single INT32/INT64 entity is looked up by its
+ * value; other keys by their RedisKeyV2 bytes, built in a scratch buffer.
+ * Only a row that wins gets its key copied (integer keys: built), and features
  * are encoded (feast.types.Value bytes, into one arena) only for the rows
  * still winning when their batch ends. feast_ingest keeps the table across
  * batches until `dedup_bytes` are pending, so a source with many rows per
@@ -18,6 +21,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "base/alloc.h"
 #include "base/arena.h"
@@ -31,40 +35,75 @@
 #define DEFAULT_DEDUP_BYTES ((size_t)256 << 20)
 #define DEFAULT_CHUNK 262144
 #define EMPTY UINT32_MAX
+#define BLOCK 64 /* rows validated and hashed before their slots are probed */
+
+/* One slot of the open-addressing table: everything a row needs to lose
+ * (the common case with many rows per key), so a losing row costs one cache
+ * line, fetched ahead of time. */
+typedef struct slot {
+  uint64_t id;     /* integer keys: the entity value; else the key's 64-bit hash */
+  feast_ts ev, cr; /* the pending winner's times */
+  uint32_t idx;    /* into ents; EMPTY = a free slot */
+  uint32_t row1;   /* 1 + the winner's row in the batch being read; 0 = encoded */
+} slot;
 
 typedef struct pend { /* the winning row of one key */
-  uint64_t hash;
-  const uint8_t *key;
+  const uint8_t *key; /* RedisKeyV2 bytes; integer keys build it when first encoded */
   size_t key_len;
-  feast_ts ev, cr;
-  int64_t row;         /* its row in the batch being read; -1 once encoded */
-  uint8_t *blob;       /* per feature: u32 length, then the Value bytes */
-  size_t blob_cap;     /* bytes at blob, reused when a later winner fits */
+  uint8_t *blob;    /* per feature: u32 length, then the Value bytes */
+  size_t blob_cap;  /* bytes at blob, reused when a later winner fits */
+  uint32_t slot;    /* its slot (updated when the table grows) */
 } pend;
 
 typedef struct pending {
   feast_arena *arena; /* keys and blobs */
   pend *ents;         /* first-seen order */
-  uint32_t *touched;  /* entries whose winner is in the batch being read */
+  uint32_t *touched;  /* slots whose winner is in the batch being read */
   size_t n, n_touched, ents_cap;
-  uint32_t *slots; /* open addressing over ents; EMPTY = free */
+  slot *slots; /* power-of-two count, at most half full */
   size_t cap;
-  size_t bytes; /* roughly what is pending, for dedup_bytes */
+  size_t bytes;  /* roughly what is pending, for dedup_bytes */
+  int int_keys;  /* -1 = not known yet; 1 = one INT32/INT64 entity: the value is the key */
 } pending;
 
+typedef struct cand { /* a row of the current block that passed validation */
+  int64_t row;
+  feast_ts ev, cr;
+  uint64_t id;
+  size_t key_off, key_len; /* generic keys: in bkeys */
+} cand;
+
 typedef struct batch_ctx {
-  feast_buf scratch, ebuf, kbuf;
+  feast_buf scratch, ebuf, kbuf, bkeys;
   const feast_batch *b;
   const feast_ingest_options *opts;
   feast_ingest_summary *sum;
 } batch_ctx;
 
-static feast_code pending_init(pending *p, feast_error *err) {
+/* Ask for huge pages under a large table: its probes are random, and with
+ * 4 KiB pages nearly each one would also miss the TLB. */
+static void advise_huge(void *p, size_t n) {
+#ifdef MADV_HUGEPAGE
+  const uintptr_t huge = (uintptr_t)2 << 20;
+  uintptr_t lo = ((uintptr_t)p + huge - 1) & ~(huge - 1), hi = ((uintptr_t)p + n) & ~(huge - 1);
+  if (hi > lo) madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+#else
+  (void)p;
+  (void)n;
+#endif
+}
+
+static inline uint64_t slot_home(const pending *p, uint64_t id) { return p->int_keys == 1 ? feast_hash_u64(id) : id; }
+
+static feast_code pending_init(pending *p, size_t expect_keys, feast_error *err) {
   memset(p, 0, sizeof *p);
+  p->int_keys = -1;
   p->arena = feast_arena_new((size_t)1 << 20);
   p->cap = 1024;
+  while (p->cap < expect_keys * 2 && p->cap < ((size_t)1 << 31)) p->cap *= 2;
   p->slots = feast_malloc(p->cap * sizeof *p->slots);
   if (!p->arena || !p->slots) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  advise_huge(p->slots, p->cap * sizeof *p->slots);
   memset(p->slots, 0xff, p->cap * sizeof *p->slots);
   return FEAST_OK;
 }
@@ -83,11 +122,12 @@ static void pending_reset(pending *p) {
   p->n = p->n_touched = p->bytes = 0;
 }
 
-/* Room for one more entry: entry arrays and a table at most half full. */
-static feast_code pending_grow(pending *p, feast_error *err) {
-  if (p->n == p->ents_cap) {
-    if (p->n >= EMPTY / 2) return feast_fail(err, FEAST_E_TOO_BIG, "ingest: too many keys pending");
-    size_t nc = p->ents_cap ? p->ents_cap * 2 : 1024;
+/* Room for `more` entries: entry arrays and a table at most half full. */
+static feast_code pending_grow(pending *p, size_t more, feast_error *err) {
+  if (p->n + more > p->ents_cap) {
+    if (p->n + more >= EMPTY / 2) return feast_fail(err, FEAST_E_TOO_BIG, "ingest: too many keys pending");
+    size_t nc = p->ents_cap ? p->ents_cap : 1024;
+    while (nc < p->n + more) nc *= 2;
     pend *e = feast_realloc(p->ents, nc * sizeof *e);
     if (!e) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
     p->ents = e;
@@ -96,16 +136,23 @@ static feast_code pending_grow(pending *p, feast_error *err) {
     p->touched = t;
     p->ents_cap = nc;
   }
-  if ((p->n + 1) * 2 > p->cap) {
+  if ((p->n + more) * 2 > p->cap) {
     size_t nc = p->cap * 2;
-    uint32_t *s = feast_malloc(nc * sizeof *s);
+    while ((p->n + more) * 2 > nc) nc *= 2;
+    slot *s = feast_malloc(nc * sizeof *s);
     if (!s) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+    advise_huge(s, nc * sizeof *s);
     memset(s, 0xff, nc * sizeof *s);
-    for (size_t i = 0; i < p->n; i++) {
-      size_t pos = (size_t)p->ents[i].hash & (nc - 1);
-      while (s[pos] != EMPTY) pos = (pos + 1) & (nc - 1);
-      s[pos] = (uint32_t)i;
+    for (size_t i = 0; i < p->cap; i++) {
+      slot *o = &p->slots[i];
+      if (o->idx == EMPTY) continue;
+      size_t pos = (size_t)slot_home(p, o->id) & (nc - 1);
+      while (s[pos].idx != EMPTY) pos = (pos + 1) & (nc - 1);
+      s[pos] = *o;
+      p->ents[o->idx].slot = (uint32_t)pos;
+      o->id = pos; /* the old table is dropped below: leave the forwarding address */
     }
+    for (size_t i = 0; i < p->n_touched; i++) p->touched[i] = (uint32_t)p->slots[p->touched[i]].id;
     feast_free(p->slots);
     p->slots = s;
     p->cap = nc;
@@ -127,33 +174,107 @@ static void reject(batch_ctx *c, int64_t row, int64_t source_row, const char *re
   if (c->opts->dead_letter) c->opts->dead_letter(c->opts->dead_letter_ctx, c->b, row, source_row, reason);
 }
 
-/* Validate row r and build its key in c->kbuf. FEAST_E_INVALID = a row to
- * reject (reason in err); FEAST_OK with *skip set = outside the window. */
-static feast_code row_key(batch_ctx *c, const feast_feature_table_spec *t, const ingest_cols *cols, const char *project,
-                          const bool *is_list, const uint8_t **eptr, size_t *elen, int64_t r, feast_ts *ev, feast_ts *cr,
-                          int *skip, feast_error *err) {
-  *skip = 0;
-  for (size_t k = 0; k < cols->n_entities; k++)
-    if (!feast_array_is_valid(cols->entity_cols[k], r))
-      return feast_fail(err, FEAST_E_INVALID, "entity %s (column %s) is null", cols->entity_names[k], cols->entity_colnames[k]);
-  if (!feast_array_is_valid(cols->event_col, r)) return feast_fail(err, FEAST_E_INVALID, "event timestamp is null");
-  *ev = feast_array_get_ts_us(cols->event_col, r);
-  *cr = cols->created_col && feast_array_is_valid(cols->created_col, r) ? feast_array_get_ts_us(cols->created_col, r)
-                                                                         : FEAST_TS_MIN;
-  if ((c->opts->has_start && *ev < c->opts->start) || (c->opts->has_end && *ev >= c->opts->end)) {
-    *skip = 1;
+/* A timestamp column's row in microseconds; the common layout read directly. */
+static inline feast_ts ts_at(const feast_array *a, int64_t r) {
+  if (a->type.id == FEAST_DT_TIMESTAMP && a->type.unit == FEAST_UNIT_US) return ((const int64_t *)a->values)[r];
+  return feast_array_get_ts_us(a, r);
+}
+
+static inline int64_t int_at(const feast_array *a, int64_t r) {
+  if (a->type.id == FEAST_DT_INT64) return ((const int64_t *)a->values)[r];
+  if (a->type.id == FEAST_DT_INT32) return ((const int32_t *)a->values)[r];
+  return feast_array_get_int(a, r);
+}
+
+/* Bytes per value of a fixed-width numeric column, 0 for the rest. */
+static inline int fixed_width(const feast_array *a) {
+  switch (a->type.id) {
+  case FEAST_DT_INT64: case FEAST_DT_DOUBLE: case FEAST_DT_TIMESTAMP: return 8;
+  case FEAST_DT_INT32: case FEAST_DT_FLOAT: return 4;
+  default: return 0;
+  }
+}
+
+/* How a feature column is encoded: the common scalar layouts are written
+ * straight into the blob (the same bytes feast_pb_value_from_array makes:
+ * tag = field number (the value type) << 3 | wire type); the rest go
+ * through feast_pb_value_from_array. */
+enum { ENC_GENERIC, ENC_F64, ENC_F32, ENC_I64, ENC_I32 };
+
+static int enc_kind(const feast_array *a, feast_value_type vt) {
+  switch (a->type.id) {
+  case FEAST_DT_DOUBLE: return vt == FEAST_VT_DOUBLE ? ENC_F64 : ENC_GENERIC;
+  case FEAST_DT_FLOAT: return vt == FEAST_VT_FLOAT ? ENC_F32 : ENC_GENERIC;
+  case FEAST_DT_INT64: return vt == FEAST_VT_INT64 ? ENC_I64 : ENC_GENERIC;
+  case FEAST_DT_INT32: return vt == FEAST_VT_INT64 || vt == FEAST_VT_INT32 ? ENC_I32 : ENC_GENERIC;
+  default: return ENC_GENERIC;
+  }
+}
+
+static inline size_t put_varint_raw(uint8_t *d, uint64_t v) {
+  size_t n = 0;
+  while (v >= 0x80) {
+    d[n++] = (uint8_t)(v | 0x80);
+    v >>= 7;
+  }
+  d[n++] = (uint8_t)v;
+  return n;
+}
+
+/* Append feature f of `row` to c->scratch as u32 length + Value bytes. */
+static feast_code put_feature(batch_ctx *c, const feast_array *a, int kind, feast_value_type vt, int64_t row,
+                              feast_error *err) {
+  feast_code rc = feast_buf_reserve(&c->scratch, 4 + 11, err);
+  if (rc) return rc;
+  uint8_t *d = c->scratch.data + c->scratch.len;
+  uint32_t len = 0;
+  if (kind != ENC_GENERIC && feast_array_is_valid(a, row)) {
+    uint8_t *q = d + 4;
+    switch (kind) {
+    case ENC_F64:
+      *q++ = (uint8_t)(vt << 3 | 1);
+      memcpy(q, (const double *)a->values + row, 8); /* little-endian hosts, as the Parquet reader assumes */
+      q += 8;
+      break;
+    case ENC_F32: {
+      float v = (float)(double)((const float *)a->values)[row];
+      *q++ = (uint8_t)(vt << 3 | 5);
+      memcpy(q, &v, 4);
+      q += 4;
+      break;
+    }
+    case ENC_I64:
+      *q++ = (uint8_t)(vt << 3);
+      q += put_varint_raw(q, (uint64_t)((const int64_t *)a->values)[row]);
+      break;
+    default:
+      *q++ = (uint8_t)(vt << 3);
+      q += put_varint_raw(q, (uint64_t)(int64_t)((const int32_t *)a->values)[row]);
+      break;
+    }
+    len = (uint32_t)(q - d - 4);
+    memcpy(d, &len, 4);
+    c->scratch.len += 4 + len;
     return FEAST_OK;
   }
-  feast_code rc = FEAST_OK;
-  /* The only feature values that make a row invalid are lists holding a
-   * null; check them now so that dedup never picks a row it must reject. */
-  for (size_t f = 0; f < t->n_features && !rc; f++) {
-    if (!is_list[f]) continue;
-    feast_buf_reset(&c->scratch);
-    rc = feast_pb_value_from_array(cols->feature_cols[f], r, t->features[f].value_type, &c->scratch, err);
-    if (rc) feast_error_prefix(err, "feature %s: ", t->features[f].name);
+  if (kind != ENC_GENERIC) { /* null: the empty Value */
+    memcpy(d, &len, 4);
+    c->scratch.len += 4;
+    return FEAST_OK;
   }
+  size_t at = c->scratch.len;
+  c->scratch.len += 4;
+  if ((rc = feast_pb_value_from_array(a, row, vt, &c->scratch, err))) return rc;
+  len = (uint32_t)(c->scratch.len - at - 4);
+  memcpy(c->scratch.data + at, &len, 4);
+  return FEAST_OK;
+}
+
+/* Row r's entity key bytes in c->kbuf. */
+static feast_code build_key(batch_ctx *c, const ingest_cols *cols, const char *project, const uint8_t **eptr,
+                            size_t *elen, int64_t r, feast_error *err) {
   size_t ne = cols->n_entities;
+  feast_code rc = FEAST_OK;
   feast_buf_reset(&c->ebuf);
   for (size_t k = 0; k < ne && !rc; k++) {
     elen[k] = c->ebuf.len;
@@ -167,23 +288,71 @@ static feast_code row_key(batch_ctx *c, const feast_feature_table_spec *t, const
   return feast_pb_redis_key(project, ne, cols->entity_names, eptr, elen, &c->kbuf, err);
 }
 
-/* Encode the features of every entry that won in this batch. */
+/* Validate row r. FEAST_E_INVALID = a row to reject (reason in err); FEAST_OK
+ * with *skip set = outside the window. Generic keys are built in c->kbuf. */
+static feast_code row_check(batch_ctx *c, const feast_feature_table_spec *t, const ingest_cols *cols, const char *project,
+                            const bool *is_list, bool any_list, bool int_keys, const uint8_t **eptr, size_t *elen,
+                            int64_t r, feast_ts *ev, feast_ts *cr, int *skip, feast_error *err) {
+  *skip = 0;
+  for (size_t k = 0; k < cols->n_entities; k++)
+    if (!feast_array_is_valid(cols->entity_cols[k], r))
+      return feast_fail(err, FEAST_E_INVALID, "entity %s (column %s) is null", cols->entity_names[k], cols->entity_colnames[k]);
+  if (!feast_array_is_valid(cols->event_col, r)) return feast_fail(err, FEAST_E_INVALID, "event timestamp is null");
+  *ev = ts_at(cols->event_col, r);
+  *cr = cols->created_col && feast_array_is_valid(cols->created_col, r) ? ts_at(cols->created_col, r) : FEAST_TS_MIN;
+  if ((c->opts->has_start && *ev < c->opts->start) || (c->opts->has_end && *ev >= c->opts->end)) {
+    *skip = 1;
+    return FEAST_OK;
+  }
+  feast_code rc = FEAST_OK;
+  /* The only feature values that make a row invalid are lists holding a
+   * null; check them now so that dedup never picks a row it must reject. */
+  for (size_t f = 0; any_list && f < t->n_features && !rc; f++) {
+    if (!is_list[f]) continue;
+    feast_buf_reset(&c->scratch);
+    rc = feast_pb_value_from_array(cols->feature_cols[f], r, t->features[f].value_type, &c->scratch, err);
+    if (rc) feast_error_prefix(err, "feature %s: ", t->features[f].name);
+  }
+  if (rc || int_keys) return rc;
+  return build_key(c, cols, project, eptr, elen, r, err);
+}
+
+/* Encode the features (and, for integer keys, the key) of every entry that
+ * won in this batch. */
 static feast_code encode_touched(batch_ctx *c, pending *pd, const feast_feature_table_spec *t, const ingest_cols *cols,
+                                 const char *project, const uint8_t **eptr, size_t *elen, const int *kinds,
                                  feast_error *err) {
   for (size_t i = 0; i < pd->n_touched; i++) {
-    pend *p = &pd->ents[pd->touched[i]];
-    feast_buf_reset(&c->scratch);
-    for (size_t f = 0; f < t->n_features; f++) {
-      size_t at = c->scratch.len;
-      uint32_t len;
-      feast_code rc = feast_buf_reserve(&c->scratch, 4, err);
-      if (rc) return rc;
-      c->scratch.len += 4;
-      if ((rc = feast_pb_value_from_array(cols->feature_cols[f], p->row, t->features[f].value_type, &c->scratch, err)))
-        return feast_error_prefix(err, "feature %s: ", t->features[f].name);
-      len = (uint32_t)(c->scratch.len - at - 4);
-      memcpy(c->scratch.data + at, &len, 4);
+    /* Winners sit at random slots and random rows: fetch the slot 16
+     * entries ahead, then its entry and the row's features 8 ahead. */
+    if (i + 16 < pd->n_touched) __builtin_prefetch(&pd->slots[pd->touched[i + 16]]);
+    if (i + 8 < pd->n_touched) {
+      const slot *ahead = &pd->slots[pd->touched[i + 8]];
+      int64_t ar = (int64_t)ahead->row1 - 1;
+      __builtin_prefetch(&pd->ents[ahead->idx]);
+      for (size_t f = 0; f < t->n_features; f++) {
+        const feast_array *a = cols->feature_cols[f];
+        int w = fixed_width(a);
+        if (w) __builtin_prefetch((const uint8_t *)a->values + ar * w);
+      }
     }
+    slot *s = &pd->slots[pd->touched[i]];
+    pend *p = &pd->ents[s->idx];
+    int64_t row = (int64_t)s->row1 - 1;
+    feast_code rc;
+    if (!p->key) {
+      if ((rc = build_key(c, cols, project, eptr, elen, row, err))) return rc;
+      uint8_t *key = feast_arena_alloc(pd->arena, c->kbuf.len);
+      if (!key) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+      memcpy(key, c->kbuf.data, c->kbuf.len);
+      p->key = key;
+      p->key_len = c->kbuf.len;
+      pd->bytes += c->kbuf.len;
+    }
+    feast_buf_reset(&c->scratch);
+    for (size_t f = 0; f < t->n_features; f++)
+      if ((rc = put_feature(c, cols->feature_cols[f], kinds[f], t->features[f].value_type, row, err)))
+        return feast_error_prefix(err, "feature %s: ", t->features[f].name);
     if (!p->blob || p->blob_cap < c->scratch.len) {
       p->blob = feast_arena_alloc(pd->arena, c->scratch.len + 1);
       if (!p->blob) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
@@ -191,89 +360,137 @@ static feast_code encode_touched(batch_ctx *c, pending *pd, const feast_feature_
       pd->bytes += c->scratch.len;
     }
     memcpy(p->blob, c->scratch.data, c->scratch.len);
-    p->row = -1;
+    s->row1 = 0;
   }
   pd->n_touched = 0;
   return FEAST_OK;
 }
 
-/* Deduplicate one batch into the pending winners. */
+/* Look row `x` up; it becomes the key's pending winner when newer. */
+static feast_code probe(pending *pd, batch_ctx *c, const cand *x, feast_error *err) {
+  size_t mask = pd->cap - 1, pos = (size_t)slot_home(pd, x->id) & mask;
+  const uint8_t *kb = c->bkeys.data + x->key_off;
+  for (;;) {
+    slot *s = &pd->slots[pos];
+    if (s->idx == EMPTY) {
+      pend *p = &pd->ents[pd->n];
+      memset(p, 0, sizeof *p);
+      if (pd->int_keys != 1) {
+        uint8_t *key = feast_arena_alloc(pd->arena, x->key_len);
+        if (!key) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+        memcpy(key, kb, x->key_len);
+        p->key = key;
+        p->key_len = x->key_len;
+        pd->bytes += x->key_len;
+      }
+      p->slot = (uint32_t)pos;
+      *s = (slot){x->id, x->ev, x->cr, (uint32_t)pd->n, (uint32_t)(x->row + 1)};
+      pd->touched[pd->n_touched++] = (uint32_t)pos;
+      pd->n++;
+      pd->bytes += sizeof(pend) + 2 * sizeof(slot) + sizeof(uint32_t);
+      return FEAST_OK;
+    }
+    if (s->id == x->id) {
+      const pend *p = &pd->ents[s->idx];
+      if (pd->int_keys == 1 || (p->key_len == x->key_len && memcmp(p->key, kb, x->key_len) == 0)) {
+        if (feast_row_newer(x->ev, x->cr, s->ev, s->cr)) {
+          if (!s->row1) pd->touched[pd->n_touched++] = (uint32_t)pos;
+          s->ev = x->ev;
+          s->cr = x->cr;
+          s->row1 = (uint32_t)(x->row + 1);
+        }
+        c->sum->skipped_older++;
+        return FEAST_OK;
+      }
+    }
+    pos = (pos + 1) & mask;
+  }
+}
+
+/* Deduplicate one batch into the pending winners: rows go in blocks, each
+ * validated and hashed first, its slots prefetched, then probed. */
 static feast_code add_batch(pending *pd, const feast_feature_table_spec *t, const feast_entity_spec *ents, size_t n_ents,
                             const feast_batch *b, const feast_ingest_options *o, feast_ingest_summary *sum,
                             feast_error *err) {
   const feast_data_source *src = o->source ? o->source : &t->batch_source;
   const char *project = o->project && *o->project ? o->project : "default";
+  if (b->num_rows >= (int64_t)UINT32_MAX - 1)
+    return feast_fail(err, FEAST_E_TOO_BIG, "table %s: a batch of %lld rows is too large", t->name, (long long)b->num_rows);
   ingest_cols cols;
   feast_code rc = ingest_cols_resolve(t, src, ents, n_ents, b, &cols, err);
   if (rc) return rc;
-  batch_ctx c = {{0}, {0}, {0}, b, o, sum};
+  int ik = cols.n_entities == 1 && (cols.entity_types[0] == FEAST_VT_INT64 || cols.entity_types[0] == FEAST_VT_INT32);
+  if (pd->int_keys < 0) pd->int_keys = ik;
+  if (pd->int_keys != ik) {
+    ingest_cols_clear(&cols);
+    return feast_fail(err, FEAST_E_INTERNAL, "table %s: entity key kind changed between batches", t->name);
+  }
+  batch_ctx c = {{0}, {0}, {0}, {0}, b, o, sum};
   feast_buf_init(&c.scratch, VALUE_MAX);
   feast_buf_init(&c.ebuf, VALUE_MAX);
   feast_buf_init(&c.kbuf, VALUE_MAX);
+  feast_buf_init(&c.bkeys, VALUE_MAX * 2);
   bool *is_list = feast_calloc(t->n_features + 1, sizeof *is_list);
+  int *kinds = feast_calloc(t->n_features + 1, sizeof *kinds);
   const uint8_t **eptr = feast_calloc(cols.n_entities + 1, sizeof *eptr);
   size_t *elen = feast_calloc(cols.n_entities + 1, sizeof *elen);
-  if (!is_list || !eptr || !elen) rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
-  for (size_t f = 0; f < t->n_features && !rc; f++) is_list[f] = cols.feature_cols[f]->type.id == FEAST_DT_LIST;
-  feast_error row_err;
-  for (int64_t r = 0; r < b->num_rows && !rc; r++) {
-    int64_t source_row = sum->read++;
-    int skip;
-    feast_ts ev = 0, cr = 0;
-    feast_code brc = row_key(&c, t, &cols, project, is_list, eptr, elen, r, &ev, &cr, &skip, &row_err);
-    if (brc == FEAST_E_INVALID) {
-      reject(&c, r, source_row, row_err.message);
-      continue;
-    }
-    if (brc) {
-      rc = brc;
-      *err = row_err;
-      break;
-    }
-    if (skip) {
-      sum->out_of_window++;
-      continue;
-    }
-    if ((rc = pending_grow(pd, err))) break;
-    uint64_t h = feast_hash64(c.kbuf.data, c.kbuf.len, 0);
-    size_t pos = (size_t)h & (pd->cap - 1);
-    for (;;) {
-      uint32_t cur = pd->slots[pos];
-      if (cur == EMPTY) {
-        uint8_t *key = feast_arena_alloc(pd->arena, c.kbuf.len);
-        if (!key) {
-          rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
-          break;
-        }
-        memcpy(key, c.kbuf.data, c.kbuf.len);
-        pd->ents[pd->n] = (pend){h, key, c.kbuf.len, ev, cr, r, NULL, 0};
-        pd->slots[pos] = (uint32_t)pd->n;
-        pd->touched[pd->n_touched++] = (uint32_t)pd->n;
-        pd->n++;
-        pd->bytes += c.kbuf.len + sizeof(pend) + 3 * sizeof(uint32_t);
-        break;
-      }
-      pend *p = &pd->ents[cur];
-      if (p->hash == h && p->key_len == c.kbuf.len && memcmp(p->key, c.kbuf.data, c.kbuf.len) == 0) {
-        if (feast_row_newer(ev, cr, p->ev, p->cr)) {
-          if (p->row < 0) pd->touched[pd->n_touched++] = cur;
-          p->ev = ev;
-          p->cr = cr;
-          p->row = r;
-        }
-        sum->skipped_older++;
-        break;
-      }
-      pos = (pos + 1) & (pd->cap - 1);
-    }
+  if (!is_list || !kinds || !eptr || !elen) rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  bool any_list = false;
+  for (size_t f = 0; f < t->n_features && !rc; f++) {
+    is_list[f] = cols.feature_cols[f]->type.id == FEAST_DT_LIST;
+    kinds[f] = enc_kind(cols.feature_cols[f], t->features[f].value_type);
+    any_list |= is_list[f];
   }
-  if (!rc) rc = encode_touched(&c, pd, t, &cols, err);
+  cand blk[BLOCK];
+  feast_error row_err;
+  for (int64_t r0 = 0; r0 < b->num_rows && !rc; r0 += BLOCK) {
+    int64_t end = r0 + BLOCK < b->num_rows ? r0 + BLOCK : b->num_rows;
+    if ((rc = pending_grow(pd, BLOCK, err))) break;
+    size_t m = 0, mask = pd->cap - 1;
+    feast_buf_reset(&c.bkeys);
+    for (int64_t r = r0; r < end; r++) {
+      int64_t source_row = sum->read++;
+      int skip;
+      cand *x = &blk[m];
+      feast_code brc = row_check(&c, t, &cols, project, is_list, any_list, ik, eptr, elen, r, &x->ev, &x->cr, &skip,
+                                 &row_err);
+      if (brc == FEAST_E_INVALID) {
+        reject(&c, r, source_row, row_err.message);
+        continue;
+      }
+      if (brc) {
+        rc = brc;
+        *err = row_err;
+        break;
+      }
+      if (skip) {
+        sum->out_of_window++;
+        continue;
+      }
+      x->row = r;
+      if (ik) {
+        x->id = (uint64_t)int_at(cols.entity_cols[0], r);
+        x->key_off = x->key_len = 0;
+      } else {
+        x->id = feast_hash64(c.kbuf.data, c.kbuf.len, 0);
+        x->key_off = c.bkeys.len;
+        x->key_len = c.kbuf.len;
+        if ((rc = feast_buf_append(&c.bkeys, c.kbuf.data, c.kbuf.len, err))) break;
+      }
+      __builtin_prefetch(&pd->slots[(size_t)slot_home(pd, x->id) & mask], 1);
+      m++;
+    }
+    for (size_t i = 0; i < m && !rc; i++) rc = probe(pd, &c, &blk[i], err);
+  }
+  if (!rc) rc = encode_touched(&c, pd, t, &cols, project, eptr, elen, kinds, err);
   feast_free(is_list);
+  feast_free(kinds);
   feast_free(eptr);
   feast_free(elen);
   feast_buf_free(&c.scratch);
   feast_buf_free(&c.ebuf);
   feast_buf_free(&c.kbuf);
+  feast_buf_free(&c.bkeys);
   ingest_cols_clear(&cols);
   return rc;
 }
@@ -299,6 +516,8 @@ static feast_code flush(feast_online_store *s, const feast_feature_table_spec *t
     size_t m = pd->n - off < chunk ? pd->n - off : chunk;
     for (size_t i = 0; i < m; i++) {
       const pend *p = &pd->ents[off + i];
+      if (i + 8 < m) __builtin_prefetch(&pd->slots[pd->ents[off + i + 8].slot]);
+      const slot *sl = &pd->slots[p->slot];
       const uint8_t *q = p->blob;
       for (size_t f = 0; f < nf; f++) {
         uint32_t len;
@@ -307,7 +526,7 @@ static feast_code flush(feast_online_store *s, const feast_feature_table_spec *t
         vals[i * nf + f] = len ? q + 4 : NULL;
         q += 4 + len;
       }
-      sr[i] = (feast_store_row){p->key, p->key_len, p->ev, p->cr, vals + i * nf, lens + i * nf};
+      sr[i] = (feast_store_row){p->key, p->key_len, sl->ev, sl->cr, vals + i * nf, lens + i * nf};
     }
     memset(written, 0, m);
     rc = s->ops->write(s, &st, sr, m, written, err);
@@ -332,7 +551,7 @@ feast_code feast_ingest_batch(feast_online_store *store, const feast_feature_tab
   feast_ingest_options none = {0};
   if (!opts) opts = &none;
   pending pd;
-  feast_code rc = pending_init(&pd, err);
+  feast_code rc = pending_init(&pd, batch ? (size_t)batch->num_rows : 0, err);
   if (!rc) rc = add_batch(&pd, table, entities, n_entities, batch, opts, summary, err);
   if (!rc) rc = flush(store, table, &pd, opts, summary, err);
   pending_free(&pd);
@@ -347,7 +566,11 @@ feast_code feast_ingest(feast_online_store *store, const feast_feature_table_spe
   size_t budget = opts->dedup_bytes ? opts->dedup_bytes : DEFAULT_DEDUP_BYTES;
   memset(summary, 0, sizeof *summary);
   pending pd;
-  feast_code rc = pending_init(&pd, err);
+  /* Size the table for the rows the source says it holds (Parquet footers),
+   * up to what the dedup budget can hold, so it rarely grows. */
+  int64_t expect = opts->expected_rows > 0 ? opts->expected_rows : 0;
+  size_t max_keys = budget / 128;
+  feast_code rc = pending_init(&pd, (size_t)expect < max_keys ? (size_t)expect : max_keys, err);
   while (!rc) {
     feast_batch *b = NULL;
     if ((rc = src->next(src, &b, err))) {

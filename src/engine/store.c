@@ -394,6 +394,7 @@ feast_code feast_store_ingest(feast_store *s, const char *table, feast_batch_sou
     if (opts) o = *opts;
     else memset(&o, 0, sizeof o);
     o.project = s->project;
+    if (own && o.expected_rows <= 0) o.expected_rows = feast_source_num_rows(own);
     rc = feast_ingest(store, &t.spec, ents, t.spec.n_entities, rows ? rows : own, &o, summary, err);
   }
   if (own) own->close(own);

@@ -32,7 +32,8 @@
 /* One call writes many keys (in a cluster, keys of one slot). KEYS: the
  * keys. ARGV: 1 ts field, 2 created field, 3 ex field, 4 n features, then
  * per key: event secs, event nanos, created us, Timestamp bytes, own expiry
- * secs or -1, and n (feature field, value) pairs, which go to HSET as one
+ * secs or -1, the expiry's Timestamp bytes (so a new key, the common case,
+ * needs no number formatting in Lua), and n (feature field, value) pairs, which go to HSET as one
  * unpack() slice (building a Lua table per key cost more than the HSET).
  * Returns one integer per key: 1 written, 0 older than what is stored. */
 static const char WRITE_LUA[] =
@@ -65,7 +66,7 @@ static const char WRITE_LUA[] =
     "local MAXSEC = 253402300799\n"
     "local fts, fcr, fex = ARGV[1], ARGV[2], ARGV[3]\n"
     "local nf = tonumber(ARGV[4])\n"
-    "local per = 5 + 2 * nf\n"
+    "local per = 6 + 2 * nf\n"
     "local MAXENC = '\\8' .. enc(MAXSEC)\n"
     "local out = {}\n"
     "for k = 1, #KEYS do\n"
@@ -82,8 +83,10 @@ static const char WRITE_LUA[] =
     "  if not newer then\n"
     "    out[k] = 0\n"
     "  else\n"
-    "    local exp = tonumber(ARGV[b + 5])\n"
+    "    local exs, exb = ARGV[b + 5], ARGV[b + 6]\n"
+    "    local exp = tonumber(exs)\n"
     "    if exp < 0 then exp = MAXSEC end\n"
+    "    local own = exp\n"
     "    local fresh = (not cur[1]) and redis.call('EXISTS', key) == 0\n"
     "    if not fresh then\n"
     "      local all = redis.call('HGETALL', key)\n"
@@ -95,10 +98,13 @@ static const char WRITE_LUA[] =
     "      end\n"
     "    end\n"
     "    if exp > MAXSEC then exp = MAXSEC end\n"
-    "    local exb = MAXENC\n"
-    "    if exp < MAXSEC then exb = '\\8' .. enc(exp) end\n"
-    "    redis.call('HSET', key, fts, ARGV[b + 4], fcr, ARGV[b + 3], fex, exb, unpack(ARGV, b + 6, b + 5 + 2 * nf))\n"
-    "    if exp < MAXSEC then redis.call('EXPIREAT', key, string.format('%.0f', exp))\n"
+    "    if exp ~= own then\n"
+    "      exb = MAXENC\n"
+    "      if exp < MAXSEC then exb = '\\8' .. enc(exp) end\n"
+    "      exs = string.format('%.0f', exp)\n"
+    "    end\n"
+    "    redis.call('HSET', key, fts, ARGV[b + 4], fcr, ARGV[b + 3], fex, exb, unpack(ARGV, b + 7, b + 6 + 2 * nf))\n"
+    "    if exp < MAXSEC then redis.call('EXPIREAT', key, exs)\n"
     "    elseif not fresh then redis.call('PERSIST', key) end\n"
     "    out[k] = 1\n"
     "  end\n"
@@ -163,6 +169,22 @@ static char *arena_i64(feast_arena *a, int64_t v, size_t *len) {
   return feast_arena_strndup(a, p, *len);
 }
 
+/* Timestamp{seconds} as the script's enc() writes it: tag 8, then the
+ * varint (also for 0). */
+static char *expiry_bytes(feast_arena *a, int64_t sec, size_t *len) {
+  char tmp[11];
+  size_t n = 0;
+  uint64_t v = (uint64_t)sec;
+  tmp[n++] = 8;
+  while (v >= 0x80) {
+    tmp[n++] = (char)(v | 0x80);
+    v >>= 7;
+  }
+  tmp[n++] = (char)v;
+  *len = n;
+  return feast_arena_strndup(a, tmp, n);
+}
+
 /* Sends the calls built so far and records each key's outcome. */
 static feast_code run_calls(redis_store *s, redis_cmd *cmds, size_t n_cmds, const size_t *call_first,
                             const size_t *order, uint8_t *written, feast_error *err) {
@@ -185,7 +207,7 @@ static feast_code run_calls(redis_store *s, redis_cmd *cmds, size_t n_cmds, cons
 static feast_code redis_write(feast_online_store *base, const feast_store_table *t, const feast_store_row *rows, size_t n,
                               uint8_t *written, feast_error *err) {
   redis_store *s = (redis_store *)base;
-  size_t nf = t->n_features, per = 5 + 2 * nf;
+  size_t nf = t->n_features, per = 6 + 2 * nf;
   feast_arena *a = feast_arena_new((size_t)1 << 20);
   redis_cmd *cmds = feast_calloc(CALLS_PER_ROUND, sizeof *cmds);
   size_t *order = feast_malloc((n + 1) * sizeof *order);
@@ -250,7 +272,8 @@ static feast_code redis_write(feast_online_store *base, const feast_store_table 
       argv[at] = arena_i64(a, r->created_ts, &lens[at]), at++;
       argv[at] = tsb.len ? feast_arena_strndup(a, (const char *)tsb.data, tsb.len) : "", lens[at++] = tsb.len;
       argv[at] = arena_i64(a, exp, &lens[at]), at++;
-      for (size_t k2 = at - 5; k2 < at; k2++)
+      argv[at] = expiry_bytes(a, exp < 0 ? MAX_SECONDS : exp, &lens[at]), at++;
+      for (size_t k2 = at - 6; k2 < at; k2++)
         if (!argv[k2]) rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
       for (size_t f = 0; f < nf; f++) {
         argv[at] = (const char *)ff + 4 * f, lens[at++] = 4;

@@ -60,6 +60,7 @@ static void redis_basic_and_property(void) {
   char proj[64];
   snprintf(proj, sizeof proj, "basic%lld", (long long)feast_now());
   ots_basic(s, proj, now_sec(), true);
+  ots_mixed_calls(s, proj, now_sec());
   ots_property(s, proj, 5, 3);
   feast_online_store_free(s);
 }
@@ -167,6 +168,7 @@ static void cluster_basic_and_property(void) {
   char proj[64];
   snprintf(proj, sizeof proj, "cbasic%lld", (long long)feast_now());
   ots_basic(s, proj, now_sec(), true);
+  ots_mixed_calls(s, proj, now_sec());
   ots_property(s, proj, 11, 3);
   feast_online_stats st;
   feast_online_store_stats(s, &st);

@@ -253,3 +253,62 @@ void ots_property(feast_online_store *s, const char *project, unsigned seed, int
   }
   ots_specs_clear(&t, &e);
 }
+
+/* Hundreds of keys in one write (so several 64-key script calls on Redis),
+ * each call mixing keys whose new row is older, newer, tied on the event
+ * with a later or an earlier created time, and keys not stored yet. Only
+ * the newer rows and the new keys are written; reads show exactly them. */
+void ots_mixed_calls(feast_online_store *s, const char *project, feast_ts base) {
+  enum { OLD = 300, ALL = 400 };
+  feast_feature_table_spec t;
+  feast_entity_spec e;
+  feast_error err;
+  ots_driver_table(&t, &e, "mixed", 3600 * SEC);
+  static ots_row first[OLD], second[ALL];
+  int64_t want[ALL];
+  int64_t n_written = 0;
+  for (int k = 0; k < OLD; k++) first[k] = (ots_row){k + 1, base - 100 * SEC + k, base, k};
+  for (int k = 0; k < ALL; k++) {
+    feast_ts ev = k < OLD ? first[k].ev : base;
+    int mode = k < OLD ? k % 4 : 4;
+    switch (mode) {
+    case 0: second[k] = (ots_row){k + 1, ev - SEC, base + SEC, 1000 + k}; break; /* older event: loses */
+    case 1: second[k] = (ots_row){k + 1, ev + SEC, base - SEC, 1000 + k}; break; /* newer event: wins */
+    case 2: second[k] = (ots_row){k + 1, ev, base + 1000, 1000 + k}; break;      /* tie, later created (ms column): wins */
+    case 3: second[k] = (ots_row){k + 1, ev, base - 1000, 1000 + k}; break;      /* tie, earlier created: loses */
+    default: second[k] = (ots_row){k + 1, ev, base, 1000 + k}; break;            /* a new key */
+    }
+    bool wins = mode == 1 || mode == 2 || mode == 4;
+    want[k] = wins ? 1000 + k : k;
+    n_written += wins;
+  }
+  feast_ingest_options o = {project};
+  feast_ingest_summary sum;
+  memset(&sum, 0, sizeof sum);
+  feast_batch *b = ots_batch(first, OLD);
+  CHECK_OK(feast_ingest_batch(s, &t, &e, 1, b, &o, &sum, &err), &err);
+  CHECK_INT(sum.written, OLD);
+  feast_batch_free(b);
+  memset(&sum, 0, sizeof sum);
+  b = ots_batch(second, ALL);
+  CHECK_OK(feast_ingest_batch(s, &t, &e, 1, b, &o, &sum, &err), &err);
+  CHECK_INT(sum.written, n_written);
+  CHECK_INT(sum.skipped_older, ALL - n_written);
+  feast_batch_free(b);
+  static char qbuf[ALL][32];
+  const char *q[ALL];
+  char *trips = malloc(ALL * 8 + 64);
+  size_t at = (size_t)sprintf(trips, "{\"values\":[");
+  for (int k = 0; k < ALL; k++) {
+    snprintf(qbuf[k], sizeof qbuf[k], "driver_id=%d", k + 1);
+    q[k] = qbuf[k];
+    at += (size_t)sprintf(trips + at, k ? ",%lld" : "%lld", (long long)want[k]);
+  }
+  sprintf(trips + at, "],\"statuses\":[");
+  char *json = ots_read_json(s, project, &t, &e, q, ALL, base + 10 * SEC);
+  CHECK(json != NULL);
+  if (json) CHECK_CONTAINS(json, trips);
+  free(json);
+  free(trips);
+  ots_specs_clear(&t, &e);
+}

@@ -37,6 +37,9 @@ char *ots_read_json(feast_online_store *s, const char *project, const feast_feat
 /* A basic scenario every backend must pass (ingest, read, statuses, dedup). */
 void ots_basic(feast_online_store *s, const char *project, feast_ts base, bool expires);
 
+/* Many keys per write, mixing older, newer, tied and new rows (see .c). */
+void ots_mixed_calls(feast_online_store *s, const char *project, feast_ts base);
+
 #define OTS_SEC INT64_C(1000000)
 
 #endif

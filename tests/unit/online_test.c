@@ -138,6 +138,7 @@ static void lmdb_basic(void) {
   if (!s) return;
   CHECK_STR(feast_online_store_kind(s), "lmdb");
   ots_basic(s, "default", T0, false);
+  ots_mixed_calls(s, "mixed", T0);
   feast_online_store_free(s);
 }
 
