@@ -81,6 +81,18 @@ static void hash64_spreads(void) {
   CHECK(feast_hash64("abcdefghijklmnopq", 17, 0) != feast_hash64("abcdefghijklmnopr", 17, 0));
   CHECK(feast_hash64("abc", 3, 0) == feast_hash64("abc", 3, 0));
   CHECK_INT(feast_crc32c(0, "123456789", 9), 0xe3069283);
+  /* Lengths around the 8-byte steps, and incremental use, agree. */
+  char buf[64];
+  for (int i = 0; i < 64; i++) buf[i] = (char)(i * 37 + 1);
+  for (size_t n = 0; n < 64; n++) CHECK_INT(feast_crc32c(feast_crc32c(0, buf, n / 2), buf + n / 2, n - n / 2), feast_crc32c(0, buf, n));
+  /* RFC 3720 (iSCSI) CRC-32C vectors: 32 zero bytes, 32 0xff bytes, 0x00..0x1f. */
+  unsigned char v[32];
+  memset(v, 0, 32);
+  CHECK_INT(feast_crc32c(0, v, 32), 0x8a9136aa);
+  memset(v, 0xff, 32);
+  CHECK_INT(feast_crc32c(0, v, 32), 0x62a8ab43);
+  for (int i = 0; i < 32; i++) v[i] = (unsigned char)i;
+  CHECK_INT(feast_crc32c(0, v, 32), 0x46dd794e);
 }
 
 static void ts_parse_forms(void) {
