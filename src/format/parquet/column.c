@@ -38,6 +38,7 @@ struct pq_colreader {
   feast_buf page;       /* decompressed page */
   feast_buf defs, reps; /* uint32 levels */
   int64_t nlevels, lpos;
+  int defs_full;        /* flat column, page without nulls: defs not decoded */
   int64_t nvalues, vpos; /* non-null values in the page, consumed */
   int enc;
   const uint8_t *vp, *vend; /* value bytes (PLAIN, BSS) */
@@ -288,6 +289,42 @@ check:
   return FEAST_OK;
 }
 
+/* 1 when a flat column's definition levels for n values are one RLE run of
+ * `max` (no nulls on the page, the common case), in which case *pp moves past
+ * them and nothing is decoded; 0 to take the general path. */
+static int levels_all_max(const uint8_t **pp, const uint8_t *end, int enc, int max, int v2_len, int64_t n) {
+  const uint8_t *p = *pp;
+  size_t len;
+  if (v2_len >= 0) {
+    len = (size_t)v2_len;
+  } else {
+    if (enc != PQ_ENC_RLE || end - p < 4) return 0;
+    uint32_t l;
+    memcpy(&l, p, 4);
+    p += 4;
+    len = l;
+  }
+  if (len > (size_t)(end - p)) return 0;
+  const uint8_t *q = p, *qe = p + len;
+  uint64_t h = 0;
+  int shift = 0;
+  for (;;) {
+    if (q >= qe || shift > 56) return 0;
+    uint8_t b = *q++;
+    h |= (uint64_t)(b & 0x7f) << shift;
+    shift += 7;
+    if (!(b & 0x80)) break;
+  }
+  if ((h & 1) || (h >> 1) < (uint64_t)n) return 0;
+  int nbytes = (bit_width_of(max) + 7) / 8;
+  if (qe - q < nbytes) return 0;
+  uint32_t v = 0;
+  for (int i = 0; i < nbytes; i++) v |= (uint32_t)q[i] << (8 * i);
+  if (v != (uint32_t)max) return 0;
+  *pp = p + len;
+  return 1;
+}
+
 static feast_code init_values(pq_colreader *cr, const uint8_t *p, const uint8_t *end, int enc, feast_error *err) {
   cr->enc = enc;
   cr->vp = p;
@@ -416,13 +453,15 @@ static feast_code next_page(pq_colreader *cr, int *got, feast_error *err) {
                             err)))
       return rc;
     if (v2) p = pg + h.rep_len;
-    if (c->max_def > 0 &&
+    cr->defs_full = c->max_def > 0 && c->max_rep == 0 &&
+                    levels_all_max(&p, end, h.def_encoding, c->max_def, v2 ? h.def_len : -1, n);
+    if (c->max_def > 0 && !cr->defs_full &&
         (rc = decode_levels(&p, end, h.def_encoding, c->max_def, v2 ? h.def_len : -1, n, &cr->defs, "definition",
                             err)))
       return rc;
     if (v2) p = pg + lev;
     int64_t nv = n;
-    if (c->max_def > 0) {
+    if (c->max_def > 0 && !cr->defs_full) {
       const uint32_t *d = (const uint32_t *)cr->defs.data;
       uint32_t md = (uint32_t)c->max_def;
       nv = 0;
@@ -818,7 +857,7 @@ static feast_code read_flat(pq_colreader *cr, int64_t max_rows, feast_array *a, 
     }
     int64_t k = cr->nlevels - cr->lpos;
     if (k > max_rows - a->length) k = max_rows - a->length;
-    const uint32_t *defs = cr->c->max_def ? (const uint32_t *)cr->defs.data + cr->lpos : NULL;
+    const uint32_t *defs = cr->c->max_def && !cr->defs_full ? (const uint32_t *)cr->defs.data + cr->lpos : NULL;
     if ((rc = fill_slots(cr, a, defs, k, (uint32_t)cr->c->max_def, err))) return rc;
     a->length += k;
     cr->lpos += k;
