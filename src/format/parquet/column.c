@@ -283,6 +283,7 @@ static feast_code decode_levels(const uint8_t **pp, const uint8_t *end, int enc,
     return feast_fail(err, FEAST_E_CORRUPT, "%s levels hold fewer than the page's %lld values", what, (long long)n);
   *pp = p + len;
 check:
+  if (((uint64_t)1 << w) - 1 <= (uint64_t)max) return FEAST_OK; /* no w-bit value can exceed max */
   for (int64_t i = 0; i < n; i++)
     if (out[i] > (uint32_t)max)
       return feast_fail(err, FEAST_E_CORRUPT, "%s level %u exceeds the maximum %d", what, out[i], max);
@@ -496,6 +497,10 @@ static feast_code get_indices(pq_colreader *cr, int64_t n, uint32_t **out, feast
   uint32_t *ix = (uint32_t *)cr->idx.data;
   if (pq_rle_get(&cr->rle, ix, n) != n) return short_page(cr, err);
   uint32_t nd = (uint32_t)cr->dict_n;
+  if (cr->rle.bit_width < 32 && ((uint64_t)1 << cr->rle.bit_width) <= (uint64_t)nd) {
+    *out = ix; /* every index of this width is inside the dictionary */
+    return FEAST_OK;
+  }
   uint32_t bad = 0;
   for (int64_t i = 0; i < n; i++) bad |= ix[i] >= nd;
   if (bad) return feast_fail(err, FEAST_E_CORRUPT, "dictionary index out of range (dictionary has %u entries)", nd);

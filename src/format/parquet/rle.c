@@ -18,6 +18,7 @@ static inline uint64_t load64(const uint8_t *p) {
  * and masks are immediates and the 8 values unroll. */
 static inline __attribute__((always_inline)) void unpack8_w(const uint8_t *p, const int w, uint32_t *out) {
   const uint64_t mask = w == 32 ? 0xffffffffu : ((1u << w) - 1);
+#pragma GCC unroll 8
   for (int i = 0; i < 8; i++) {
     unsigned bit = (unsigned)(i * w);
     out[i] = (uint32_t)((load64(p + (bit >> 3)) >> (bit & 7)) & mask);
