@@ -50,6 +50,7 @@ struct pq_colreader {
   feast_buf scratch, idx;   /* conversion and index scratch */
   feast_buf pres, lev2;     /* presence flags, list element levels */
   int64_t rows_done;
+  int64_t elems_done;       /* lists: elements handed out so far */
   int pending_row;          /* lists: a row is open (its end not yet seen) */
 };
 
@@ -501,9 +502,14 @@ static feast_code get_indices(pq_colreader *cr, int64_t n, uint32_t **out, feast
     *out = ix; /* every index of this width is inside the dictionary */
     return FEAST_OK;
   }
-  uint32_t bad = 0;
-  for (int64_t i = 0; i < n; i++) bad |= ix[i] >= nd;
-  if (bad) return feast_fail(err, FEAST_E_CORRUPT, "dictionary index out of range (dictionary has %u entries)", nd);
+  /* the largest index, with independent lanes so the loop pipelines */
+  uint32_t m[8] = {0};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int k = 0; k < 8; k++) m[k] = ix[i + k] > m[k] ? ix[i + k] : m[k];
+  for (; i < n; i++) m[0] = ix[i] > m[0] ? ix[i] : m[0];
+  for (int k = 1; k < 8; k++) m[0] = m[k] > m[0] ? m[k] : m[0];
+  if (n > 0 && m[0] >= nd) return feast_fail(err, FEAST_E_CORRUPT, "dictionary index out of range (dictionary has %u entries)", nd);
   *out = ix;
   return FEAST_OK;
 }
@@ -878,6 +884,13 @@ static feast_code read_list(pq_colreader *cr, int64_t max_rows, feast_array *a, 
   a->offsets[0] = 0;
   if (is_var(ch) && (rc = feast_array_reserve_uninit(ch, 0, 0, err))) return rc;
   if (is_var(ch) && ch->offsets) ch->offsets[0] = 0;
+  if (cr->rows_done > 0 && ch->capacity == 0) {
+    /* size the elements once from the elements per row seen so far, rather
+     * than doubling (and copying) page by page */
+    double per_row = (double)cr->elems_done / (double)cr->rows_done;
+    double want = per_row * (double)max_rows * 1.05 + 64;
+    if (want < (double)INT32_MAX && (rc = feast_array_reserve_uninit(ch, (int64_t)want, 0, err))) return rc;
+  }
   const uint32_t ldef = (uint32_t)c->list_def, mdef = (uint32_t)c->max_def;
   int64_t rows = 0; /* rows started in this batch */
   for (;;) {
@@ -888,10 +901,11 @@ static feast_code read_list(pq_colreader *cr, int64_t max_rows, feast_array *a, 
     }
     const uint32_t *reps = (const uint32_t *)cr->reps.data + cr->lpos;
     const uint32_t *defs = c->max_def ? (const uint32_t *)cr->defs.data + cr->lpos : NULL;
-    int64_t avail = cr->nlevels - cr->lpos, e = 0, nelem = 0;
+    int64_t avail = cr->nlevels - cr->lpos, e = 0, nelem = 0, nfull = 0;
     int stop = 0;
     for (; e < avail; e++) {
       uint32_t d = defs ? defs[e] : mdef;
+      nfull += d == mdef;
       if (reps[e] == 0) {
         if (rows == max_rows) {
           stop = 1;
@@ -915,7 +929,7 @@ static feast_code read_list(pq_colreader *cr, int64_t max_rows, feast_array *a, 
       if ((rc = feast_array_reserve_uninit(ch, nelem, 0, err))) return rc;
       if (is_var(ch)) ch->offsets[ch->length] = (int32_t)ch->data_len;
       const uint32_t *ed = NULL;
-      if (c->elem_optional) {
+      if (c->elem_optional && nfull != nelem) { /* some null elements */
         /* the element def levels (skipping empty/null lists), in their own
          * buffer: fill_slots uses idx for dictionary indices */
         feast_buf_reset(&cr->lev2);
@@ -936,6 +950,7 @@ static feast_code read_list(pq_colreader *cr, int64_t max_rows, feast_array *a, 
   }
   if (rows > 0) a->offsets[rows] = (int32_t)ch->length;
   a->length = rows;
+  cr->elems_done += ch->length;
   return FEAST_OK;
 }
 
