@@ -903,25 +903,29 @@ static feast_code read_list(pq_colreader *cr, int64_t max_rows, feast_array *a, 
     const uint32_t *defs = c->max_def ? (const uint32_t *)cr->defs.data + cr->lpos : NULL;
     int64_t avail = cr->nlevels - cr->lpos, e = 0, nelem = 0, nfull = 0;
     int stop = 0;
+    /* Branch-free per level (list lengths are data-dependent, so a branch
+     * on "row starts here" mispredicts): offsets[rows] is written at every
+     * level and only the value written at a row's first level survives. A
+     * batch always starts at a row start, so offsets[0] gets 0. */
+    int32_t *offs = a->offsets;
+    const int64_t base = ch->length;
     for (; e < avail; e++) {
       uint32_t d = defs ? defs[e] : mdef;
-      nfull += d == mdef;
-      if (reps[e] == 0) {
-        if (rows == max_rows) {
-          stop = 1;
-          break;
-        }
-        if (rows > 0) a->offsets[rows] = (int32_t)(ch->length + nelem);
-        /* row `rows` starts here */
-        int valid = d >= ldef;
-        if (!valid) {
-          if ((rc = ensure_validity(a, rows, err))) return rc;
-          a->null_count++;
-        }
-        if (a->validity) feast_bit_set(a->validity, rows, valid);
-        rows++;
+      int start = reps[e] == 0;
+      if (start & (rows == max_rows)) {
+        stop = 1;
+        break;
       }
-      if (d > ldef) nelem++;
+      if (start & (d < ldef)) { /* a null list */
+        if ((rc = ensure_validity(a, rows, err))) return rc;
+        a->null_count++;
+      }
+      if (a->validity) /* bits past `rows` are zero: only set the valid ones */
+        a->validity[rows >> 3] |= (uint8_t)((unsigned)(start & (d >= ldef)) << (rows & 7));
+      offs[rows] = (int32_t)(base + nelem);
+      rows += start;
+      nelem += d > ldef;
+      nfull += d == mdef;
     }
     /* elements in levels [0, e) with def > ldef */
     if (nelem) {
