@@ -356,7 +356,11 @@ static feast_code build(scan *s, const char *const *columns, int ncols, const fe
       pthread_cond_destroy(&s->cv);
       s->nthreads = 0;
     }
-    s->nthreads = started;
+    if (s->threads) { /* workers read nthreads under the lock */
+      pthread_mutex_lock(&s->mu);
+      s->nthreads = started;
+      pthread_mutex_unlock(&s->mu);
+    }
   }
   return FEAST_OK;
 }
