@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "model/array_internal.h"
 
 static bool is_var(feast_dtype t) { return t.id == FEAST_DT_STRING || t.id == FEAST_DT_BINARY; }
 static size_t bitmap_bytes(int64_t rows) { return (size_t)((rows + 7) / 8); }
@@ -35,15 +36,16 @@ void feast_array_free(feast_array *a) {
   feast_free(a);
 }
 
-static feast_code grow(void **buf, size_t new_bytes, size_t old_bytes, feast_error *err) {
+/* zero = 0 leaves new capacity uninitialized (for decoders that overwrite it). */
+static feast_code grow(void **buf, size_t new_bytes, size_t old_bytes, int zero, feast_error *err) {
   void *p = feast_realloc(*buf, new_bytes);
   if (!p) return feast_fail(err, FEAST_E_NOMEM, "out of memory growing a column to %zu bytes", new_bytes);
-  if (new_bytes > old_bytes) memset((char *)p + old_bytes, 0, new_bytes - old_bytes);
+  if (zero && new_bytes > old_bytes) memset((char *)p + old_bytes, 0, new_bytes - old_bytes);
   *buf = p;
   return FEAST_OK;
 }
 
-feast_code feast_array_reserve(feast_array *a, int64_t rows, int64_t data_bytes, feast_error *err) {
+static feast_code reserve(feast_array *a, int64_t rows, int64_t data_bytes, int zero, feast_error *err) {
   if (rows < 0 || data_bytes < 0 || a->length > INT32_MAX - rows)
     return feast_fail(err, FEAST_E_TOO_BIG, "a column batch cannot hold more than %d rows", INT32_MAX);
   int64_t need = a->length + rows;
@@ -51,17 +53,17 @@ feast_code feast_array_reserve(feast_array *a, int64_t rows, int64_t data_bytes,
     int64_t cap = a->capacity ? a->capacity : 64;
     while (cap < need) cap *= 2;
     feast_code rc;
-    if (a->validity && (rc = grow((void **)&a->validity, bitmap_bytes(cap), bitmap_bytes(a->capacity), err)))
+    if (a->validity && (rc = grow((void **)&a->validity, bitmap_bytes(cap), bitmap_bytes(a->capacity), 1, err)))
       return rc;
     int w = feast_dtype_byte_width(a->type);
     if (a->type.id == FEAST_DT_BOOL) {
-      if ((rc = grow(&a->values, bitmap_bytes(cap), bitmap_bytes(a->capacity), err))) return rc;
+      if ((rc = grow(&a->values, bitmap_bytes(cap), bitmap_bytes(a->capacity), 1, err))) return rc;
     } else if (w > 0) {
-      if ((rc = grow(&a->values, (size_t)cap * (size_t)w, (size_t)a->capacity * (size_t)w, err))) return rc;
+      if ((rc = grow(&a->values, (size_t)cap * (size_t)w, (size_t)a->capacity * (size_t)w, zero, err))) return rc;
     }
     if (is_var(a->type) || a->type.id == FEAST_DT_LIST) {
       size_t old = a->offsets ? (size_t)(a->capacity + 1) * 4 : 0;
-      if ((rc = grow((void **)&a->offsets, (size_t)(cap + 1) * 4, old, err))) return rc;
+      if ((rc = grow((void **)&a->offsets, (size_t)(cap + 1) * 4, old, zero, err))) return rc;
     }
     a->capacity = cap;
   }
@@ -70,11 +72,19 @@ feast_code feast_array_reserve(feast_array *a, int64_t rows, int64_t data_bytes,
       return feast_fail(err, FEAST_E_TOO_BIG, "a string column batch cannot hold more than 2 GiB");
     int64_t cap = a->data_capacity ? a->data_capacity : 256;
     while (cap < a->data_len + data_bytes) cap *= 2;
-    feast_code rc = grow((void **)&a->data, (size_t)cap, (size_t)a->data_capacity, err);
+    feast_code rc = grow((void **)&a->data, (size_t)cap, (size_t)a->data_capacity, zero, err);
     if (rc) return rc;
     a->data_capacity = cap;
   }
   return FEAST_OK;
+}
+
+feast_code feast_array_reserve(feast_array *a, int64_t rows, int64_t data_bytes, feast_error *err) {
+  return reserve(a, rows, data_bytes, 1, err);
+}
+
+feast_code feast_array_reserve_uninit(feast_array *a, int64_t rows, int64_t data_bytes, feast_error *err) {
+  return reserve(a, rows, data_bytes, 0, err);
 }
 
 /* Marks row `a->length` valid or not, creating the bitmap on the first null. */

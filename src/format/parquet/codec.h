@@ -13,8 +13,17 @@
 #include "base/buf.h"
 #include "feast/error.h"
 
-/* Decompress `in` (codec: enum pq_codec) into out[0..out_len). */
-feast_code pq_decompress(int codec, const uint8_t *in, size_t in_len, uint8_t *out, size_t out_len,
+/* Decompression state kept across pages (one per column reader, so per
+ * worker thread): the zstd context is created on first use and reused,
+ * rather than allocating a context and its tables for every page. Zero it
+ * to start; release with pq_dctx_free. */
+typedef struct pq_dctx {
+  void *zstd; /* ZSTD_DCtx */
+} pq_dctx;
+void pq_dctx_free(pq_dctx *d);
+
+/* Decompress `in` (codec: enum pq_codec) into out[0..out_len); ctx may be NULL. */
+feast_code pq_decompress(int codec, pq_dctx *ctx, const uint8_t *in, size_t in_len, uint8_t *out, size_t out_len,
                          feast_error *err);
 
 /* Compress `in` and append the result to `out`; level 0 = the codec's default. */

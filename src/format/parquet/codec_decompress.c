@@ -12,6 +12,7 @@
 #include <string.h>
 #include <zlib.h>
 #include <zstd.h>
+#include <zstd_errors.h>
 
 #include "format/parquet/codec.h"
 #include "format/parquet/parquet_format.h"
@@ -107,7 +108,13 @@ static int lz4_frame(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_
   return ok;
 }
 
-feast_code pq_decompress(int codec, const uint8_t *in, size_t in_len, uint8_t *out, size_t out_len,
+void pq_dctx_free(pq_dctx *d) {
+  if (!d) return;
+  ZSTD_freeDCtx(d->zstd);
+  d->zstd = NULL;
+}
+
+feast_code pq_decompress(int codec, pq_dctx *ctx, const uint8_t *in, size_t in_len, uint8_t *out, size_t out_len,
                          feast_error *err) {
   if (out_len > INT32_MAX || in_len > INT32_MAX) return bad(err, codec, "page larger than 2 GiB");
   switch (codec) {
@@ -126,29 +133,24 @@ feast_code pq_decompress(int codec, const uint8_t *in, size_t in_len, uint8_t *o
   }
   case PQ_CODEC_GZIP: return inflate_all(in, in_len, out, out_len, err);
   case PQ_CODEC_ZSTD: {
-    /* Streaming decode handles frames without a content size and concatenated frames. */
-    ZSTD_DCtx *d = ZSTD_createDCtx();
-    if (!d) return feast_fail(err, FEAST_E_NOMEM, "zstd init failed");
-    ZSTD_inBuffer ib = {in, in_len, 0};
-    ZSTD_outBuffer ob = {out, out_len, 0};
-    feast_code rc = FEAST_OK;
-    while (ib.pos < ib.size) {
-      size_t r = ZSTD_decompressStream(d, &ob, &ib);
-      if (ZSTD_isError(r)) {
-        rc = bad(err, codec, ZSTD_getErrorName(r));
-        break;
-      }
-      if (ob.pos == ob.size && ib.pos < ib.size && r != 0) {
-        rc = bad(err, codec, "more bytes than the page header says");
-        break;
-      }
-      if (r != 0 && ib.pos == ib.size) {
-        rc = bad(err, codec, "truncated frame");
-        break;
-      }
+    /* One-shot decode straight into the page buffer (no window buffer),
+     * with a reused context; it handles concatenated frames and frames
+     * without a content size as long as the output fits. */
+    ZSTD_DCtx *d = ctx ? ctx->zstd : NULL;
+    if (!d) {
+      d = ZSTD_createDCtx();
+      if (!d) return feast_fail(err, FEAST_E_NOMEM, "zstd init failed");
+      if (ctx) ctx->zstd = d;
     }
-    ZSTD_freeDCtx(d);
-    if (!rc && ob.pos != out_len) rc = bad(err, codec, "fewer bytes than the page header says");
+    size_t r = ZSTD_decompressDCtx(d, out, out_len, in, in_len);
+    feast_code rc = FEAST_OK;
+    if (ZSTD_isError(r)) {
+      rc = ZSTD_getErrorCode(r) == ZSTD_error_dstSize_tooSmall ? bad(err, codec, "more bytes than the page header says")
+                                                                : bad(err, codec, ZSTD_getErrorName(r));
+    } else if (r != out_len) {
+      rc = bad(err, codec, "fewer bytes than the page header says");
+    }
+    if (!ctx) ZSTD_freeDCtx(d);
     return rc;
   }
   case PQ_CODEC_LZ4_RAW: {

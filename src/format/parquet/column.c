@@ -14,13 +14,19 @@
 #include "format/parquet/encodings.h"
 #include "format/parquet/parquet_format.h"
 #include "format/parquet/reader.h"
+#include "model/array_internal.h"
 
 struct pq_colreader {
   const feast_parquet_file *f;
   const pq_column *c;
   const pq_chunk_meta *m;
   int pw; /* physical value width in bytes (BOOLEAN decoded as 1 byte) */
+  /* Buffers below (chunk, dctx and every feast_buf) survive
+   * pq_colreader_open on the next row group, so a worker reading row group
+   * after row group reuses warm memory instead of faulting in fresh pages. */
   uint8_t *chunk;
+  size_t chunk_cap;
+  pq_dctx dctx;
   size_t chunk_len, pos;
   int64_t values_seen; /* level count of pages loaded so far */
   /* dictionary */
@@ -32,6 +38,7 @@ struct pq_colreader {
   feast_buf page;       /* decompressed page */
   feast_buf defs, reps; /* uint32 levels */
   int64_t nlevels, lpos;
+  int defs_full;        /* flat column, page without nulls: defs not decoded */
   int64_t nvalues, vpos; /* non-null values in the page, consumed */
   int enc;
   const uint8_t *vp, *vend; /* value bytes (PLAIN, BSS) */
@@ -41,7 +48,9 @@ struct pq_colreader {
   pq_byte_arrays ba;        /* DELTA_* byte arrays */
   feast_buf ints_buf, offs_buf, data_buf;
   feast_buf scratch, idx;   /* conversion and index scratch */
+  feast_buf pres, lev2;     /* presence flags, list element levels */
   int64_t rows_done;
+  int64_t elems_done;       /* lists: elements handed out so far */
   int pending_row;          /* lists: a row is open (its end not yet seen) */
 };
 
@@ -73,11 +82,13 @@ void pq_colreader_free(pq_colreader *cr) {
   feast_buf_free(&cr->data_buf);
   feast_buf_free(&cr->scratch);
   feast_buf_free(&cr->idx);
+  feast_buf_free(&cr->pres);
+  feast_buf_free(&cr->lev2);
+  pq_dctx_free(&cr->dctx);
   feast_free(cr);
 }
 
-feast_code pq_colreader_open(const feast_parquet_file *f, int rg, int col, pq_colreader **out, feast_error *err) {
-  *out = NULL;
+feast_code pq_colreader_open(const feast_parquet_file *f, int rg, int col, pq_colreader **inout, feast_error *err) {
   const pq_column *c = &f->cols[col];
   if (c->unsupported) return feast_fail(err, FEAST_E_UNSUPPORTED, "%s", c->why);
   const pq_row_group *g = &f->meta->row_groups[rg];
@@ -108,29 +119,46 @@ feast_code pq_colreader_open(const feast_parquet_file *f, int rg, int col, pq_co
   if (len > f->opts.max_chunk_bytes)
     return feast_fail(err, FEAST_E_TOO_BIG, "column chunk of %lld bytes exceeds the limit of %lld", (long long)len,
                       (long long)f->opts.max_chunk_bytes);
-  pq_colreader *cr = feast_calloc(1, sizeof *cr);
-  if (!cr) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  pq_colreader *cr = *inout;
+  if (!cr) {
+    cr = feast_calloc(1, sizeof *cr);
+    if (!cr) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+    size_t cap = (size_t)f->opts.max_page_bytes;
+    feast_buf *bufs[] = {&cr->dict_vals, &cr->dict_offs, &cr->page,    &cr->defs,    &cr->reps, &cr->ints_buf,
+                         &cr->offs_buf,  &cr->data_buf,  &cr->scratch, &cr->idx,     &cr->pres, &cr->lev2};
+    for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++) feast_buf_init(bufs[i], cap * 8);
+    *inout = cr;
+  } else {
+    /* keep the buffers, reset the decoding state */
+    pq_colreader keep = *cr;
+    memset(cr, 0, sizeof *cr);
+    cr->chunk = keep.chunk;
+    cr->chunk_cap = keep.chunk_cap;
+    cr->dctx = keep.dctx;
+    cr->dict_vals = keep.dict_vals, cr->dict_offs = keep.dict_offs, cr->page = keep.page;
+    cr->defs = keep.defs, cr->reps = keep.reps, cr->ints_buf = keep.ints_buf, cr->offs_buf = keep.offs_buf;
+    cr->data_buf = keep.data_buf, cr->scratch = keep.scratch, cr->idx = keep.idx, cr->pres = keep.pres;
+    cr->lev2 = keep.lev2;
+    size_t cap = (size_t)f->opts.max_page_bytes;
+    feast_buf *bufs[] = {&cr->dict_vals, &cr->dict_offs, &cr->page,    &cr->defs,    &cr->reps, &cr->ints_buf,
+                         &cr->offs_buf,  &cr->data_buf,  &cr->scratch, &cr->idx,     &cr->pres, &cr->lev2};
+    for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++) bufs[i]->max = cap * 8;
+  }
   cr->f = f;
   cr->c = c;
   cr->m = m;
   cr->pw = phys_width(c->phys, c->type_length);
-  size_t cap = (size_t)f->opts.max_page_bytes;
-  feast_buf *bufs[] = {&cr->dict_vals, &cr->dict_offs, &cr->page, &cr->defs, &cr->reps,
-                       &cr->ints_buf,  &cr->offs_buf,  &cr->data_buf, &cr->scratch, &cr->idx};
-  for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++) feast_buf_init(bufs[i], cap * 8);
-  cr->chunk = feast_malloc((size_t)len);
-  if (!cr->chunk) {
-    pq_colreader_free(cr);
-    return feast_fail(err, FEAST_E_NOMEM, "out of memory for a column chunk of %lld bytes", (long long)len);
+  if ((size_t)len > cr->chunk_cap) {
+    /* grow without realloc's copy: the old contents are not needed */
+    feast_free(cr->chunk);
+    cr->chunk_cap = 0;
+    cr->chunk = feast_malloc((size_t)len);
+    if (!cr->chunk)
+      return feast_fail(err, FEAST_E_NOMEM, "out of memory for a column chunk of %lld bytes", (long long)len);
+    cr->chunk_cap = (size_t)len;
   }
   cr->chunk_len = (size_t)len;
-  feast_code rc = pq_read_at(f, (uint64_t)start, (size_t)len, cr->chunk, err);
-  if (rc) {
-    pq_colreader_free(cr);
-    return rc;
-  }
-  *out = cr;
-  return FEAST_OK;
+  return pq_read_at(f, (uint64_t)start, (size_t)len, cr->chunk, err);
 }
 
 /* ---- UTF-8 ---- */
@@ -256,10 +284,47 @@ static feast_code decode_levels(const uint8_t **pp, const uint8_t *end, int enc,
     return feast_fail(err, FEAST_E_CORRUPT, "%s levels hold fewer than the page's %lld values", what, (long long)n);
   *pp = p + len;
 check:
+  if (((uint64_t)1 << w) - 1 <= (uint64_t)max) return FEAST_OK; /* no w-bit value can exceed max */
   for (int64_t i = 0; i < n; i++)
     if (out[i] > (uint32_t)max)
       return feast_fail(err, FEAST_E_CORRUPT, "%s level %u exceeds the maximum %d", what, out[i], max);
   return FEAST_OK;
+}
+
+/* 1 when a flat column's definition levels for n values are one RLE run of
+ * `max` (no nulls on the page, the common case), in which case *pp moves past
+ * them and nothing is decoded; 0 to take the general path. */
+static int levels_all_max(const uint8_t **pp, const uint8_t *end, int enc, int max, int v2_len, int64_t n) {
+  const uint8_t *p = *pp;
+  size_t len;
+  if (v2_len >= 0) {
+    len = (size_t)v2_len;
+  } else {
+    if (enc != PQ_ENC_RLE || end - p < 4) return 0;
+    uint32_t l;
+    memcpy(&l, p, 4);
+    p += 4;
+    len = l;
+  }
+  if (len > (size_t)(end - p)) return 0;
+  const uint8_t *q = p, *qe = p + len;
+  uint64_t h = 0;
+  int shift = 0;
+  for (;;) {
+    if (q >= qe || shift > 56) return 0;
+    uint8_t b = *q++;
+    h |= (uint64_t)(b & 0x7f) << shift;
+    shift += 7;
+    if (!(b & 0x80)) break;
+  }
+  if ((h & 1) || (h >> 1) < (uint64_t)n) return 0;
+  int nbytes = (bit_width_of(max) + 7) / 8;
+  if (qe - q < nbytes) return 0;
+  uint32_t v = 0;
+  for (int i = 0; i < nbytes; i++) v |= (uint32_t)q[i] << (8 * i);
+  if (v != (uint32_t)max) return 0;
+  *pp = p + len;
+  return 1;
 }
 
 static feast_code init_values(pq_colreader *cr, const uint8_t *p, const uint8_t *end, int enc, feast_error *err) {
@@ -365,7 +430,7 @@ static feast_code next_page(pq_colreader *cr, int *got, feast_error *err) {
     if (compressed && out_len == 0 && in_len <= 1) {
       /* empty pages from some writers hold a bare codec terminator */
     } else if (compressed) {
-      if ((rc = pq_decompress(cr->m->codec, raw + lev, in_len, pg + lev, out_len, err))) return rc;
+      if ((rc = pq_decompress(cr->m->codec, &cr->dctx, raw + lev, in_len, pg + lev, out_len, err))) return rc;
     } else {
       if (in_len != out_len)
         return feast_fail(err, FEAST_E_CORRUPT, "uncompressed page sizes differ (%zu vs %zu)", in_len, out_len);
@@ -390,13 +455,15 @@ static feast_code next_page(pq_colreader *cr, int *got, feast_error *err) {
                             err)))
       return rc;
     if (v2) p = pg + h.rep_len;
-    if (c->max_def > 0 &&
+    cr->defs_full = c->max_def > 0 && c->max_rep == 0 &&
+                    levels_all_max(&p, end, h.def_encoding, c->max_def, v2 ? h.def_len : -1, n);
+    if (c->max_def > 0 && !cr->defs_full &&
         (rc = decode_levels(&p, end, h.def_encoding, c->max_def, v2 ? h.def_len : -1, n, &cr->defs, "definition",
                             err)))
       return rc;
     if (v2) p = pg + lev;
     int64_t nv = n;
-    if (c->max_def > 0) {
+    if (c->max_def > 0 && !cr->defs_full) {
       const uint32_t *d = (const uint32_t *)cr->defs.data;
       uint32_t md = (uint32_t)c->max_def;
       nv = 0;
@@ -431,9 +498,18 @@ static feast_code get_indices(pq_colreader *cr, int64_t n, uint32_t **out, feast
   uint32_t *ix = (uint32_t *)cr->idx.data;
   if (pq_rle_get(&cr->rle, ix, n) != n) return short_page(cr, err);
   uint32_t nd = (uint32_t)cr->dict_n;
-  uint32_t bad = 0;
-  for (int64_t i = 0; i < n; i++) bad |= ix[i] >= nd;
-  if (bad) return feast_fail(err, FEAST_E_CORRUPT, "dictionary index out of range (dictionary has %u entries)", nd);
+  if (cr->rle.bit_width < 32 && ((uint64_t)1 << cr->rle.bit_width) <= (uint64_t)nd) {
+    *out = ix; /* every index of this width is inside the dictionary */
+    return FEAST_OK;
+  }
+  /* the largest index, with independent lanes so the loop pipelines */
+  uint32_t m[8] = {0};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int k = 0; k < 8; k++) m[k] = ix[i + k] > m[k] ? ix[i + k] : m[k];
+  for (; i < n; i++) m[0] = ix[i] > m[0] ? ix[i] : m[0];
+  for (int k = 1; k < 8; k++) m[0] = m[k] > m[0] ? m[k] : m[0];
+  if (n > 0 && m[0] >= nd) return feast_fail(err, FEAST_E_CORRUPT, "dictionary index out of range (dictionary has %u entries)", nd);
   *out = ix;
   return FEAST_OK;
 }
@@ -533,7 +609,7 @@ static feast_code decode_bytes(pq_colreader *cr, int64_t n, feast_array *a, int6
       p += 4 + l;
       total += l;
     }
-    if ((rc = feast_array_reserve(a, 0, (int64_t)total, err))) return rc;
+    if ((rc = feast_array_reserve_uninit(a, 0, (int64_t)total, err))) return rc;
     off = a->offsets;
     p = cr->vp;
     uint8_t *d = a->data;
@@ -555,7 +631,7 @@ static feast_code decode_bytes(pq_colreader *cr, int64_t n, feast_array *a, int6
     if ((rc = get_indices(cr, n, &ix, err))) return rc;
     const uint32_t *dofs = (const uint32_t *)cr->dict_offs.data;
     for (int64_t i = 0; i < n; i++) total += dofs[2 * ix[i] + 1];
-    if ((rc = feast_array_reserve(a, 0, (int64_t)total, err))) return rc;
+    if ((rc = feast_array_reserve_uninit(a, 0, (int64_t)total, err))) return rc;
     off = a->offsets;
     uint8_t *d = a->data;
     const uint8_t *dv = cr->dict_vals.data;
@@ -574,7 +650,7 @@ static feast_code decode_bytes(pq_colreader *cr, int64_t n, feast_array *a, int6
   case PQ_ENC_DELTA_BYTE_ARRAY: {
     const uint32_t *o = cr->ba.offsets + cr->vpos;
     total = o[n] - o[0];
-    if ((rc = feast_array_reserve(a, 0, (int64_t)total, err))) return rc;
+    if ((rc = feast_array_reserve_uninit(a, 0, (int64_t)total, err))) return rc;
     off = a->offsets;
     memcpy(a->data + a->data_len, cr->ba.data + o[0], total);
     int64_t base = a->data_len - o[0];
@@ -761,9 +837,10 @@ static feast_code fill_slots(pq_colreader *cr, feast_array *a, const uint32_t *d
   int64_t nv = 0;
   for (int64_t i = 0; i < k; i++) nv += defs[i] == want;
   if (nv == k) return fill_slots(cr, a, NULL, k, want, err);
-  /* decode_dense may use cr->scratch, so keep presence flags in idx's tail: use a local buffer */
-  uint8_t *present = feast_malloc((size_t)k + 1);
-  if (!present) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  /* decode_dense uses cr->scratch and cr->idx: presence flags get their own buffer */
+  feast_buf_reset(&cr->pres);
+  if ((rc = feast_buf_reserve(&cr->pres, (size_t)k + 1, err))) return rc;
+  uint8_t *present = cr->pres.data;
   for (int64_t i = 0; i < k; i++) present[i] = defs[i] == want;
   rc = decode_dense(cr, nv, a, at, err);
   if (!rc) rc = ensure_validity(a, at, err);
@@ -772,7 +849,6 @@ static feast_code fill_slots(pq_colreader *cr, feast_array *a, const uint32_t *d
     set_valid_range(a, at, k, present);
     a->null_count += k - nv;
   }
-  feast_free(present);
   return rc;
 }
 
@@ -782,7 +858,7 @@ static int is_var(const feast_array *a) { return a->type.id == FEAST_DT_STRING |
 
 static feast_code read_flat(pq_colreader *cr, int64_t max_rows, feast_array *a, feast_error *err) {
   feast_code rc;
-  if ((rc = feast_array_reserve(a, max_rows, 0, err))) return rc;
+  if ((rc = feast_array_reserve_uninit(a, max_rows, 0, err))) return rc;
   if (is_var(a)) a->offsets[0] = 0;
   while (a->length < max_rows) {
     if (cr->lpos >= cr->nlevels) {
@@ -792,7 +868,7 @@ static feast_code read_flat(pq_colreader *cr, int64_t max_rows, feast_array *a, 
     }
     int64_t k = cr->nlevels - cr->lpos;
     if (k > max_rows - a->length) k = max_rows - a->length;
-    const uint32_t *defs = cr->c->max_def ? (const uint32_t *)cr->defs.data + cr->lpos : NULL;
+    const uint32_t *defs = cr->c->max_def && !cr->defs_full ? (const uint32_t *)cr->defs.data + cr->lpos : NULL;
     if ((rc = fill_slots(cr, a, defs, k, (uint32_t)cr->c->max_def, err))) return rc;
     a->length += k;
     cr->lpos += k;
@@ -804,10 +880,17 @@ static feast_code read_list(pq_colreader *cr, int64_t max_rows, feast_array *a, 
   feast_code rc;
   const pq_column *c = cr->c;
   feast_array *ch = a->child;
-  if ((rc = feast_array_reserve(a, max_rows, 0, err))) return rc;
+  if ((rc = feast_array_reserve_uninit(a, max_rows, 0, err))) return rc;
   a->offsets[0] = 0;
-  if (is_var(ch) && (rc = feast_array_reserve(ch, 0, 0, err))) return rc;
+  if (is_var(ch) && (rc = feast_array_reserve_uninit(ch, 0, 0, err))) return rc;
   if (is_var(ch) && ch->offsets) ch->offsets[0] = 0;
+  if (cr->rows_done > 0 && ch->capacity == 0) {
+    /* size the elements once from the elements per row seen so far, rather
+     * than doubling (and copying) page by page */
+    double per_row = (double)cr->elems_done / (double)cr->rows_done;
+    double want = per_row * (double)max_rows * 1.05 + 64;
+    if (want < (double)INT32_MAX && (rc = feast_array_reserve_uninit(ch, (int64_t)want, 0, err))) return rc;
+  }
   const uint32_t ldef = (uint32_t)c->list_def, mdef = (uint32_t)c->max_def;
   int64_t rows = 0; /* rows started in this batch */
   for (;;) {
@@ -818,48 +901,52 @@ static feast_code read_list(pq_colreader *cr, int64_t max_rows, feast_array *a, 
     }
     const uint32_t *reps = (const uint32_t *)cr->reps.data + cr->lpos;
     const uint32_t *defs = c->max_def ? (const uint32_t *)cr->defs.data + cr->lpos : NULL;
-    int64_t avail = cr->nlevels - cr->lpos, e = 0, nelem = 0;
+    int64_t avail = cr->nlevels - cr->lpos, e = 0, nelem = 0, nfull = 0;
     int stop = 0;
+    /* Branch-free per level (list lengths are data-dependent, so a branch
+     * on "row starts here" mispredicts): offsets[rows] is written at every
+     * level and only the value written at a row's first level survives. A
+     * batch always starts at a row start, so offsets[0] gets 0. */
+    int32_t *offs = a->offsets;
+    const int64_t base = ch->length;
     for (; e < avail; e++) {
       uint32_t d = defs ? defs[e] : mdef;
-      if (reps[e] == 0) {
-        if (rows == max_rows) {
-          stop = 1;
-          break;
-        }
-        if (rows > 0) a->offsets[rows] = (int32_t)(ch->length + nelem);
-        /* row `rows` starts here */
-        int valid = d >= ldef;
-        if (!valid) {
-          if ((rc = ensure_validity(a, rows, err))) return rc;
-          a->null_count++;
-        }
-        if (a->validity) feast_bit_set(a->validity, rows, valid);
-        rows++;
+      int start = reps[e] == 0;
+      if (start & (rows == max_rows)) {
+        stop = 1;
+        break;
       }
-      if (d > ldef) nelem++;
+      if (start & (d < ldef)) { /* a null list */
+        if ((rc = ensure_validity(a, rows, err))) return rc;
+        a->null_count++;
+      }
+      if (a->validity) /* bits past `rows` are zero: only set the valid ones */
+        a->validity[rows >> 3] |= (uint8_t)((unsigned)(start & (d >= ldef)) << (rows & 7));
+      offs[rows] = (int32_t)(base + nelem);
+      rows += start;
+      nelem += d > ldef;
+      nfull += d == mdef;
     }
     /* elements in levels [0, e) with def > ldef */
     if (nelem) {
       if (ch->length + nelem > INT32_MAX) return feast_fail(err, FEAST_E_TOO_BIG, "list batch too large");
-      if ((rc = feast_array_reserve(ch, nelem, 0, err))) return rc;
+      if ((rc = feast_array_reserve_uninit(ch, nelem, 0, err))) return rc;
       if (is_var(ch)) ch->offsets[ch->length] = (int32_t)ch->data_len;
-      /* gather the element def levels (skipping empty/null lists) into idx */
-      feast_buf_reset(&cr->idx);
-      if ((rc = feast_buf_reserve(&cr->idx, (size_t)nelem * 4, err))) return rc;
-      uint32_t *ed = (uint32_t *)cr->idx.data;
-      int64_t j = 0;
-      for (int64_t i = 0; i < e; i++) {
-        uint32_t d = defs ? defs[i] : mdef;
-        if (d > ldef) ed[j++] = d;
+      const uint32_t *ed = NULL;
+      if (c->elem_optional && nfull != nelem) { /* some null elements */
+        /* the element def levels (skipping empty/null lists), in their own
+         * buffer: fill_slots uses idx for dictionary indices */
+        feast_buf_reset(&cr->lev2);
+        if ((rc = feast_buf_reserve(&cr->lev2, (size_t)nelem * 4, err))) return rc;
+        uint32_t *w = (uint32_t *)cr->lev2.data;
+        int64_t j = 0;
+        for (int64_t i = 0; i < e; i++) {
+          uint32_t d = defs ? defs[i] : mdef;
+          if (d > ldef) w[j++] = d;
+        }
+        ed = w;
       }
-      /* fill_slots uses idx for dictionary indices: copy levels aside */
-      uint32_t *edc = feast_malloc((size_t)nelem * 4);
-      if (!edc) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
-      memcpy(edc, ed, (size_t)nelem * 4);
-      rc = fill_slots(cr, ch, c->elem_optional ? edc : NULL, nelem, mdef, err);
-      feast_free(edc);
-      if (rc) return rc;
+      if ((rc = fill_slots(cr, ch, ed, nelem, mdef, err))) return rc;
       ch->length += nelem;
     }
     cr->lpos += e;
@@ -867,6 +954,7 @@ static feast_code read_list(pq_colreader *cr, int64_t max_rows, feast_array *a, 
   }
   if (rows > 0) a->offsets[rows] = (int32_t)ch->length;
   a->length = rows;
+  cr->elems_done += ch->length;
   return FEAST_OK;
 }
 

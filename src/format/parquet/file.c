@@ -175,60 +175,100 @@ const char *feast_parquet_metadata_get(const feast_parquet_file *f, const char *
   return NULL;
 }
 
-feast_code pq_read_row_group_batches(const feast_parquet_file *f, int rg, const int *cols, int ncols,
-                                     int64_t batch_rows, pq_emit_fn emit, void *ctx, feast_error *err) {
+struct pq_rgreader {
+  const feast_parquet_file *f;
+  int rg;
+  const int *cols;
+  int ncols;
+  pq_colreader **crs; /* kept across row groups: their buffers are reused */
+  int ncrs;
+  int64_t total, done;
+};
+
+pq_rgreader *pq_rgreader_new(void) { return feast_calloc(1, sizeof(pq_rgreader)); }
+
+void pq_rgreader_free(pq_rgreader *r) {
+  if (!r) return;
+  for (int i = 0; i < r->ncrs; i++) pq_colreader_free(r->crs[i]);
+  feast_free(r->crs);
+  feast_free(r);
+}
+
+static feast_code rg_fail(pq_rgreader *r, feast_code rc, int bad_col, feast_error *err) {
+  const feast_parquet_file *f = r->f;
+  if (bad_col >= 0)
+    feast_error_prefix(err, "%s: row group %d: column %s: ", f->name, r->rg, f->cols[bad_col].name);
+  else if (rc != FEAST_E_NOMEM)
+    feast_error_prefix(err, "%s: row group %d: ", f->name, r->rg);
+  r->done = r->total; /* nothing more from this row group */
+  return rc;
+}
+
+feast_code pq_rgreader_open(pq_rgreader *r, const feast_parquet_file *f, int rg, const int *cols, int ncols,
+                            feast_error *err) {
+  r->f = f;
+  r->rg = rg;
+  r->cols = cols;
+  r->ncols = ncols;
+  r->total = r->done = 0;
   if (rg < 0 || rg >= f->meta->nrow_groups)
     return feast_fail(err, FEAST_E_INVALID, "%s: no row group %d", f->name, rg);
   int64_t total = f->meta->row_groups[rg].num_rows;
   if (total == 0) return FEAST_OK; /* empty row groups may have placeholder chunks */
-  pq_colreader **crs = feast_calloc((size_t)(ncols ? ncols : 1), sizeof *crs);
-  if (!crs) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
-  feast_code rc = FEAST_OK;
-  int bad_col = -1;
-  for (int i = 0; i < ncols && !rc; i++) {
-    rc = pq_colreader_open(f, rg, cols[i], &crs[i], err);
-    if (rc) bad_col = cols[i];
+  if (ncols > r->ncrs) {
+    pq_colreader **n = feast_realloc(r->crs, sizeof *n * (size_t)ncols);
+    if (!n) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+    for (int i = r->ncrs; i < ncols; i++) n[i] = NULL;
+    r->crs = n;
+    r->ncrs = ncols;
   }
-  int64_t done = 0;
-  while (!rc && done < total) {
-    int64_t n = total - done < batch_rows ? total - done : batch_rows;
-    feast_batch *b = feast_batch_new(ncols);
-    if (!b) {
-      rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
-      break;
+  r->total = total;
+  for (int i = 0; i < ncols; i++) {
+    feast_code rc = pq_colreader_open(f, rg, cols[i], &r->crs[i], err);
+    if (rc) return rg_fail(r, rc, cols[i], err);
+  }
+  return FEAST_OK;
+}
+
+feast_code pq_rgreader_next(pq_rgreader *r, int64_t batch_rows, feast_batch **out, feast_error *err) {
+  *out = NULL;
+  if (r->done >= r->total) return FEAST_OK;
+  const feast_parquet_file *f = r->f;
+  int64_t n = r->total - r->done < batch_rows ? r->total - r->done : batch_rows;
+  feast_batch *b = feast_batch_new(r->ncols);
+  if (!b) return rg_fail(r, feast_fail(err, FEAST_E_NOMEM, "out of memory"), -1, err);
+  b->num_rows = n;
+  for (int i = 0; i < r->ncols; i++) {
+    feast_array *a;
+    feast_code rc = pq_colreader_read(r->crs[i], n, &a, err);
+    if (!rc && a->length != n) {
+      int64_t got = r->done + a->length;
+      feast_array_free(a);
+      rc = feast_fail(err, FEAST_E_CORRUPT, "holds %lld rows but the row group says %lld", (long long)got,
+                      (long long)r->total);
     }
-    b->num_rows = n;
-    for (int i = 0; i < ncols && !rc; i++) {
-      feast_array *a;
-      rc = pq_colreader_read(crs[i], n, &a, err);
-      if (rc) {
-        bad_col = cols[i];
-        break;
-      }
-      if (a->length != n) {
-        int64_t got = done + a->length;
-        feast_array_free(a);
-        bad_col = cols[i];
-        rc = feast_fail(err, FEAST_E_CORRUPT, "holds %lld rows but the row group says %lld", (long long)got,
-                        (long long)total);
-        break;
-      }
-      rc = feast_batch_set_column(b, i, f->cols[cols[i]].name, a, err);
-      if (rc) bad_col = cols[i];
-    }
+    if (!rc) rc = feast_batch_set_column(b, i, f->cols[r->cols[i]].name, a, err);
     if (rc) {
       feast_batch_free(b);
-      break;
+      return rg_fail(r, rc, r->cols[i], err);
     }
-    done += n;
-    rc = emit(ctx, b, err);
   }
-  for (int i = 0; i < ncols; i++) pq_colreader_free(crs[i]);
-  feast_free(crs);
-  if (rc && bad_col >= 0)
-    feast_error_prefix(err, "%s: row group %d: column %s: ", f->name, rg, f->cols[bad_col].name);
-  else if (rc && rc != FEAST_E_NOMEM)
-    feast_error_prefix(err, "%s: row group %d: ", f->name, rg);
+  r->done += n;
+  *out = b;
+  return FEAST_OK;
+}
+
+feast_code pq_read_row_group_batches(const feast_parquet_file *f, int rg, const int *cols, int ncols,
+                                     int64_t batch_rows, pq_emit_fn emit, void *ctx, feast_error *err) {
+  pq_rgreader *r = pq_rgreader_new();
+  if (!r) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  feast_code rc = pq_rgreader_open(r, f, rg, cols, ncols, err);
+  while (!rc) {
+    feast_batch *b;
+    if ((rc = pq_rgreader_next(r, batch_rows, &b, err)) || !b) break;
+    if ((rc = emit(ctx, b, err))) rc = rg_fail(r, rc, -1, err);
+  }
+  pq_rgreader_free(r);
   return rc;
 }
 

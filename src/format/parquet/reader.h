@@ -61,11 +61,26 @@ feast_code pq_schema_build(feast_parquet_file *f, feast_error *err);
 typedef struct pq_colreader pq_colreader;
 
 /* Reads the column chunk of (row group, column) into memory and prepares
- * to decode it. The file must outlive the reader. */
-feast_code pq_colreader_open(const feast_parquet_file *f, int rg, int col, pq_colreader **out, feast_error *err);
+ * to decode it. *inout is NULL (a new reader is made) or a reader from an
+ * earlier chunk, whose buffers are reused. On failure *inout may still hold
+ * a reader for the caller to free. The file must outlive the reader. */
+feast_code pq_colreader_open(const feast_parquet_file *f, int rg, int col, pq_colreader **inout, feast_error *err);
 /* A new array with the next (up to) max_rows rows; *out has length 0 at the end. */
 feast_code pq_colreader_read(pq_colreader *cr, int64_t max_rows, feast_array **out, feast_error *err);
 void pq_colreader_free(pq_colreader *cr);
+
+/* A row-group reader: one column reader per projected column, decoding
+ * one batch at a time. It is reused from row group to row group (and file to
+ * file) so every column keeps its chunk, page and scratch buffers. */
+typedef struct pq_rgreader pq_rgreader;
+pq_rgreader *pq_rgreader_new(void); /* NULL on out-of-memory */
+/* Prepare to read row group rg of f, columns cols[0..ncols) (cols must stay
+ * valid until the next open). Errors name the file, row group and column. */
+feast_code pq_rgreader_open(pq_rgreader *r, const feast_parquet_file *f, int rg, const int *cols, int ncols,
+                            feast_error *err);
+/* The next batch of up to batch_rows rows; *out = NULL after the last. */
+feast_code pq_rgreader_next(pq_rgreader *r, int64_t batch_rows, feast_batch **out, feast_error *err);
+void pq_rgreader_free(pq_rgreader *r); /* accepts NULL */
 
 /* Decode rows of one row group into batches of at most batch_rows rows,
  * handing each to `emit` (which takes ownership). */

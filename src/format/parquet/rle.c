@@ -14,15 +14,26 @@ static inline uint64_t load64(const uint8_t *p) {
   return v;
 }
 
-void pq_unpack8(const uint8_t *p, int w, uint32_t *out) {
-  if (w == 0) {
-    memset(out, 0, 8 * sizeof *out);
-    return;
-  }
+/* The body for one width; always inlined with a constant w so the shifts
+ * and masks are immediates and the 8 values unroll. */
+static inline __attribute__((always_inline)) void unpack8_w(const uint8_t *p, const int w, uint32_t *out) {
   const uint64_t mask = w == 32 ? 0xffffffffu : ((1u << w) - 1);
+#pragma GCC unroll 8
   for (int i = 0; i < 8; i++) {
     unsigned bit = (unsigned)(i * w);
     out[i] = (uint32_t)((load64(p + (bit >> 3)) >> (bit & 7)) & mask);
+  }
+}
+
+void pq_unpack8(const uint8_t *p, int w, uint32_t *out) {
+  switch (w) {
+  case 0: memset(out, 0, 8 * sizeof *out); return;
+#define W(n) \
+  case n: unpack8_w(p, n, out); return;
+  W(1) W(2) W(3) W(4) W(5) W(6) W(7) W(8) W(9) W(10) W(11) W(12) W(13) W(14) W(15) W(16)
+  W(17) W(18) W(19) W(20) W(21) W(22) W(23) W(24) W(25) W(26) W(27) W(28) W(29) W(30) W(31) W(32)
+#undef W
+  default: return;
   }
 }
 

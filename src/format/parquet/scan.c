@@ -56,6 +56,9 @@ typedef struct scan {
   int next_task; /* next for a worker */
   int cur;       /* consumer's task */
   int stop;
+  /* one thread: the reader of the consumer's task */
+  pq_rgreader *rr;
+  int opened;
 } scan;
 
 static void slot_clear(slot *s) {
@@ -64,12 +67,6 @@ static void slot_clear(slot *s) {
   feast_free(s->err);
   memset(s, 0, sizeof *s);
 }
-
-typedef struct emit_ctx {
-  scan *s;
-  slot *sl;
-  int file;
-} emit_ctx;
 
 static feast_code part_column(const char *v, int64_t n, feast_array **out, feast_error *err) {
   feast_array *a = feast_array_new(feast_dtype_make(FEAST_DT_STRING), feast_dtype_make(FEAST_DT_NULL));
@@ -85,10 +82,9 @@ static feast_code part_column(const char *v, int64_t n, feast_array **out, feast
   return FEAST_OK;
 }
 
-/* Reorders a decoded batch into the output layout, adding partition columns. */
-static feast_code emit(void *vctx, feast_batch *b, feast_error *err) {
-  emit_ctx *c = vctx;
-  scan *s = c->s;
+/* Reorders a decoded batch (taking it) into the output layout, adding partition columns. */
+static feast_code shape(scan *s, int file, feast_batch *b, feast_batch **out, feast_error *err) {
+  *out = NULL;
   feast_batch *o = feast_batch_new(s->nout);
   feast_code rc = FEAST_OK;
   if (!o) rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
@@ -98,63 +94,88 @@ static feast_code emit(void *vctx, feast_batch *b, feast_error *err) {
     if (s->out[j].part < 0) {
       a = b->columns[fi];
       b->columns[fi++] = NULL;
-    } else if ((rc = part_column(s->files[c->file].pvals[s->out[j].part], b->num_rows, &a, err))) {
+    } else if ((rc = part_column(s->files[file].pvals[s->out[j].part], b->num_rows, &a, err))) {
       break;
     }
     rc = feast_batch_set_column(o, j, s->out[j].name, a, err);
   }
   if (o) o->num_rows = b->num_rows;
   feast_batch_free(b);
-  if (!rc && c->sl->n == c->sl->cap) {
-    int cap = c->sl->cap ? c->sl->cap * 2 : 8;
-    feast_batch **nb = feast_realloc(c->sl->batches, sizeof *nb * (size_t)cap);
-    if (!nb) rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
-    else c->sl->batches = nb, c->sl->cap = cap;
-  }
   if (rc) {
     feast_batch_free(o);
     return rc;
   }
-  c->sl->batches[c->sl->n++] = o;
+  *out = o;
   return FEAST_OK;
 }
 
-static void run_task(scan *s, int t, feast_error *err) {
+/* Records a task's failure (the error is copied: `err` belongs to the caller). */
+static void slot_fail(slot *sl, feast_code rc, const feast_error *err) {
+  sl->rc = rc;
+  sl->err = feast_malloc(sizeof *sl->err);
+  if (sl->err) *sl->err = *err;
+}
+
+/* Worker side: decodes task t batch by batch, handing each batch to the
+ * consumer as soon as it is ready (the consumer may be taking them already). */
+static void run_task(scan *s, int t, pq_rgreader *rr, feast_error *err) {
   slot *sl = &s->slots[t];
-  emit_ctx c = {s, sl, s->tasks[t].file};
-  const pq_scan_file *f = &s->files[s->tasks[t].file];
-  sl->rc = pq_read_row_group_batches(f->file, s->tasks[t].rg, s->filecols[s->tasks[t].file], s->nfilecols,
-                                     s->opts.batch_rows, emit, &c, err);
-  if (sl->rc) {
-    sl->err = feast_malloc(sizeof *sl->err);
-    if (sl->err) *sl->err = *err;
+  int file = s->tasks[t].file;
+  const pq_scan_file *f = &s->files[file];
+  feast_code rc = pq_rgreader_open(rr, f->file, s->tasks[t].rg, s->filecols[file], s->nfilecols, err);
+  while (!rc) {
+    feast_batch *b, *o;
+    if ((rc = pq_rgreader_next(rr, s->opts.batch_rows, &b, err)) || !b) break;
+    if ((rc = shape(s, file, b, &o, err))) break;
+    pthread_mutex_lock(&s->mu);
+    if (sl->n == sl->cap) {
+      int cap = sl->cap ? sl->cap * 2 : 16;
+      feast_batch **nb = feast_realloc(sl->batches, sizeof *nb * (size_t)cap);
+      if (!nb) rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
+      else sl->batches = nb, sl->cap = cap;
+    }
+    if (!rc) {
+      sl->batches[sl->n++] = o;
+      pthread_cond_broadcast(&s->cv);
+    }
+    pthread_mutex_unlock(&s->mu);
+    if (rc) feast_batch_free(o);
   }
+  pthread_mutex_lock(&s->mu);
+  if (rc) slot_fail(sl, rc, err);
+  sl->done = 1;
+  pthread_cond_broadcast(&s->cv);
+  pthread_mutex_unlock(&s->mu);
 }
 
 static void *worker(void *arg) {
   scan *s = arg;
   feast_error *err = feast_malloc(sizeof *err);
+  pq_rgreader *rr = pq_rgreader_new(); /* this worker's buffers, reused task after task */
   pthread_mutex_lock(&s->mu);
   for (;;) {
     while (!s->stop && s->next_task < s->ntasks && s->next_task > s->cur + s->nthreads)
       pthread_cond_wait(&s->cv, &s->mu);
     if (s->stop || s->next_task >= s->ntasks) break;
     int t = s->next_task++;
-    pthread_mutex_unlock(&s->mu);
-    if (err) {
-      run_task(s, t, err);
+    if (err && rr) {
+      pthread_mutex_unlock(&s->mu);
+      run_task(s, t, rr, err);
+      pthread_mutex_lock(&s->mu);
     } else {
       s->slots[t].rc = FEAST_E_NOMEM;
+      s->slots[t].done = 1;
+      pthread_cond_broadcast(&s->cv);
     }
-    pthread_mutex_lock(&s->mu);
-    s->slots[t].done = 1;
-    pthread_cond_broadcast(&s->cv);
   }
   pthread_mutex_unlock(&s->mu);
+  pq_rgreader_free(rr);
   feast_free(err);
   return NULL;
 }
 
+/* Batches come out in task order; a failed task first hands out the batches
+ * it decoded before the failure, then its error, on every later call. */
 static feast_code scan_next(feast_batch_source *self, feast_batch **out, feast_error *err) {
   scan *s = (scan *)self;
   *out = NULL;
@@ -163,21 +184,34 @@ static feast_code scan_next(feast_batch_source *self, feast_batch **out, feast_e
     slot *sl = &s->slots[s->cur];
     if (s->threads) {
       pthread_mutex_lock(&s->mu);
-      while (!sl->done) pthread_cond_wait(&s->cv, &s->mu);
+      while (sl->next >= sl->n && !sl->done) pthread_cond_wait(&s->cv, &s->mu);
+      if (sl->next < sl->n) {
+        *out = sl->batches[sl->next++];
+        pthread_mutex_unlock(&s->mu);
+        return FEAST_OK;
+      }
       pthread_mutex_unlock(&s->mu);
     } else if (!sl->done) {
-      run_task(s, s->cur, err);
+      /* one thread: decode lazily, one batch per call, into reused buffers */
+      feast_code rc = FEAST_OK;
+      int file = s->tasks[s->cur].file;
+      if (!s->rr && !(s->rr = pq_rgreader_new())) rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
+      if (!rc && !s->opened) {
+        rc = pq_rgreader_open(s->rr, s->files[file].file, s->tasks[s->cur].rg, s->filecols[file], s->nfilecols, err);
+        s->opened = 1;
+      }
+      feast_batch *b = NULL;
+      if (!rc) rc = pq_rgreader_next(s->rr, s->opts.batch_rows, &b, err);
+      if (!rc && b && !(rc = shape(s, file, b, out, err))) return FEAST_OK;
+      if (rc) slot_fail(sl, rc, err);
       sl->done = 1;
+      s->opened = 0;
     }
     if (sl->rc) {
       feast_code rc = sl->rc;
       if (sl->err) *err = *sl->err;
       else feast_fail(err, rc, "decoding failed (out of memory)");
       return rc; /* stays failed: the same error on every call */
-    }
-    if (sl->next < sl->n) {
-      *out = sl->batches[sl->next++];
-      return FEAST_OK;
     }
     slot_clear(sl);
     if (s->threads) pthread_mutex_lock(&s->mu);
@@ -202,6 +236,7 @@ static void scan_close(feast_batch_source *self) {
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->cv);
   }
+  pq_rgreader_free(s->rr);
   for (int i = 0; s->slots && i < s->ntasks; i++) slot_clear(&s->slots[i]);
   feast_free(s->slots);
   feast_free(s->tasks);
@@ -321,7 +356,11 @@ static feast_code build(scan *s, const char *const *columns, int ncols, const fe
       pthread_cond_destroy(&s->cv);
       s->nthreads = 0;
     }
-    s->nthreads = started;
+    if (s->threads) { /* workers read nthreads under the lock */
+      pthread_mutex_lock(&s->mu);
+      s->nthreads = started;
+      pthread_mutex_unlock(&s->mu);
+    }
   }
   return FEAST_OK;
 }
