@@ -3,22 +3,26 @@
  */
 #include "base/alloc.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
-static long fail_after = -1;
-static long alloc_count;
+/* Atomic because decoder threads allocate too; relaxed ordering is enough
+ * for a counter that only tests read. */
+static atomic_long fail_after = -1;
+static atomic_long alloc_count;
 
 void feast_alloc_fail_after(long n) {
-  fail_after = n;
-  alloc_count = 0;
+  atomic_store_explicit(&alloc_count, 0, memory_order_relaxed);
+  atomic_store_explicit(&fail_after, n, memory_order_relaxed);
 }
 
-long feast_alloc_count(void) { return alloc_count; }
+long feast_alloc_count(void) { return atomic_load_explicit(&alloc_count, memory_order_relaxed); }
 
 static int should_fail(void) {
-  long i = alloc_count++;
-  return fail_after >= 0 && i >= fail_after;
+  long limit = atomic_load_explicit(&fail_after, memory_order_relaxed);
+  if (limit < 0) return 0; /* the normal case: no counting on the hot path */
+  return atomic_fetch_add_explicit(&alloc_count, 1, memory_order_relaxed) >= limit;
 }
 
 void *feast_malloc(size_t n) {

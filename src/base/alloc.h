@@ -18,7 +18,8 @@ char *feast_strndup(const char *s, size_t n);
 /* Test hook: allocation number `n` from now on (0 = the next one) fails, and
  * every one after it. -1 turns failures off. Not thread-aware: tests only. */
 void feast_alloc_fail_after(long n);
-/* How many allocations have happened since the hook was last set. */
+/* How many allocations have happened since the hook was last set to n >= 0
+ * (nothing is counted while failures are off). */
 long feast_alloc_count(void);
 
 #endif
