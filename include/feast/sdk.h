@@ -52,4 +52,11 @@ FEAST_API feast_code feast_store_historical_stream(feast_store *s, const char *c
                                                    const feast_historical_options *opts, struct ArrowArrayStream *out,
                                                    feast_retrieval_summary *summary, feast_error *err);
 
+/* sizeof of a public struct that bindings mirror field by field
+ * ("feast_error", "feast_ingest_options", "feast_ingest_summary",
+ * "feast_historical_options", "feast_retrieval_summary"); 0 for other
+ * names. Bindings compare it with their own layout when they load, so a
+ * struct that grew fails loudly instead of corrupting memory. */
+FEAST_API size_t feast_abi_sizeof(const char *struct_name);
+
 #endif

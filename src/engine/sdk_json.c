@@ -164,3 +164,19 @@ feast_code feast_store_historical_stream(feast_store *s, const char *const *refs
   if (rc) res->close(res);
   return rc;
 }
+
+size_t feast_abi_sizeof(const char *name) {
+  static const struct {
+    const char *name;
+    size_t size;
+  } sizes[] = {
+      {"feast_error", sizeof(feast_error)},
+      {"feast_ingest_options", sizeof(feast_ingest_options)},
+      {"feast_ingest_summary", sizeof(feast_ingest_summary)},
+      {"feast_historical_options", sizeof(feast_historical_options)},
+      {"feast_retrieval_summary", sizeof(feast_retrieval_summary)},
+  };
+  for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+    if (strcmp(sizes[i].name, name) == 0) return sizes[i].size;
+  return 0;
+}

@@ -175,4 +175,11 @@ static void test_historical(void) {
   cleanup(s);
 }
 
-TEST_MAIN({"apply_list_describe", test_apply_list_describe}, {"historical", test_historical})
+static void abi_sizes_for_bindings(void) {
+  CHECK_INT(feast_abi_sizeof("feast_ingest_options"), sizeof(feast_ingest_options));
+  CHECK_INT(feast_abi_sizeof("feast_error"), sizeof(feast_error));
+  CHECK_INT(feast_abi_sizeof("feast_retrieval_summary"), sizeof(feast_retrieval_summary));
+  CHECK_INT(feast_abi_sizeof("no_such_struct"), 0);
+}
+
+TEST_MAIN(T(abi_sizes_for_bindings), {"apply_list_describe", test_apply_list_describe}, {"historical", test_historical})

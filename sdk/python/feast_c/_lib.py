@@ -47,7 +47,8 @@ class IngestOptions(ctypes.Structure):
     """include/feast/ingest.h: feast_ingest_options (dead-letter callback unused)."""
     _fields_ = [("project", c_char_p), ("source", c_void_p), ("has_start", c_bool), ("start", c_int64),
                 ("has_end", c_bool), ("end", c_int64), ("dead_letter", c_void_p), ("dead_letter_ctx", c_void_p),
-                ("write_chunk", c_size_t)]
+                ("write_chunk", c_size_t), ("dedup_bytes", c_size_t), ("write_each_batch", c_bool),
+                ("expected_rows", c_int64)]
 
 
 class IngestSummary(ctypes.Structure):
@@ -140,6 +141,21 @@ def library_path():
                   "or run `make lib` in the repository")
 
 
+_MIRRORED = {"feast_error": Error, "feast_ingest_options": IngestOptions, "feast_ingest_summary": IngestSummary,
+             "feast_historical_options": HistoricalOptions, "feast_retrieval_summary": RetrievalSummary}
+
+
+def _check_layouts(handle):
+    """The structs mirrored above must match the library's, or calls would corrupt memory."""
+    handle.feast_abi_sizeof.restype = c_size_t
+    handle.feast_abi_sizeof.argtypes = [c_char_p]
+    for name, cls in _MIRRORED.items():
+        size = handle.feast_abi_sizeof(name.encode())
+        if size != ctypes.sizeof(cls):
+            raise ImportError(f"feast_c does not match {library_path()}: {name} is {size} bytes there, "
+                              f"{ctypes.sizeof(cls)} here (rebuild the library or update the SDK)")
+
+
 def lib():
     """The loaded library with every signature declared (loaded once)."""
     global _lib
@@ -150,6 +166,7 @@ def lib():
                 fn = getattr(handle, name)
                 fn.restype = restype
                 fn.argtypes = argtypes
+            _check_layouts(handle)
             _lib = handle
         return _lib
 
