@@ -18,15 +18,7 @@
 #include "feast/array.h"
 #include "feast/time.h"
 
-/* LEAD: the Parquet writer comes from another branch; once
- * include/feast/parquet_writer.h exists this switches itself on. Check that
- * the call in write_example_data matches its signature when merging. */
-#if defined(__has_include)
-#if __has_include("feast/parquet_writer.h")
 #include "feast/parquet_writer.h"
-#define CLI_HAVE_PARQUET_WRITER 1
-#endif
-#endif
 
 static const char USAGE[] =
     "usage: feast init DIR\n"
@@ -156,11 +148,7 @@ static int write_example_data(const char *path) {
   feast_error err;
   if (build_example(&batch, &err)) return cli_fail_err(&err);
   int rc = 0;
-#ifdef CLI_HAVE_PARQUET_WRITER
   if (feast_parquet_write_file(path, batch, NULL, &err)) rc = cli_fail_err(&err);
-#else
-  fprintf(stderr, "feast init: note: this build has no Parquet writer; %s was not created\n", path);
-#endif
   feast_batch_free(batch);
   return rc;
 }
