@@ -16,9 +16,8 @@
 #include "cli/cli_common.h"
 #include "cli/commands.h"
 #include "feast/array.h"
-#include "feast/time.h"
-
 #include "feast/parquet_writer.h"
+#include "feast/time.h"
 
 static const char USAGE[] =
     "usage: feast init DIR\n"
