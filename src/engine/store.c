@@ -317,8 +317,9 @@ feast_code feast_store_get_online_features(feast_store *s, const char *const *re
       if (have) continue;
       feast_entity ent;
       memset(&ent, 0, sizeof ent);
-      if (feast_registry_get_entity(s->reg, s->project, t->entities[e], &ent, err))
-        feast_error_append(&problems, "%s", err->message);
+      feast_error lookup; /* err may be NULL */
+      if (feast_registry_get_entity(s->reg, s->project, t->entities[e], &ent, &lookup))
+        feast_error_append(&problems, "%s", lookup.message);
       else
         ents[n_ents++] = ent.spec;
     }
