@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <lmdb.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -27,6 +28,8 @@
 #define REC_MAGIC 'F'
 #define REC_VERSION 1
 #define REC_HEADER 24
+#define PAR_MIN_ROWS 65536 /* writes this large sort and encode on a second thread */
+#define ENC_ROWS 8192       /* rows per encoded chunk of the write-out pipeline */
 
 typedef struct lmdb_store {
   feast_online_store base;
@@ -93,39 +96,47 @@ static bool record_ok(const uint8_t *p, size_t len, uint32_t *n) {
   return true;
 }
 
-static feast_code make_key(lmdb_store *s, const char *table, const uint8_t *key, size_t key_len, MDB_val *out,
-                           feast_error *err) {
-  feast_buf_reset(&s->key);
-  feast_code rc = feast_buf_append(&s->key, table, strlen(table) + 1, err);
-  if (!rc) rc = feast_buf_append(&s->key, key, key_len, err);
+/* The LMDB key of `key` in kb (the caller's scratch: the write-out encodes
+ * on two threads, each with its own). */
+static feast_code make_key_in(lmdb_store *s, feast_buf *kb, const char *table, const uint8_t *key, size_t key_len,
+                              MDB_val *out, feast_error *err) {
+  feast_buf_reset(kb);
+  feast_code rc = feast_buf_append(kb, table, strlen(table) + 1, err);
+  if (!rc) rc = feast_buf_append(kb, key, key_len, err);
   if (rc) return rc;
-  if (s->key.len > (size_t)mdb_env_get_maxkeysize(s->env))
+  if (kb->len > (size_t)mdb_env_get_maxkeysize(s->env))
     return feast_fail(err, FEAST_E_TOO_BIG, "lmdb: entity key of table %s is %zu bytes; LMDB keys hold at most %d",
-                      table, s->key.len, mdb_env_get_maxkeysize(s->env));
-  out->mv_data = s->key.data;
-  out->mv_size = s->key.len;
+                      table, kb->len, mdb_env_get_maxkeysize(s->env));
+  out->mv_data = kb->data;
+  out->mv_size = kb->len;
   return FEAST_OK;
 }
 
-static feast_code encode_record(lmdb_store *s, const feast_store_table *t, const uint32_t *fhash, const feast_store_row *r,
-                               feast_error *err) {
+static feast_code make_key(lmdb_store *s, const char *table, const uint8_t *key, size_t key_len, MDB_val *out,
+                           feast_error *err) {
+  return make_key_in(s, &s->key, table, key, key_len, out, err);
+}
+
+/* Row r's record in rec (the caller's scratch). */
+static feast_code encode_record_in(feast_buf *rec, const feast_store_table *t, const uint32_t *fhash,
+                                   const feast_store_row *r, feast_error *err) {
   uint8_t hdr[REC_HEADER] = {REC_MAGIC, REC_VERSION, 0, 0};
   put_i64(hdr + 4, r->event_ts);
   put_i64(hdr + 12, r->created_ts);
   put_u32(hdr + 20, (uint32_t)t->n_features);
-  feast_buf_reset(&s->rec);
-  feast_code rc = feast_buf_append(&s->rec, hdr, sizeof hdr, err);
+  feast_buf_reset(rec);
+  feast_code rc = feast_buf_append(rec, hdr, sizeof hdr, err);
   for (size_t i = 0; i < t->n_features && !rc; i++) {
     uint8_t f[8];
     put_u32(f, fhash[i]);
     put_u32(f + 4, (uint32_t)r->value_lens[i]);
-    rc = feast_buf_append(&s->rec, f, 8, err);
-    if (!rc && r->value_lens[i]) rc = feast_buf_append(&s->rec, r->values[i], r->value_lens[i], err);
+    rc = feast_buf_append(rec, f, 8, err);
+    if (!rc && r->value_lens[i]) rc = feast_buf_append(rec, r->values[i], r->value_lens[i], err);
   }
   if (!rc) {
     uint8_t c[4];
-    put_u32(c, feast_crc32c(0, s->rec.data, s->rec.len));
-    rc = feast_buf_append(&s->rec, c, 4, err);
+    put_u32(c, feast_crc32c(0, rec->data, rec->len));
+    rc = feast_buf_append(rec, c, 4, err);
   }
   return rc;
 }
@@ -150,6 +161,19 @@ static int cmp_ent(const void *a, const void *b) {
   return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
+typedef struct sort_job {
+  sort_ent *e;
+  size_t n;
+} sort_job;
+
+static void *sort_main(void *arg) {
+  sort_job *j = arg;
+  qsort(j->e, j->n, sizeof *j->e, cmp_ent);
+  return NULL;
+}
+
+/* cmp_ent is a total order (the index breaks ties), so sorting two halves on
+ * two threads and merging them gives exactly what one qsort gives. */
 static sort_ent *sort_rows(const feast_store_row *rows, size_t n) {
   sort_ent *e = feast_malloc((n + 1) * sizeof *e);
   if (!e) return NULL;
@@ -164,8 +188,98 @@ static sort_ent *sort_rows(const feast_store_row *rows, size_t n) {
     for (size_t j = 0; j < 8; j++) v = v << 8 | (common + j < rows[i].key_len ? rows[i].key[common + j] : 0);
     e[i] = (sort_ent){v, &rows[i], i};
   }
-  qsort(e, n, sizeof *e, cmp_ent);
-  return e;
+  sort_ent *m = n >= PAR_MIN_ROWS ? feast_malloc((n + 1) * sizeof *m) : NULL;
+  pthread_t tid;
+  size_t h = n / 2;
+  sort_job job = {e + h, n - h};
+  if (!m || pthread_create(&tid, NULL, sort_main, &job) != 0) {
+    feast_free(m);
+    qsort(e, n, sizeof *e, cmp_ent);
+    return e;
+  }
+  qsort(e, h, sizeof *e, cmp_ent);
+  pthread_join(tid, NULL);
+  size_t i = 0, j = h, o = 0;
+  while (i < h && j < n) m[o++] = cmp_ent(&e[i], &e[j]) < 0 ? e[i++] : e[j++];
+  while (i < h) m[o++] = e[i++];
+  while (j < n) m[o++] = e[j++];
+  feast_free(e);
+  return m;
+}
+
+/* The write-out is a pipeline: a helper thread builds the LMDB keys and
+ * records of the rows in write order, a chunk at a time, into one of two
+ * buffers, while this thread looks the previous chunk up and puts it. The
+ * rows sit at random addresses, so building is mostly waiting on memory;
+ * the puts walk the B-tree. A row the helper could not encode (an error)
+ * and every later row of its chunk are encoded here, as before, so errors
+ * and the rows they concern are those of a write done in one thread. */
+typedef struct enc_chunk {
+  feast_buf data; /* per row: LMDB key, then record */
+  uint32_t klen[ENC_ROWS], rlen[ENC_ROWS];
+  size_t lo, n, done; /* rows lo..lo+n of the write order; the first `done` encoded */
+  int ready;
+} enc_chunk;
+
+typedef struct encoder {
+  lmdb_store *s;
+  const feast_store_table *t;
+  const uint32_t *fhash;
+  const sort_ent *order;
+  size_t n;
+  enc_chunk ch[2];
+  feast_buf key, rec; /* the encoding thread's scratch */
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  int stop;
+} encoder;
+
+static void encode_chunk(encoder *en, enc_chunk *c, size_t lo) {
+  feast_error err;
+  c->lo = lo;
+  c->n = en->n - lo < ENC_ROWS ? en->n - lo : ENC_ROWS;
+  feast_buf_reset(&c->data);
+  size_t j = 0;
+  for (; j < c->n; j++) {
+    if (j + 12 < c->n) {
+      const feast_store_row *ahead = en->order[lo + j + 12].row;
+      __builtin_prefetch(ahead->key);
+      __builtin_prefetch(ahead->values);
+      __builtin_prefetch(ahead->value_lens);
+    }
+    if (j + 6 < c->n && en->t->n_features && en->order[lo + j + 6].row->values[0]) {
+      const uint8_t *v0 = en->order[lo + j + 6].row->values[0];
+      __builtin_prefetch(v0);
+      __builtin_prefetch(v0 + 64);
+    }
+    const feast_store_row *row = en->order[lo + j].row;
+    MDB_val k;
+    if (make_key_in(en->s, &en->key, en->t->name, row->key, row->key_len, &k, &err)) break;
+    if (encode_record_in(&en->rec, en->t, en->fhash, row, &err)) break;
+    if (feast_buf_append(&c->data, en->key.data, en->key.len, &err)) break;
+    if (feast_buf_append(&c->data, en->rec.data, en->rec.len, &err)) break;
+    c->klen[j] = (uint32_t)en->key.len;
+    c->rlen[j] = (uint32_t)en->rec.len;
+  }
+  c->done = j;
+}
+
+static void *encoder_main(void *arg) {
+  encoder *en = arg;
+  for (size_t k = 0; k * ENC_ROWS < en->n; k++) {
+    enc_chunk *c = &en->ch[k & 1];
+    pthread_mutex_lock(&en->mu);
+    while (c->ready && !en->stop) pthread_cond_wait(&en->cv, &en->mu);
+    int stop = en->stop;
+    pthread_mutex_unlock(&en->mu);
+    if (stop) break;
+    encode_chunk(en, c, k * ENC_ROWS);
+    pthread_mutex_lock(&en->mu);
+    c->ready = 1;
+    pthread_cond_broadcast(&en->cv);
+    pthread_mutex_unlock(&en->mu);
+  }
+  return NULL;
 }
 
 static feast_code lmdb_write(feast_online_store *base, const feast_store_table *t, const feast_store_row *rows, size_t n,
@@ -184,51 +298,95 @@ static feast_code lmdb_write(feast_online_store *base, const feast_store_table *
   mrc = mdb_cursor_open(txn, s->dbi, &cur);
   feast_code rc = mrc ? lmdb_fail(err, mrc, "cursor", s->path) : FEAST_OK;
   uint32_t *fhash = feast_malloc((t->n_features + 1) * sizeof *fhash);
-  if (!fhash && !rc) rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  encoder *en = feast_calloc(1, sizeof *en);
+  if ((!fhash || !en) && !rc) rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
   for (size_t f = 0; f < t->n_features && !rc; f++) fhash[f] = feature_hash(t->name, t->features[f]);
-  for (size_t o = 0; o < n && !rc; o++) {
-    /* Rows come in key order, which is random in memory: fetch each row's
-     * parts a few rows ahead (the row, then its key and values). */
-    if (o + 16 < n) __builtin_prefetch(order[o + 16].row);
-    if (o + 10 < n) {
-      const feast_store_row *ahead = order[o + 10].row;
-      __builtin_prefetch(ahead->key);
-      __builtin_prefetch(ahead->values);
-      __builtin_prefetch(ahead->value_lens);
+  pthread_t tid;
+  int threaded = 0;
+  if (!rc) {
+    *en = (encoder){.s = s, .t = t, .fhash = fhash, .order = order, .n = n};
+    for (int i = 0; i < 2; i++) feast_buf_init(&en->ch[i].data, (size_t)1 << 40);
+    feast_buf_init(&en->key, 1 << 16);
+    feast_buf_init(&en->rec, (size_t)1 << 30);
+    if (n >= PAR_MIN_ROWS && pthread_mutex_init(&en->mu, NULL) == 0) {
+      if (pthread_cond_init(&en->cv, NULL) == 0) {
+        threaded = pthread_create(&tid, NULL, encoder_main, en) == 0;
+        if (!threaded) pthread_cond_destroy(&en->cv);
+      }
+      if (!threaded) pthread_mutex_destroy(&en->mu);
     }
-    if (o + 4 < n && t->n_features && order[o + 4].row->values[0]) {
-      const uint8_t *v0 = order[o + 4].row->values[0];
-      __builtin_prefetch(v0);
-      __builtin_prefetch(v0 + 64);
+  }
+  for (size_t lo = 0, kc = 0; lo < n && !rc; lo += ENC_ROWS, kc++) {
+    enc_chunk *c = &en->ch[kc & 1];
+    if (threaded) {
+      pthread_mutex_lock(&en->mu);
+      while (!c->ready) pthread_cond_wait(&en->cv, &en->mu);
+      pthread_mutex_unlock(&en->mu);
+    } else {
+      encode_chunk(en, c, lo);
     }
-    const feast_store_row *row = order[o].row;
-    size_t i = order[o].idx;
-    MDB_val k, v;
-    if ((rc = make_key(s, t->name, row->key, row->key_len, &k, err))) break;
-    /* MDB_SET_KEY would point k into the page, which MDB_CURRENT may move
-     * when the new value's size differs: keep k on our own buffer. */
-    MDB_val found_key = k;
-    mrc = mdb_cursor_get(cur, &found_key, &v, MDB_SET_KEY);
-    unsigned flags = 0;
-    if (mrc == 0) {
-      uint32_t cnt;
-      if (!record_ok(v.mv_data, v.mv_size, &cnt)) {
-        rc = feast_fail(err, FEAST_E_CORRUPT, "lmdb %s: stored record of table %s is corrupt", s->path, t->name);
+    const uint8_t *d = c->data.data;
+    for (size_t j = 0; j < c->n; j++) {
+      const feast_store_row *row = order[lo + j].row;
+      size_t i = order[lo + j].idx;
+      MDB_val k, v, rec = {0, NULL};
+      if (j < c->done) {
+        k.mv_data = (void *)d;
+        k.mv_size = c->klen[j];
+        rec.mv_data = (void *)(d + c->klen[j]);
+        rec.mv_size = c->rlen[j];
+        d += c->klen[j] + c->rlen[j];
+      } else if ((rc = make_key(s, t->name, row->key, row->key_len, &k, err))) {
         break;
       }
-      const uint8_t *p = v.mv_data;
-      if (!feast_row_newer(row->event_ts, row->created_ts, get_i64(p + 4), get_i64(p + 12))) continue;
-      flags = MDB_CURRENT;
-    } else if (mrc != MDB_NOTFOUND) {
-      rc = lmdb_fail(err, mrc, "get", s->path);
-      break;
+      /* MDB_SET_KEY would point k into the page, which MDB_CURRENT may move
+       * when the new value's size differs: keep k on our own buffer. */
+      MDB_val found_key = k;
+      mrc = mdb_cursor_get(cur, &found_key, &v, MDB_SET_KEY);
+      unsigned flags = 0;
+      if (mrc == 0) {
+        uint32_t cnt;
+        if (!record_ok(v.mv_data, v.mv_size, &cnt)) {
+          rc = feast_fail(err, FEAST_E_CORRUPT, "lmdb %s: stored record of table %s is corrupt", s->path, t->name);
+          break;
+        }
+        const uint8_t *p = v.mv_data;
+        if (!feast_row_newer(row->event_ts, row->created_ts, get_i64(p + 4), get_i64(p + 12))) continue;
+        flags = MDB_CURRENT;
+      } else if (mrc != MDB_NOTFOUND) {
+        rc = lmdb_fail(err, mrc, "get", s->path);
+        break;
+      }
+      if (j >= c->done) {
+        if ((rc = encode_record_in(&s->rec, t, fhash, row, err))) break;
+        rec.mv_data = s->rec.data;
+        rec.mv_size = s->rec.len;
+      }
+      mrc = mdb_cursor_put(cur, &k, &rec, flags);
+      if (mrc) rc = lmdb_fail(err, mrc, "put", s->path);
+      else written[i] = 1;
     }
-    if ((rc = encode_record(s, t, fhash, row, err))) break;
-    v.mv_data = s->rec.data;
-    v.mv_size = s->rec.len;
-    mrc = mdb_cursor_put(cur, &k, &v, flags);
-    if (mrc) rc = lmdb_fail(err, mrc, "put", s->path);
-    else written[i] = 1;
+    if (threaded) {
+      pthread_mutex_lock(&en->mu);
+      c->ready = 0;
+      pthread_cond_broadcast(&en->cv);
+      pthread_mutex_unlock(&en->mu);
+    }
+  }
+  if (threaded) {
+    pthread_mutex_lock(&en->mu);
+    en->stop = 1;
+    pthread_cond_broadcast(&en->cv);
+    pthread_mutex_unlock(&en->mu);
+    pthread_join(tid, NULL);
+    pthread_cond_destroy(&en->cv);
+    pthread_mutex_destroy(&en->mu);
+  }
+  if (en) {
+    for (int i = 0; i < 2; i++) feast_buf_free(&en->ch[i].data);
+    feast_buf_free(&en->key);
+    feast_buf_free(&en->rec);
+    feast_free(en);
   }
   if (cur) mdb_cursor_close(cur);
   feast_free(order);

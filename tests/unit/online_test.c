@@ -434,5 +434,107 @@ static void ingest_source_and_oom(void) {
   feast_online_store_free(s);
 }
 
-TEST_MAIN(T(ingest_source_and_oom), T(vectors_match_feast), T(value_encodings), T(lmdb_basic), T(lmdb_property), T(schema_errors_before_any_write),
+/* A write large enough for the LMDB write-out's second thread (sort halves,
+ * a pipelined encoder): rows in scattered key order, some older than what is
+ * stored (skipped), values of varied lengths (some null); then a large write
+ * holding one key too long for LMDB, in the middle of the write order, which
+ * must fail as a whole and leave the store as it was. */
+#define BIG_N 150001
+static void big_value(size_t i, size_t f, uint8_t *out, size_t *len) {
+  *len = (i + f) % 5 ? (i * 13 + f) % 200 + 1 : 0;
+  for (size_t k = 0; k < *len; k++) out[k] = (uint8_t)(i * 31 + f + k);
+}
+
+static void lmdb_large_write(void) {
+  feast_online_store *s = open_lmdb(test_tmpdir());
+  if (!s) return;
+  feast_error err;
+  const char *names[] = {"a", "b"};
+  feast_store_table t = {"big", 2, names, false, 0};
+  size_t n = BIG_N;
+  char (*keys)[700] = feast_calloc(n, sizeof *keys);
+  uint8_t (*vals)[2][256] = feast_calloc(n, sizeof *vals);
+  size_t (*lens)[2] = feast_calloc(n, sizeof *lens);
+  const uint8_t *(*vp)[2] = feast_calloc(n, sizeof *vp);
+  feast_store_row *rows = feast_calloc(n, sizeof *rows);
+  uint8_t *written = feast_calloc(n, 1);
+  for (size_t i = 0; i < n; i++) {
+    snprintf(keys[i], sizeof keys[i], "k%07zu", (i * 7919) % n);
+    for (size_t f = 0; f < 2; f++) {
+      big_value(i, f, vals[i][f], &lens[i][f]);
+      vp[i][f] = lens[i][f] ? vals[i][f] : NULL;
+    }
+    rows[i] = (feast_store_row){(const uint8_t *)keys[i], strlen(keys[i]), T0, T0, vp[i], lens[i]};
+  }
+  /* 20000 keys already hold a newer row: written in one small write */
+  size_t pre = 0;
+  feast_store_row *newer = feast_calloc(n, sizeof *newer);
+  for (size_t i = 0; i < 60000; i += 3) {
+    newer[pre] = rows[i];
+    newer[pre].event_ts = T0 + SEC;
+    pre++;
+  }
+  CHECK_OK(s->ops->write(s, &t, newer, pre, written, &err), &err);
+  CHECK_OK(s->ops->write(s, &t, rows, n, written, &err), &err);
+  size_t nw = 0, bad = 0;
+  for (size_t i = 0; i < n; i++) {
+    nw += written[i];
+    bad += written[i] != !(i < 60000 && i % 3 == 0);
+  }
+  CHECK_INT(nw, n - pre);
+  CHECK_INT(bad, 0);
+  /* the failing write: every row newer, one key too long */
+  for (size_t i = 0; i < n; i++) rows[i].event_ts = T0 + 2 * SEC;
+  memset(keys[77], 'x', 650);
+  memcpy(keys[77], "k0075000", 8);
+  keys[77][650] = 0;
+  rows[77].key_len = 650;
+  CHECK_INT(s->ops->write(s, &t, rows, n, written, &err), FEAST_E_TOO_BIG);
+  CHECK_CONTAINS(err.message, "LMDB keys hold at most");
+  nw = 0;
+  for (size_t i = 0; i < n; i++) nw += written[i];
+  CHECK_INT(nw, 0);
+  snprintf(keys[77], sizeof keys[77], "k%07zu", (size_t)(77 * 7919) % n);
+  rows[77].key_len = strlen(keys[77]);
+  /* read everything back: the first large write's rows, or the newer ones */
+  const uint8_t **kp = feast_calloc(n, sizeof *kp);
+  size_t *kl = feast_calloc(n, sizeof *kl);
+  feast_store_record *out = feast_calloc(n, sizeof *out);
+  feast_arena *arena = feast_arena_new(1 << 20);
+  for (size_t i = 0; i < n; i++) {
+    kp[i] = rows[i].key;
+    kl[i] = rows[i].key_len;
+  }
+  CHECK_OK(s->ops->read(s, &t, kp, kl, n, arena, out, &err), &err);
+  size_t mism = 0;
+  for (size_t i = 0; i < n; i++) {
+    feast_ts want = i < 60000 && i % 3 == 0 ? T0 + SEC : T0;
+    if (!out[i].found || out[i].event_ts != want) {
+      mism++;
+      continue;
+    }
+    for (size_t f = 0; f < 2; f++)
+      if (!out[i].has[f] || out[i].value_lens[f] != lens[i][f] ||
+          (lens[i][f] && memcmp(out[i].values[f], vals[i][f], lens[i][f])))
+        mism++;
+  }
+  CHECK_INT(mism, 0);
+  size_t recs = 0;
+  CHECK_OK(feast_lmdb_verify(s, &recs, &err), &err);
+  CHECK_INT(recs, n);
+  feast_arena_free(arena);
+  feast_free(kp);
+  feast_free(kl);
+  feast_free(out);
+  feast_free(newer);
+  feast_free(keys);
+  feast_free(vals);
+  feast_free(lens);
+  feast_free(vp);
+  feast_free(rows);
+  feast_free(written);
+  feast_online_store_free(s);
+}
+
+TEST_MAIN(T(ingest_source_and_oom), T(vectors_match_feast), T(value_encodings), T(lmdb_basic), T(lmdb_property), T(lmdb_large_write), T(schema_errors_before_any_write),
           T(rejects_and_window), T(mixed_entity_tables), T(lmdb_survives_kill9))
