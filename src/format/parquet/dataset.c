@@ -15,6 +15,7 @@
 
 #include "base/alloc.h"
 #include "base/arena.h"
+#include "feast/time.h"
 #include "format/parquet/reader.h"
 #include "format/parquet/scan.h"
 
@@ -123,22 +124,13 @@ static feast_code partitions(feast_arena *a, const char *rel, const char **keys,
   return FEAST_OK;
 }
 
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = (unsigned)(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + (int64_t)doe - 719468;
-}
-
 /* 1 when the partition value cannot match [lo, hi]. */
 static int part_excluded(const char *v, int is_date, int64_t lo, int64_t hi) {
   if (!v) return 0;
   if (is_date) {
     int y, m, d;
     if (sscanf(v, "%4d-%2d-%2d", &y, &m, &d) != 3 || m < 1 || m > 12 || d < 1 || d > 31) return 0;
-    int64_t start = days_from_civil(y, (unsigned)m, (unsigned)d) * INT64_C(86400000000);
+    int64_t start = feast_days_from_civil(y, (unsigned)m, (unsigned)d) * INT64_C(86400000000);
     int64_t end = start + INT64_C(86400000000) - 1;
     return end < lo || start > hi;
   }

@@ -6,26 +6,11 @@
  */
 #include <string.h>
 
+#include "base/varint.h"
 #include "format/parquet/encodings.h"
 
 #define MAX_MINIBLOCKS 1024
 #define MAX_BLOCK 65536
-
-static uint64_t uleb(const uint8_t **pp, const uint8_t *end, int *ok) {
-  uint64_t v = 0;
-  const uint8_t *p = *pp;
-  for (int shift = 0; shift < 64; shift += 7) {
-    if (p >= end) break;
-    uint8_t b = *p++;
-    v |= (uint64_t)(b & 0x7f) << shift;
-    if (!(b & 0x80)) {
-      *pp = p;
-      return v;
-    }
-  }
-  *ok = 0;
-  return 0;
-}
 
 static int64_t zz(uint64_t v) { return (int64_t)(v >> 1) ^ -(int64_t)(v & 1); }
 
@@ -66,8 +51,8 @@ feast_code pq_delta_decode(const uint8_t *p, size_t len, int64_t max_values, fea
                            int64_t *count, size_t *used, feast_error *err) {
   const uint8_t *q = p, *end = p + len;
   int ok = 1;
-  uint64_t block = uleb(&q, end, &ok), nmini = uleb(&q, end, &ok), total = uleb(&q, end, &ok);
-  int64_t first = zz(uleb(&q, end, &ok));
+  uint64_t block = feast_varint_read(&q, end, &ok), nmini = feast_varint_read(&q, end, &ok), total = feast_varint_read(&q, end, &ok);
+  int64_t first = zz(feast_varint_read(&q, end, &ok));
   if (!ok) return feast_fail(err, FEAST_E_CORRUPT, "DELTA_BINARY_PACKED header is truncated");
   if (block == 0 || block > MAX_BLOCK || block % 128 || nmini == 0 || nmini > MAX_MINIBLOCKS || block % nmini ||
       (block / nmini) % 32)
@@ -86,7 +71,7 @@ feast_code pq_delta_decode(const uint8_t *p, size_t len, int64_t max_values, fea
   if (total > 0) vals[got++] = last;
   uint8_t widths[MAX_MINIBLOCKS];
   while ((uint64_t)got < total) {
-    uint64_t mind = (uint64_t)zz(uleb(&q, end, &ok));
+    uint64_t mind = (uint64_t)zz(feast_varint_read(&q, end, &ok));
     if (!ok || (uint64_t)(end - q) < nmini)
       return feast_fail(err, FEAST_E_CORRUPT, "DELTA_BINARY_PACKED block header is truncated");
     memcpy(widths, q, nmini);

@@ -13,6 +13,7 @@
 
 #include "base/alloc.h"
 #include "base/hash.h"
+#include "base/varint.h"
 
 int pq_bit_width(uint64_t max_value) {
   int w = 0;
@@ -24,14 +25,8 @@ int pq_bit_width(uint64_t max_value) {
 }
 
 static feast_code put_varint(feast_buf *out, uint64_t v, feast_error *err) {
-  uint8_t tmp[10];
-  size_t n = 0;
-  while (v >= 0x80) {
-    tmp[n++] = (uint8_t)(v | 0x80);
-    v >>= 7;
-  }
-  tmp[n++] = (uint8_t)v;
-  return feast_buf_append(out, tmp, n, err);
+  uint8_t tmp[FEAST_VARINT_MAX];
+  return feast_buf_append(out, tmp, feast_varint_write(tmp, v), err);
 }
 
 /* Generic over the value width through a getter, instantiated twice. */

@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "base/varint.h"
 #include "format/parquet/encodings.h"
 
 static inline uint64_t load64(const uint8_t *p) {
@@ -57,27 +58,11 @@ void pq_rle_init(pq_rle *d, const uint8_t *p, size_t n, int bit_width) {
   d->bp_idx = 8;
 }
 
-static uint64_t uleb(const uint8_t **pp, const uint8_t *end, int *ok) {
-  uint64_t v = 0;
-  const uint8_t *p = *pp;
-  for (int shift = 0; shift < 64; shift += 7) {
-    if (p >= end) break;
-    uint8_t b = *p++;
-    v |= (uint64_t)(b & 0x7f) << shift;
-    if (!(b & 0x80)) {
-      *pp = p;
-      return v;
-    }
-  }
-  *ok = 0;
-  return 0;
-}
-
 /* Starts the next run; 0 when the input is exhausted or malformed. */
 static int next_run(pq_rle *d) {
   int ok = 1;
   if (d->p >= d->end) return 0;
-  uint64_t h = uleb(&d->p, d->end, &ok);
+  uint64_t h = feast_varint_read(&d->p, d->end, &ok);
   if (!ok) return 0;
   if (h & 1) {
     uint64_t groups = h >> 1;

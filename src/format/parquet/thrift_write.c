@@ -7,6 +7,8 @@
 
 #include <string.h>
 
+#include "base/varint.h"
+
 void tw_init(tw *w, feast_buf *out, feast_error *err) {
   memset(w, 0, sizeof *w);
   w->out = out;
@@ -23,14 +25,8 @@ static void put(tw *w, const void *p, size_t n) {
 static void put_byte(tw *w, uint8_t b) { put(w, &b, 1); }
 
 void tw_varint(tw *w, uint64_t v) {
-  uint8_t tmp[10];
-  size_t n = 0;
-  while (v >= 0x80) {
-    tmp[n++] = (uint8_t)(v | 0x80);
-    v >>= 7;
-  }
-  tmp[n++] = (uint8_t)v;
-  put(w, tmp, n);
+  uint8_t tmp[FEAST_VARINT_MAX];
+  put(w, tmp, feast_varint_write(tmp, v));
 }
 
 static void field_header(tw *w, int16_t id, int type) {
