@@ -35,6 +35,26 @@ typedef struct dctx {
 
 static feast_code oom(dctx *c) { return feast_fail(c->err, FEAST_E_NOMEM, "out of memory"); }
 
+/* The boolean option `field` of an options message (FieldOptions.packed,
+ * MessageOptions.map_entry); other options are skipped. */
+static feast_code option_bool(const uint8_t *v, size_t vl, uint32_t field, bool *out, feast_error *err) {
+  feast_wire w = feast_wire_make(v, vl);
+  while (!feast_wire_done(&w)) {
+    uint32_t f;
+    int wt;
+    feast_code rc = feast_wire_tag(&w, &f, &wt, err);
+    if (rc) return rc;
+    if (f == field && wt == FEAST_WIRE_VARINT) {
+      uint64_t x;
+      if ((rc = feast_wire_varint(&w, &x, err))) return rc;
+      *out = x != 0;
+    } else if ((rc = feast_wire_skip(&w, f, wt, err))) {
+      return rc;
+    }
+  }
+  return FEAST_OK;
+}
+
 static char *join_name(dctx *c, const char *scope, const uint8_t *name, size_t len) {
   size_t sl = scope && *scope ? strlen(scope) + 1 : 0;
   char *s = feast_arena_alloc(c->pool->arena, sl + len + 1);
@@ -114,12 +134,10 @@ static feast_code parse_enum(dctx *c, const char *scope, const uint8_t *d, size_
       const char *vname = "";
       int32_t number = 0;
       while (!feast_wire_done(&vw)) {
-    uint32_t g;
-    int gt;
-    {
-      feast_code trc = feast_wire_tag(&vw, &g, &gt, c->err);
-      if (trc) return trc;
-    }
+        uint32_t g;
+        int gt;
+        feast_code trc = feast_wire_tag(&vw, &g, &gt, c->err);
+        if (trc) return trc;
         if (g == 1 && gt == FEAST_WIRE_LEN) {
           const uint8_t *s;
           size_t sl;
@@ -166,25 +184,8 @@ static feast_code parse_field(dctx *c, const uint8_t *d, size_t n, feast_proto_f
       rc = feast_wire_bytes(&w, &v, &vl, c->err);
       if (rc) return rc;
       if (f == 8) {
-        /* FieldOptions.packed = 2 */
-        feast_wire ow = feast_wire_make(v, vl);
-        while (!feast_wire_done(&ow)) {
-    uint32_t g;
-    int gt;
-    {
-      feast_code trc = feast_wire_tag(&ow, &g, &gt, c->err);
-      if (trc) return trc;
-    }
-          if (g == 2 && gt == FEAST_WIRE_VARINT) {
-            uint64_t x;
-            rc = feast_wire_varint(&ow, &x, c->err);
-            if (rc) return rc;
-            fd->packed = x != 0;
-          } else {
-            rc = feast_wire_skip(&ow, g, gt, c->err);
-            if (rc) return rc;
-          }
-        }
+        rc = option_bool(v, vl, 2, &fd->packed, c->err); /* FieldOptions.packed = 2 */
+        if (rc) return rc;
         continue;
       }
       if (f == 6 && vl && v[0] == '.') v++, vl--;
@@ -243,24 +244,8 @@ static feast_code parse_message(dctx *c, const char *scope, const uint8_t *d, si
       } else if (f == 2) {
         nfields++;
       } else if (f == 7) { /* MessageOptions.map_entry = 7 */
-        feast_wire ow = feast_wire_make(v, vl);
-        while (!feast_wire_done(&ow)) {
-    uint32_t g;
-    int gt;
-    {
-      feast_code trc = feast_wire_tag(&ow, &g, &gt, c->err);
-      if (trc) return trc;
-    }
-          if (g == 7 && gt == FEAST_WIRE_VARINT) {
-            uint64_t x;
-            rc = feast_wire_varint(&ow, &x, c->err);
-            if (rc) return rc;
-            m->map_entry = x != 0;
-          } else {
-            rc = feast_wire_skip(&ow, g, gt, c->err);
-            if (rc) return rc;
-          }
-        }
+        rc = option_bool(v, vl, 7, &m->map_entry, c->err);
+        if (rc) return rc;
       }
     } else {
       feast_code rc = feast_wire_skip(&w, f, wt, c->err);
