@@ -45,7 +45,37 @@ struct pit_index {
   int64_t *estart; /* key id k: positions [estart[k], estart[k + 1]) */
   int64_t *eorder; /* position -> entity row */
   pit_best *best;
+  void *best_mem; /* what to free for best */
 };
+
+/* Int keys: put each key's (first position, count) and the event-time
+ * window its entity rows can use into its dict slot, so a feature row costs
+ * one miss, and none more when it falls outside the window. False when out
+ * of memory (the plain streaming path still works). */
+static bool set_key_windows(pit_index *x) {
+  int64_t K = pit_dict_size(x->dict);
+  const int64_t *cnt = x->estart;
+  uint32_t *aux = feast_malloc((size_t)(K + 1) * sizeof *aux);
+  int64_t *lo = feast_malloc((size_t)(K + 1) * sizeof *lo), *hi = feast_malloc((size_t)(K + 1) * sizeof *hi);
+  bool ok = aux && lo && hi;
+  if (ok) {
+    int64_t age = x->cfg.has_max_age ? x->cfg.max_age : INT64_MAX; /* max_age >= 0 */
+    for (int64_t k = 0; k < K; k++) {
+      aux[k] = (uint32_t)(cnt[k] << 5 | (cnt[k + 1] - cnt[k] - 1));
+      /* a feature row can only win an entity row of its key at or after its
+       * event time and at most max_age later: outside [first - max_age,
+       * last] it wins none */
+      int64_t first = x->best[cnt[k]].ets;
+      lo[k] = first < INT64_MIN + age ? INT64_MIN : first - age;
+      hi[k] = x->best[cnt[k + 1] - 1].ets;
+    }
+    pit_dict_set_aux(x->dict, aux, lo, hi);
+  }
+  feast_free(aux);
+  feast_free(lo);
+  feast_free(hi);
+  return ok;
+}
 
 /* Streaming mode setup: counting sort of the entity rows by key id, then by
  * timestamp inside each key. Keeps the sort mode when a key has too many
@@ -63,8 +93,7 @@ static bool stream_setup(pit_index *x) {
   for (int64_t k = 0; k < K; k++) cnt[k + 1] += cnt[k];
   int64_t n = cnt[K];
   x->eorder = feast_malloc((size_t)(n + 1) * sizeof *x->eorder);
-  x->best = feast_malloc((size_t)(n + 1) * sizeof *x->best);
-  if (x->best) pit_hugepages(x->best, (size_t)(n + 1) * sizeof *x->best);
+  x->best = pit_table_alloc((size_t)(n + 1) * sizeof *x->best, &x->best_mem);
   int64_t *pos = feast_malloc((size_t)(K + 1) * sizeof *pos);
   if (!x->eorder || !x->best || !pos) {
     feast_free(pos);
@@ -89,15 +118,8 @@ static bool stream_setup(pit_index *x) {
   for (int64_t p = 0; p < n; p++) x->best[p] = (pit_best){x->ets[x->eorder[p]], 0, 0, -1};
   x->estart = cnt;
   x->stream = true;
-  if (pit_dict_is_int(x->dict) && n < ((int64_t)1 << 27)) {
-    /* every key of the dict has 1..32 entity rows (keys come from entity rows) */
-    uint32_t *aux = feast_malloc((size_t)(K + 1) * sizeof *aux);
-    if (!aux) return true; /* the plain streaming path still works */
-    for (int64_t k = 0; k < K; k++) aux[k] = (uint32_t)(cnt[k] << 5 | (cnt[k + 1] - cnt[k] - 1));
-    pit_dict_set_aux(x->dict, aux);
-    feast_free(aux);
-    x->aux = true;
-  }
+  /* every key of the dict has 1..32 entity rows (keys come from entity rows) */
+  x->aux = pit_dict_is_int(x->dict) && n < ((int64_t)1 << 27) && set_key_windows(x);
   return true;
 }
 
@@ -224,6 +246,24 @@ feast_code pit_index_new(const pit_cfg *cfg, const pit_batches *ent, pit_index *
   return FEAST_OK;
 }
 
+static bool same_entity_side(const pit_cfg *a, const pit_cfg *b) {
+  if (a->n_keys != b->n_keys || a->ns != b->ns || strcmp(a->entity_ts, b->entity_ts) != 0) return false;
+  for (int i = 0; i < a->n_keys; i++)
+    if (strcmp(a->entity_keys[i], b->entity_keys[i]) != 0) return false;
+  return true;
+}
+
+bool pit_index_rebind(pit_index *x, const pit_cfg *cfg) {
+  if (!same_entity_side(&x->cfg, cfg)) return false;
+  x->cfg = *cfg;
+  x->n = 0;
+  if (!x->stream) return true; /* the probe already emptied the candidate rows */
+  int64_t n = x->estart[pit_dict_size(x->dict)];
+  for (int64_t p = 0; p < n; p++) x->best[p].ref = -1;
+  if (x->aux) x->aux = set_key_windows(x); /* max_age may differ */
+  return true;
+}
+
 /* Is a (timestamp) column's raw int64 value already in the compare unit? */
 static bool raw_ts(const feast_array *a, bool ns) {
   return a->type.id == FEAST_DT_TIMESTAMP && a->type.unit == (ns ? FEAST_UNIT_NS : FEAST_UNIT_US);
@@ -235,7 +275,7 @@ static bool raw_ts(const feast_array *a, bool ns) {
 static int64_t add_int_keys(pit_index *x, const pit_keycols *k, const feast_array *ts, const feast_array *cts,
                             int64_t batch_no, int64_t rows) {
   enum { BLOCK = 1024 };
-  int64_t tmp[BLOCK];
+  int64_t tmp[BLOCK], tstmp[BLOCK];
   int32_t ids[BLOCK];
   const feast_array *kc = k->col[0];
   bool ns = x->cfg.ns, kraw = kc->type.id == FEAST_DT_INT64 || kc->type.id == FEAST_DT_UINT64;
@@ -254,16 +294,28 @@ static int64_t add_int_keys(pit_index *x, const pit_keycols *k, const feast_arra
        * entity rows, prefetched AHEAD rows before they are offered */
       enum { AHEAD = 16 };
       uint32_t *aux = (uint32_t *)ids;
-      pit_dict_find_int64_aux(x->dict, keys, m, aux);
-      for (int64_t r = 0; r < m && r < AHEAD; r++)
-        if (aux[r] != UINT32_MAX) __builtin_prefetch(&x->best[aux[r] >> 5]);
+      const int64_t *times = tstmp;
+      if (traw)
+        times = tv + s;
+      else
+        for (int64_t i = 0; i < m; i++) tstmp[i] = feast_array_is_valid(ts, s + i) ? pit_ts(ts, s + i, ns) : 0;
+      pit_dict_find_int64_aux(x->dict, keys, times, m, aux);
+      /* the rows in their key's window (a minority), listed without a branch
+       * to mispredict; their entity rows are then prefetched AHEAD ahead.
+       * The key's window lies inside [lo, hi], so that test is done too. */
+      int32_t sel[BLOCK];
+      int64_t nsel = 0;
       for (int64_t r = 0; r < m; r++) {
-        if (r + AHEAD < m && aux[r + AHEAD] != UINT32_MAX) __builtin_prefetch(&x->best[aux[r + AHEAD] >> 5]);
-        uint32_t a = aux[r];
-        int64_t i = s + r;
-        if (a == UINT32_MAX || !feast_array_is_valid(kc, i) || !feast_array_is_valid(ts, i)) continue;
-        int64_t t = traw ? tv[i] : pit_ts(ts, i, ns);
-        if (t < lo || t > hi) continue;
+        sel[nsel] = (int32_t)r;
+        nsel += aux[r] != UINT32_MAX;
+      }
+      for (int64_t q = 0; q < nsel && q < AHEAD; q++) __builtin_prefetch(&x->best[aux[sel[q]] >> 5]);
+      for (int64_t q = 0; q < nsel; q++) {
+        if (q + AHEAD < nsel) __builtin_prefetch(&x->best[aux[sel[q + AHEAD]] >> 5]);
+        uint32_t a = aux[sel[q]];
+        int64_t i = s + sel[q];
+        if (!feast_array_is_valid(kc, i) || !feast_array_is_valid(ts, i)) continue;
+        int64_t t = times[sel[q]];
         int64_t ct = !cts                          ? 0
                      : !feast_array_is_valid(cts, i) ? INT64_MIN
                      : craw                          ? cv[i]
@@ -380,7 +432,7 @@ void pit_index_free(pit_index *x) {
   feast_free(x->frow);
   feast_free(x->estart);
   feast_free(x->eorder);
-  feast_free(x->best);
+  feast_free(x->best_mem);
   feast_free(x);
 }
 
@@ -513,15 +565,16 @@ feast_code pit_index_probe(pit_index *x, int64_t *win, int64_t *matched, feast_e
   return rc;
 }
 
-void pit_hugepages(void *p, size_t n) {
-#ifdef MADV_HUGEPAGE
+void *pit_table_alloc(size_t n, void **base) {
   const uintptr_t huge = (uintptr_t)2 << 20;
-  uintptr_t a = ((uintptr_t)p + huge - 1) & ~(huge - 1), e = ((uintptr_t)p + n) & ~(huge - 1);
-  if (e > a) (void)madvise((void *)a, e - a, MADV_HUGEPAGE);
-#else
-  (void)p;
-  (void)n;
+  uintptr_t align = n >= 4 * huge ? huge : 64;
+  *base = feast_malloc(n + align);
+  if (!*base) return NULL;
+  void *p = (void *)(((uintptr_t)*base + align - 1) & ~(align - 1));
+#ifdef MADV_HUGEPAGE
+  if (align == huge) (void)madvise(p, n & ~(huge - 1), MADV_HUGEPAGE); /* a hint; whole huge pages only */
 #endif
+  return p;
 }
 
 /* ---- threads ---- */

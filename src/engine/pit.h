@@ -9,7 +9,9 @@
  * null, or whose event time is outside [lo, hi] are dropped on the spot.
  * pit_index_probe sorts the kept rows by (key id, event ts, created ts,
  * source position) with a counting sort plus small per-key sorts, and
- * answers each entity row by binary search in its key's run.
+ * answers each entity row by binary search in its key's run. An index
+ * can be carried to the next table with the same entity side
+ * (pit_index_rebind).
  */
 #ifndef FEAST_ENGINE_PIT_H
 #define FEAST_ENGINE_PIT_H
@@ -83,11 +85,14 @@ bool pit_dict_is_int(const pit_dict *d);
 /* Int mode, lookup only: ids[i] = id of keys[i] or -1; batched with
  * prefetching, the fast path of pit_index_add. */
 void pit_dict_find_int64(const pit_dict *d, const int64_t *keys, int64_t n, int32_t *ids);
-/* Int mode: store aux[id] beside every key, and look it up (UINT32_MAX for
- * an unknown key) with the same one-miss batched probe. The streaming join
- * keeps a key's (first entity position, entity count) there. */
-void pit_dict_set_aux(pit_dict *d, const uint32_t *aux);
-void pit_dict_find_int64_aux(const pit_dict *d, const int64_t *keys, int64_t n, uint32_t *aux);
+/* Int mode: store aux[id] and the event-time window [lo[id], hi[id]] beside
+ * every key, and look aux up with the same one-miss batched probe:
+ * UINT32_MAX for an unknown key or a time ts[i] outside its key's window.
+ * The streaming join keeps a key's (first entity position, entity count)
+ * there, and the window its entity rows can use, so most feature rows are
+ * dropped without touching the entity rows. */
+void pit_dict_set_aux(pit_dict *d, const uint32_t *aux, const int64_t *lo, const int64_t *hi);
+void pit_dict_find_int64_aux(const pit_dict *d, const int64_t *keys, const int64_t *ts, int64_t n, uint32_t *aux);
 
 /* ---- the index (pit.c) ---- */
 
@@ -96,6 +101,11 @@ typedef struct pit_index pit_index;
 /* Build from entity batches (borrowed for the call). lo/hi bound the event
  * times worth keeping (compare unit). */
 feast_code pit_index_new(const pit_cfg *cfg, const pit_batches *ent, pit_index **out, feast_error *err);
+/* Reuse x, probed for one table, for the next: possible when cfg has the
+ * same entity side (key columns, entity timestamp column and unit), which
+ * keeps the key dictionary and entity order and resets the candidates. False
+ * (x unchanged) when the entity side differs. */
+bool pit_index_rebind(pit_index *x, const pit_cfg *cfg);
 /* Add the rows of feature batch `b`, which will be batch number `batch_no`
  * in the list given to the gather. *kept = rows kept. */
 feast_code pit_index_add(pit_index *x, const feast_batch *b, int64_t batch_no, int64_t *kept, feast_error *err);
@@ -118,10 +128,12 @@ feast_code pit_gather(feast_array *dst, const pit_batches *feat, const char *col
 /* Append src row i to dst converting as above. */
 feast_code pit_append_converted(feast_array *dst, const feast_array *src, int64_t i, feast_error *err);
 
-/* Advise the kernel to back [p, p + n) with huge pages where it is 2 MiB
- * aligned (before first touch): the join's tables are read at random, and
- * with 4 KiB pages nearly every access is also a TLB miss. A hint only. */
-void pit_hugepages(void *p, size_t n);
+/* Allocates n bytes for a table read at random. The result is 64-byte
+ * aligned, so no 16- or 32-byte entry straddles two cache lines (one miss,
+ * not two), and large tables are 2 MiB aligned and advised onto huge pages
+ * (with 4 KiB pages nearly every access is also a TLB miss). Free *base,
+ * not the result; NULL when out of memory. */
+void *pit_table_alloc(size_t n, void **base);
 
 /* Bytes held by a batch's buffers (for memory accounting). */
 size_t pit_batch_bytes(const feast_batch *b);

@@ -8,7 +8,8 @@
  * column a tag, then 8 little-endian bytes for integers or a 4-byte length
  * and the bytes for strings. Equal keys give equal bytes whatever the
  * column widths, and the dictionary compares bytes, so collisions of the
- * 64-bit hash never merge two keys.
+ * 64-bit hash never merge two keys. Dense integer keys also get a direct
+ * table (key - min -> slot data) for the join's per-row lookups.
  */
 #include <string.h>
 
@@ -23,13 +24,28 @@ typedef struct pit_islot {
   int64_t key;
   int32_t id;   /* -1 when empty */
   uint32_t aux; /* the index's word for this key (pit_dict_set_aux), so a lookup needs no second miss */
+  int64_t lo, hi; /* event times this key's entity rows can use (pit_dict_set_aux) */
 } pit_islot;
+
+/* Int mode with dense keys: the aux word and window of key dmin + i, found
+ * without hashing or probing (absent keys hold UINT32_MAX). 32 bytes, so an
+ * aligned entry is one cache line. */
+typedef struct pit_dent {
+  int64_t lo, hi;
+  uint32_t aux, unused;
+  int64_t pad;
+} pit_dent;
 
 struct pit_dict {
   bool int_mode;
+  pit_dent *direct; /* set by pit_dict_set_aux when the keys are dense enough */
+  void *direct_mem;
+  int64_t dmin;
+  uint64_t drange;
   uint64_t mask;
   int32_t *slots;     /* bytes mode: key id, or -1 when empty */
   pit_islot *islots;  /* int mode */
+  void *slots_mem;    /* what to free for slots or islots */
   int64_t n, cap; /* ids handed out, room in the per-id arrays (bytes mode) */
   uint64_t *khash; /* bytes mode: hash of each id */
   int64_t *koff;
@@ -129,12 +145,11 @@ pit_dict *pit_dict_new(int64_t expected, bool int_mode) {
   while ((int64_t)slots < expected + expected / 2 + 1) slots *= 2;
   d->mask = slots - 1;
   size_t width = int_mode ? sizeof(pit_islot) : sizeof(int32_t);
-  void *p = feast_malloc(slots * width);
+  void *p = pit_table_alloc(slots * width, &d->slots_mem);
   if (!p) {
     feast_free(d);
     return NULL;
   }
-  pit_hugepages(p, slots * width);
   memset(p, 0xff, slots * width);
   if (int_mode)
     d->islots = p;
@@ -145,8 +160,8 @@ pit_dict *pit_dict_new(int64_t expected, bool int_mode) {
 
 void pit_dict_free(pit_dict *d) {
   if (!d) return;
-  feast_free(d->slots);
-  feast_free(d->islots);
+  feast_free(d->slots_mem);
+  feast_free(d->direct_mem);
   feast_free(d->khash);
   feast_free(d->koff);
   feast_free(d->klen);
@@ -158,7 +173,7 @@ void pit_dict_free(pit_dict *d) {
 int64_t pit_dict_size(const pit_dict *d) { return d->n; }
 
 size_t pit_dict_bytes(const pit_dict *d) {
-  if (d->int_mode) return (d->mask + 1) * sizeof(pit_islot);
+  if (d->int_mode) return (d->mask + 1) * sizeof(pit_islot) + d->drange * sizeof(pit_dent);
   return (d->mask + 1) * sizeof(int32_t) + (size_t)d->cap * 20 + d->kdata_cap;
 }
 
@@ -181,9 +196,9 @@ static uint64_t id_hash(const pit_dict *d, int32_t id) { return d->khash[id]; }
 
 static bool rehash_int(pit_dict *d) {
   uint64_t slots = (d->mask + 1) * 2;
-  pit_islot *s = feast_malloc(slots * sizeof *s);
+  void *mem;
+  pit_islot *s = pit_table_alloc(slots * sizeof *s, &mem);
   if (!s) return false;
-  pit_hugepages(s, slots * sizeof *s);
   memset(s, 0xff, slots * sizeof *s);
   for (uint64_t o = 0; o <= d->mask; o++) {
     if (d->islots[o].id < 0) continue;
@@ -191,7 +206,8 @@ static bool rehash_int(pit_dict *d) {
     while (s[j].id >= 0) j = (j + 1) & (slots - 1);
     s[j] = d->islots[o];
   }
-  feast_free(d->islots);
+  feast_free(d->slots_mem);
+  d->slots_mem = mem;
   d->islots = s;
   d->mask = slots - 1;
   return true;
@@ -199,7 +215,8 @@ static bool rehash_int(pit_dict *d) {
 
 static bool rehash(pit_dict *d) {
   uint64_t slots = (d->mask + 1) * 2;
-  int32_t *s = feast_malloc(slots * sizeof(int32_t));
+  void *mem;
+  int32_t *s = pit_table_alloc(slots * sizeof(int32_t), &mem);
   if (!s) return false;
   memset(s, 0xff, slots * sizeof(int32_t));
   for (int64_t id = 0; id < d->n; id++) {
@@ -207,7 +224,8 @@ static bool rehash(pit_dict *d) {
     while (s[j] >= 0) j = (j + 1) & (slots - 1);
     s[j] = (int32_t)id;
   }
-  feast_free(d->slots);
+  feast_free(d->slots_mem);
+  d->slots_mem = mem;
   d->slots = s;
   d->mask = slots - 1;
   return true;
@@ -230,6 +248,8 @@ int32_t pit_dict_id(pit_dict *d, const pit_keycols *k, int64_t i, bool insert) {
     d->islots[j].key = key;
     d->islots[j].id = (int32_t)d->n;
     d->islots[j].aux = UINT32_MAX;
+    d->islots[j].lo = INT64_MIN;
+    d->islots[j].hi = INT64_MAX;
     int32_t id = (int32_t)d->n++;
     if ((uint64_t)d->n * 3 > (d->mask + 1) * 2 && !rehash_int(d)) return -2;
     return id;
@@ -300,13 +320,70 @@ void pit_dict_find_int64(const pit_dict *d, const int64_t *keys, int64_t n, int3
   }
 }
 
-void pit_dict_set_aux(pit_dict *d, const uint32_t *aux) {
-  for (uint64_t j = 0; j <= d->mask; j++)
-    if (d->islots[j].id >= 0) d->islots[j].aux = aux[d->islots[j].id];
+/* Is t in [lo, hi] (lo <= hi)? One unsigned compare, no branch. */
+static inline bool in_window(int64_t t, int64_t lo, int64_t hi) {
+  return (uint64_t)t - (uint64_t)lo <= (uint64_t)hi - (uint64_t)lo;
 }
 
-void pit_dict_find_int64_aux(const pit_dict *d, const int64_t *keys, int64_t n, uint32_t *aux) {
+/* A direct table replaces hashing when the keys span at most twice the
+ * slots the hash table has anyway (so at most about twice its memory): a
+ * lookup is then a subtraction and one load, with no unpredictable branch. */
+static void build_direct(pit_dict *d) {
+  feast_free(d->direct_mem);
+  d->direct = d->direct_mem = NULL;
+  d->drange = 0;
+  int64_t lo = INT64_MAX, hi = INT64_MIN;
+  for (uint64_t j = 0; j <= d->mask; j++)
+    if (d->islots[j].id >= 0) {
+      if (d->islots[j].key < lo) lo = d->islots[j].key;
+      if (d->islots[j].key > hi) hi = d->islots[j].key;
+    }
+  if (d->n == 0 || (uint64_t)hi - (uint64_t)lo >= 2 * (d->mask + 1)) return;
+  uint64_t range = (uint64_t)hi - (uint64_t)lo + 1;
+  pit_dent *t = pit_table_alloc(range * sizeof *t, &d->direct_mem);
+  if (!t) return; /* the hash table still answers */
+  for (uint64_t i = 0; i < range; i++) t[i] = (pit_dent){0, 0, UINT32_MAX, 0, 0};
+  for (uint64_t j = 0; j <= d->mask; j++) {
+    const pit_islot *s = &d->islots[j];
+    if (s->id >= 0) t[(uint64_t)s->key - (uint64_t)lo] = (pit_dent){s->lo, s->hi, s->aux, 0, 0};
+  }
+  d->direct = t;
+  d->dmin = lo;
+  d->drange = range;
+}
+
+void pit_dict_set_aux(pit_dict *d, const uint32_t *aux, const int64_t *lo, const int64_t *hi) {
+  for (uint64_t j = 0; j <= d->mask; j++) {
+    pit_islot *s = &d->islots[j];
+    if (s->id < 0) continue;
+    s->aux = aux[s->id];
+    s->lo = lo[s->id];
+    s->hi = hi[s->id];
+  }
+  build_direct(d);
+}
+
+void pit_dict_find_int64_aux(const pit_dict *d, const int64_t *keys, const int64_t *ts, int64_t n, uint32_t *aux) {
   enum { AHEAD = 16 };
+  if (d->direct) {
+    const pit_dent *t = d->direct;
+    uint64_t base = (uint64_t)d->dmin, range = d->drange;
+    for (int64_t i = 0; i < n && i < AHEAD; i++)
+      if ((uint64_t)keys[i] - base < range) __builtin_prefetch(&t[(uint64_t)keys[i] - base]);
+    for (int64_t i = 0; i < n; i++) {
+      if (i + AHEAD < n && (uint64_t)keys[i + AHEAD] - base < range)
+        __builtin_prefetch(&t[(uint64_t)keys[i + AHEAD] - base]);
+      uint64_t o = (uint64_t)keys[i] - base;
+      uint32_t a = UINT32_MAX;
+      if (o < range) {
+        const pit_dent *e = &t[o];
+        uint32_t ok = in_window(ts[i], e->lo, e->hi) ? UINT32_MAX : 0;
+        a = (e->aux & ok) | ~ok;
+      }
+      aux[i] = a;
+    }
+    return;
+  }
   const pit_islot *slots = d->islots;
   uint64_t mask = d->mask;
   for (int64_t i = 0; i < n && i < AHEAD; i++) __builtin_prefetch(&slots[feast_hash_u64((uint64_t)keys[i]) & mask]);
@@ -319,7 +396,8 @@ void pit_dict_find_int64_aux(const pit_dict *d, const int64_t *keys, int64_t n, 
       const pit_islot *s = &slots[j];
       if (s->id < 0) break;
       if (s->key == key) {
-        a = s->aux;
+        uint32_t ok = in_window(ts[i], s->lo, s->hi) ? UINT32_MAX : 0;
+        a = (s->aux & ok) | ~ok;
         break;
       }
       j = (j + 1) & mask;

@@ -74,15 +74,17 @@ static feast_batch_source *vec_new(feast_batch **b, int n, const char *const *co
   return &v->base;
 }
 
-/* ---- the fixture: three tables ---- */
+/* ---- the fixture: four tables ---- */
 
 #define MAXB 8
+#define NT 4
 typedef struct fixture {
-  feast_feature_table_spec spec[3];
-  feast_value_type etypes[3][2];
-  feast_retrieval_table tables[3];
-  feast_batch *src[3][MAXB];
-  int nsrc[3];
+  feast_feature_table_spec spec[NT];
+  feast_value_type etypes[NT][2];
+  feast_retrieval_table tables[NT];
+  feast_batch *src[NT][MAXB];
+  int nsrc[NT];
+  int64_t kmul, kadd; /* integer key k is stored as k * kmul + kadd */
   feast_batch *ent[MAXB];
   int nent;
   int opens;
@@ -92,7 +94,7 @@ static feast_code open_source(void *ctx, const feast_feature_table_spec *t, cons
                               feast_ts lo, feast_ts hi, feast_batch_source **out, feast_error *err) {
   (void)lo, (void)hi, (void)err;
   fixture *fx = ctx;
-  for (int i = 0; i < 3; i++)
+  for (int i = 0; i < NT; i++)
     if (strcmp(fx->spec[i].name, t->name) == 0) {
       fx->opens++;
       *out = vec_new(fx->src[i], fx->nsrc[i], cols, n);
@@ -153,14 +155,25 @@ static void fixture_specs(fixture *fx) {
   t->batch_source.created_timestamp_column = feast_strdup("created");
   fx->etypes[2][0] = FEAST_VT_INT64;
   fx->etypes[2][1] = FEAST_VT_STRING;
-  for (int i = 0; i < 3; i++) {
+  /* drv2: the same entity as drv (so the join index is carried over from drv
+   * to it), another max_age, no created column */
+  t = &fx->spec[3];
+  t->name = feast_strdup("drv2");
+  set_entities(t, "driver_id", NULL);
+  add_feature(t, "w", FEAST_VT_INT64);
+  t->has_max_age = true;
+  t->max_age = 7;
+  t->batch_source.event_timestamp_column = feast_strdup("event_timestamp");
+  fx->etypes[3][0] = FEAST_VT_INT64;
+  fx->kmul = 1;
+  for (int i = 0; i < NT; i++) {
     fx->tables[i].spec = &fx->spec[i];
     fx->tables[i].entity_types = fx->etypes[i];
   }
 }
 
 static void fixture_free(fixture *fx) {
-  for (int i = 0; i < 3; i++) {
+  for (int i = 0; i < NT; i++) {
     feast_feature_table_spec_clear(&fx->spec[i]);
     for (int b = 0; b < fx->nsrc[i]; b++) feast_batch_free(fx->src[i][b]);
   }
@@ -193,7 +206,7 @@ static void fixture_data(fixture *fx, int keys, int span, int max_rows) {
     for (int64_t i = 0; i < n; i++) {
       feast_array_append_int(c[0], b * 1000 + i, &err);
       if (rn(15) == 0) feast_array_append_null(c[1], &err);
-      else feast_array_append_int(c[1], rn(keys), &err);
+      else feast_array_append_int(c[1], rn(keys) * fx->kmul + fx->kadd, &err);
       if (rn(15) == 0) feast_array_append_null(c[2], &err);
       else feast_array_append_bytes(c[2], cust_name(rn(keys), buf), strlen(buf), &err);
       if (rn(30) == 0) feast_array_append_null(c[3], &err);
@@ -202,7 +215,7 @@ static void fixture_data(fixture *fx, int keys, int span, int max_rows) {
     const char *names[4] = {"label", "driver_id", "customer", "event_timestamp"};
     fx->ent[b] = batch_of(4, names, c, n);
   }
-  for (int t = 0; t < 3; t++) {
+  for (int t = 0; t < NT; t++) {
     fx->nsrc[t] = 1 + rn(MAXB - 1);
     for (int b = 0; b < fx->nsrc[t]; b++) {
       int64_t n = rn(max_rows * 3 + 1);
@@ -213,7 +226,7 @@ static void fixture_data(fixture *fx, int keys, int span, int max_rows) {
                              col(feast_dtype_make(FEAST_DT_STRING))};
         for (int64_t i = 0; i < n; i++) {
           if (rn(20) == 0) feast_array_append_null(c[0], &err);
-          else feast_array_append_int(c[0], rn(keys + 2), &err);
+          else feast_array_append_int(c[0], rn(keys + 2) * fx->kmul + fx->kadd, &err);
           if (rn(40) == 0) feast_array_append_null(c[1], &err);
           else feast_array_append_int(c[1], ts_lo + rn(span + 60), &err);
           if (rn(20) == 0) feast_array_append_null(c[2], &err);
@@ -246,11 +259,21 @@ static void fixture_data(fixture *fx, int keys, int span, int max_rows) {
         }
         const char *names[5] = {"customer", "ts", "score", "tags", "seen"};
         fx->src[t][b] = batch_of(5, names, c, n);
+      } else if (t == 3) {
+        feast_array *c[3] = {col(feast_dtype_make(FEAST_DT_INT64)), col(ts_us()), col(feast_dtype_make(FEAST_DT_INT64))};
+        for (int64_t i = 0; i < n; i++) {
+          if (rn(20) == 0) feast_array_append_null(c[0], &err);
+          else feast_array_append_int(c[0], rn(keys + 2) * fx->kmul + fx->kadd, &err);
+          feast_array_append_int(c[1], ts_lo + rn(span + 60), &err);
+          feast_array_append_int(c[2], rn(1000), &err);
+        }
+        const char *names[3] = {"driver_id", "event_timestamp", "w"};
+        fx->src[t][b] = batch_of(3, names, c, n);
       } else {
         feast_array *c[5] = {col(feast_dtype_make(FEAST_DT_INT64)), col(feast_dtype_make(FEAST_DT_STRING)), col(ts_us()),
                              col(ts_us()), col(feast_dtype_make(FEAST_DT_INT64))};
         for (int64_t i = 0; i < n; i++) {
-          feast_array_append_int(c[0], rn(keys), &err);
+          feast_array_append_int(c[0], rn(keys) * fx->kmul + fx->kadd, &err);
           feast_array_append_bytes(c[1], cust_name(rn(keys), buf), strlen(buf), &err);
           feast_array_append_int(c[2], ts_lo + rn(span + 60), &err);
           feast_array_append_int(c[3], rn(3), &err);
@@ -331,8 +354,9 @@ static bool same_value(const feast_array *out, int64_t i, const feast_array *src
   }
 }
 
-static const char *const REFS[] = {"pair:v", "drv:rating", "cust:tags", "drv:name", "cust:score", "drv:trips", "cust:seen"};
-#define NREFS 7
+static const char *const REFS[] = {"pair:v",     "drv:rating", "drv2:w",    "cust:tags",
+                                   "drv:name",   "cust:score", "drv:trips", "cust:seen"};
+#define NREFS 8
 
 /* Runs the retrieval and checks every output value against the reference. */
 static void run_and_compare(fixture *fx, size_t memory_limit, int threads, int parts, bool expect_spill) {
@@ -343,7 +367,7 @@ static void run_and_compare(fixture *fx, size_t memory_limit, int threads, int p
   req.refs = REFS;
   req.n_refs = NREFS;
   req.tables = fx->tables;
-  req.n_tables = 3;
+  req.n_tables = NT;
   req.open_source = open_source;
   req.source_ctx = fx;
   req.memory_limit = memory_limit;
@@ -357,13 +381,13 @@ static void run_and_compare(fixture *fx, size_t memory_limit, int threads, int p
   if (rc) return;
   CHECK_INT(sum.tables_spilled > 0, expect_spill);
   const feast_batch *schema = feast_retrieval_schema(out);
-  static const char *const cols[] = {"label",      "driver_id",  "customer", "event_timestamp", "pair__v",
-                                     "drv__rating", "drv__name", "drv__trips", "cust__tags", "cust__score", "cust__seen"};
-  CHECK_INT(schema->num_columns, 11);
-  for (int c = 0; c < 11 && c < schema->num_columns; c++) CHECK_STR(schema->names[c], cols[c]);
+  static const char *const cols[] = {"label",      "driver_id", "customer",   "event_timestamp", "pair__v",    "drv__rating",
+                                     "drv__name", "drv__trips", "drv2__w", "cust__tags",      "cust__score", "cust__seen"};
+  CHECK_INT(schema->num_columns, 12);
+  for (int c = 0; c < 12 && c < schema->num_columns; c++) CHECK_STR(schema->names[c], cols[c]);
   /* feature column -> (table, source column) */
-  static const struct { int t; const char *src; } fmap[] = {{2, "v"}, {0, "rating"}, {0, "name"}, {0, "trip_count"},
-                                                            {1, "tags"}, {1, "score"}, {1, "seen"}};
+  static const struct { int t; const char *src; } fmap[] = {{2, "v"},  {0, "rating"}, {0, "name"},  {0, "trip_count"},
+                                                            {3, "w"}, {1, "tags"},   {1, "score"}, {1, "seen"}};
   int64_t matched = 0, rows = 0;
   for (int eb = 0;; eb++) {
     feast_batch *b = NULL;
@@ -379,16 +403,16 @@ static void run_and_compare(fixture *fx, size_t memory_limit, int threads, int p
     }
     const feast_batch *in = fx->ent[eb];
     CHECK_INT(b->num_rows, in->num_rows);
-    CHECK_INT(b->num_columns, 11);
+    CHECK_INT(b->num_columns, 12);
     for (int c = 0; c < 4; c++)
       for (int64_t i = 0; i < in->num_rows; i++) CHECK(same_value(b->columns[c], i, in->columns[c], i) || c == 3);
     for (int64_t i = 0; i < in->num_rows; i++) {
-      int64_t win[3];
-      for (int t = 0; t < 3; t++) {
+      int64_t win[NT];
+      for (int t = 0; t < NT; t++) {
         win[t] = reference(fx, t, in, i);
         matched += win[t] >= 0;
       }
-      for (int f = 0; f < 7; f++) {
+      for (int f = 0; f < NREFS; f++) {
         int t = fmap[f].t;
         const feast_array *src = NULL;
         int64_t j = -1;
@@ -416,6 +440,10 @@ static void randomized_matches_reference(void) {
     rng_state = 0x9e3779b97f4a7c15ULL * (uint64_t)seed;
     fixture fx;
     fixture_specs(&fx);
+    if (seed % 4 == 0) { /* sparse, negative keys */
+      fx.kmul = 1000003;
+      fx.kadd = -((int64_t)1 << 40);
+    }
     fixture_data(&fx, 1 + seed % 9, 1 + seed % 50, 60);
     run_and_compare(&fx, 0, 1 + seed % 2, 0, false);
     fixture_free(&fx);
@@ -429,6 +457,10 @@ static void few_rows_per_key_matches_reference(void) {
     rng_state = 0x2545f4914f6cdd1dULL * (uint64_t)seed;
     fixture fx;
     fixture_specs(&fx);
+    if (seed % 3 == 0) { /* sparse, negative keys: hashed, not looked up in a direct table */
+      fx.kmul = 1000003;
+      fx.kadd = -((int64_t)1 << 40);
+    }
     fixture_data(&fx, 400 + seed * 10, 5 + seed % 20, 80);
     run_and_compare(&fx, 0, 1 + seed % 2, 0, false);
     fixture_free(&fx);
@@ -480,7 +512,7 @@ static void one_table_fixture(fixture *fx, const int64_t *ts, int n, const int64
   fx->etypes[0][0] = FEAST_VT_INT64;
   fx->tables[0].spec = t;
   fx->tables[0].entity_types = fx->etypes[0];
-  for (int s = 1; s < 3; s++) fx->spec[s].name = feast_strdup(s == 1 ? "unused1" : "unused2");
+  for (int s = 1; s < NT; s++) fx->spec[s].name = feast_strdup(s == 1 ? "unused1" : s == 2 ? "unused2" : "unused3");
   feast_array *c[4] = {col(feast_dtype_make(FEAST_DT_INT64)), col(ts_us()), col(ts_us()),
                        col(feast_dtype_make(FEAST_DT_INT64))};
   for (int i = 0; i < n; i++) {
