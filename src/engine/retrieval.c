@@ -103,6 +103,8 @@ static void out_close(feast_batch_source *s) {
   if (!o) return;
   for (int i = 0; i < o->n_tables; i++) free_table(&o->tables[i], o->n_ent_batches);
   feast_free(o->tables);
+  pit_index_free(o->index);
+  if (o->next_src) o->next_src->close(o->next_src);
   pit_batches_clear(&o->ent);
   spill_close(o->ent_file);
   feast_batch_free(o->schema);
@@ -236,19 +238,37 @@ static void drop_indexed_columns(const rt_table *t, feast_batch *b) {
   }
 }
 
-static feast_code join_in_memory(rt_out *o, rt_table *t, const feast_retrieval_request *req, size_t *used,
-                                 bool *too_big, int64_t *source_rows, int64_t *matched, feast_error *err) {
+static feast_code open_table_source(rt_out *o, const rt_table *t, const feast_retrieval_request *req,
+                                    feast_batch_source **src, feast_error *err) {
+  int64_t lo = t->max_age_us >= 0 ? sat_sub(o->ts_min, t->max_age_us) : FEAST_TS_MIN;
+  return req->open_source(req->source_ctx, t->spec, t->proj, t->n_proj, lo, o->ts_max, src, err);
+}
+
+/* Joins table i in memory: reads its source (opened ahead as o->next_src,
+ * or now), indexes it, probes and gathers. Before the gather it opens table
+ * i + 1's source, so that table's first row groups decode meanwhile. */
+static feast_code join_in_memory(rt_out *o, int i, const feast_retrieval_request *req, size_t *used, bool *too_big,
+                                 int64_t *source_rows, int64_t *matched, feast_error *err) {
+  rt_table *t = &o->tables[i];
   *too_big = false;
   pit_index *x = NULL;
-  feast_batch_source *src = NULL;
+  feast_batch_source *src = o->next_src;
   pit_batches feat = {0};
   int64_t *win = NULL;
   size_t feat_bytes = 0;
   char phase[300];
   snprintf(phase, sizeof phase, "read %s", t->name);
-  feast_code rc = pit_index_new(&t->cfg, &o->ent, &x, err);
-  int64_t lo = t->max_age_us >= 0 ? sat_sub(o->ts_min, t->max_age_us) : FEAST_TS_MIN;
-  if (!rc) rc = req->open_source(req->source_ctx, t->spec, t->proj, t->n_proj, lo, o->ts_max, &src, err);
+  o->next_src = NULL;
+  feast_code rc = src ? FEAST_OK : open_table_source(o, t, req, &src, err);
+  /* the index is built while the source's workers decode the first row groups */
+  if (o->index && pit_index_rebind(o->index, &t->cfg)) {
+    x = o->index;
+    o->index = NULL;
+  } else {
+    pit_index_free(o->index);
+    o->index = NULL;
+    if (!rc) rc = pit_index_new(&t->cfg, &o->ent, &x, err);
+  }
   while (!rc) {
     feast_batch *b = NULL;
     if ((rc = src->next(src, &b, err)) || !b) break;
@@ -279,6 +299,12 @@ static feast_code join_in_memory(rt_out *o, rt_table *t, const feast_retrieval_r
     win = feast_malloc((size_t)(o->n_ent_rows + 1) * sizeof *win);
     if (!win) rc = feast_fail(err, FEAST_E_NOMEM, "out of memory joining feature table '%s'", t->name);
     if (!rc) rc = pit_index_probe(x, win, matched, err);
+    if (!rc && i + 1 < o->n_tables) { /* kept for the next table */
+      o->index = x;
+      x = NULL;
+      rc = open_table_source(o, &o->tables[i + 1], req, &o->next_src, err);
+      if (rc) feast_error_prefix(err, "feature table '%s': ", o->tables[i + 1].name);
+    }
     pit_index_free(x);
     x = NULL;
     if (!rc && !(t->mem = feast_calloc((size_t)o->n_ent_batches + 1, sizeof *t->mem)))
@@ -400,7 +426,7 @@ feast_code feast_historical_retrieve(const feast_retrieval_request *req, feast_b
     setup_cfg(o, t, o->schema); /* now that the entity time range is known */
     bool too_big = o->ent_file != NULL;
     int64_t rows = 0, matched = 0;
-    if (!too_big) rc = join_in_memory(o, t, req, &used, &too_big, &rows, &matched, err);
+    if (!too_big) rc = join_in_memory(o, i, req, &used, &too_big, &rows, &matched, err);
     if (!rc && too_big) {
       rows = matched = 0;
       rc = rt_join_spilled(o, t, req, &rows, &matched, err);

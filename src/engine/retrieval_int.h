@@ -53,6 +53,11 @@ typedef struct rt_out {
   spill_file *ent_file;
   int64_t n_ent_batches, n_ent_rows;
   int64_t ts_min, ts_max; /* microseconds, over valid entity timestamps */
+  /* carried from one table's in-memory join to the next: the index (when the
+   * entity side is the same) and the next table's source, opened early so
+   * its row groups decode while this table's features are gathered */
+  pit_index *index;
+  feast_batch_source *next_src;
   /* output cursor */
   int64_t next_batch, row_base;
   /* settings */
