@@ -46,7 +46,7 @@ FEAST_API feast_code feast_config_online_uri(const feast_config *cfg, char *uri,
 typedef struct feast_historical_options {
   const char *entity_ts_column; /* NULL = "event_timestamp" */
   size_t memory_limit;          /* 0 = a quarter of RAM */
-  int threads;                  /* 0 = every core */
+  int threads;                  /* join and source decoding threads; 0 = every core (decoding: at most 2) */
   const char *spill_dir;        /* NULL = $TMPDIR or /tmp */
   feast_retrieval_progress_fn progress;
   void *progress_ctx;

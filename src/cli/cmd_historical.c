@@ -34,7 +34,7 @@ static const char USAGE[] =
     "  -o, --output PATH          the training set (Parquet)\n"
     "      --timestamp-column C   entity timestamp column (default: event_timestamp)\n"
     "      --memory-limit SIZE    e.g. 4G, 512M (default: a quarter of RAM); larger inputs spill to disk\n"
-    "      --threads N            worker threads (default: every core)\n"
+    "      --threads N            threads for decoding, joining and writing (default: every core)\n"
     "      --codec CODEC          snappy (default), zstd, gzip, lz4, none\n";
 
 typedef struct hist_progress {
@@ -142,6 +142,7 @@ int cmd_get_historical_features(int argc, char **argv) {
   memset(&prog, 0, sizeof prog);
   cli_progress_init(&prog.p, "", -1);
   feast_historical_options opts = {ts_col, memory_limit, threads, NULL, on_progress, &prog};
+  wopts.threads = threads; /* --threads bounds the writer too (0: its default) */
   feast_retrieval_summary sum;
   memset(&sum, 0, sizeof sum);
   double t0 = cli_now();

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "engine/source_int.h"
 #include "feast/parquet.h"
 
 static feast_code file_source_check(const feast_data_source *s, feast_error *err) {
@@ -21,6 +22,12 @@ static feast_code file_source_check(const feast_data_source *s, feast_error *err
 
 feast_code feast_source_open(const feast_data_source *s, const char *const *columns, int ncols, bool prune,
                              feast_ts lo, feast_ts hi, feast_batch_source **out, feast_error *err) {
+  return feast_source_open_threads(s, columns, ncols, prune, lo, hi, 0, out, err);
+}
+
+feast_code feast_source_open_threads(const feast_data_source *s, const char *const *columns, int ncols, bool prune,
+                                     feast_ts lo, feast_ts hi, int threads, feast_batch_source **out,
+                                     feast_error *err) {
   feast_code rc = file_source_check(s, err);
   if (rc) return rc;
   feast_parquet_range ranges[2];
@@ -36,6 +43,7 @@ feast_code feast_source_open(const feast_data_source *s, const char *const *colu
   o.ranges = ranges;
   o.nranges = nranges;
   o.date_partition_column = s->date_partition_column;
+  o.read.threads = threads;
   rc = feast_parquet_dataset_open(s->file.file_url, &o, out, err);
   return rc ? feast_error_prefix(err, "batch source %s: ", s->file.file_url) : FEAST_OK;
 }

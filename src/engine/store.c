@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "base/alloc.h"
+#include "engine/source_int.h"
 #include "feast/source.h"
 
 typedef struct tables tables;
@@ -198,10 +199,10 @@ static tables *load_tables(feast_store *s, const char *const *refs, size_t n_ref
 
 /* ---- historical ---- */
 
+/* ctx: the retrieval's thread count, which the reader uses too */
 static feast_code open_source(void *ctx, const feast_feature_table_spec *table, const char *const *columns, int ncols,
                               feast_ts lo, feast_ts hi, feast_batch_source **out, feast_error *err) {
-  (void)ctx;
-  return feast_source_open(&table->batch_source, columns, ncols, true, lo, hi, out, err);
+  return feast_source_open_threads(&table->batch_source, columns, ncols, true, lo, hi, *(const int *)ctx, out, err);
 }
 
 static feast_code source_schema(void *ctx, const feast_feature_table_spec *table, feast_batch **out, feast_error *err) {
@@ -227,7 +228,9 @@ feast_code feast_store_get_historical_features(feast_store *s, const char *const
   req.refs = refs;
   req.n_tables = h->n;
   req.tables = h->rt;
+  int threads = opts ? opts->threads : 0;
   req.open_source = open_source;
+  req.source_ctx = &threads;
   req.source_schema = source_schema;
   if (opts) {
     req.entity_ts_column = opts->entity_ts_column;

@@ -1,0 +1,17 @@
+/*
+ * source_int.h - what the engine needs of source.c beyond the public API:
+ * opening a batch source with a given number of decoding threads (the
+ * public feast_source_open uses the reader's default).
+ */
+#ifndef FEAST_ENGINE_SOURCE_INT_H
+#define FEAST_ENGINE_SOURCE_INT_H
+
+#include "feast/source.h"
+
+/* feast_source_open with `threads` decoding threads (0 = the reader's
+ * default: online cores, at most 2; 1 = none). */
+feast_code feast_source_open_threads(const feast_data_source *s, const char *const *columns, int ncols, bool prune,
+                                     feast_ts lo, feast_ts hi, int threads, feast_batch_source **out,
+                                     feast_error *err);
+
+#endif
