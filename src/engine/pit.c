@@ -225,7 +225,9 @@ feast_code pit_index_new(const pit_cfg *cfg, const pit_batches *ent, pit_index *
       rc = feast_fail(err, FEAST_E_NOMEM, "out of memory building a key dictionary");
       break;
     }
+    enum { AHEAD = 16 }; /* inserts are cache misses too: prefetch their slots */
     for (int64_t i = 0; i < b->num_rows; i++, r++) {
+      if (i + AHEAD < b->num_rows) pit_dict_prefetch(x->dict, &k, i + AHEAD);
       int32_t id = feast_array_is_valid(ts, i) ? pit_dict_id(x->dict, &k, i, true) : -1;
       if (id == -2) {
         rc = feast_fail(err, FEAST_E_NOMEM, "out of memory building a key dictionary");

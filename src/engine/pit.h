@@ -80,6 +80,9 @@ size_t pit_dict_bytes(const pit_dict *d);
 /* The id of row i's key, inserting it when `insert`; -1 for a null key or
  * (without insert) an unknown one; -2 on out-of-memory. */
 int32_t pit_dict_id(pit_dict *d, const pit_keycols *k, int64_t i, bool insert);
+/* Int mode: prefetch the slot row i's key hashes to (a hint; nothing in
+ * bytes mode, whose keys must be normalised first). */
+void pit_dict_prefetch(const pit_dict *d, const pit_keycols *k, int64_t i);
 /* True for the one-integer-column dictionary. */
 bool pit_dict_is_int(const pit_dict *d);
 /* Int mode, lookup only: ids[i] = id of keys[i] or -1; batched with

@@ -75,7 +75,14 @@ feast_code pit_gather(feast_array *dst, const pit_batches *feat, const char *col
     fast[bi] = w > 0 && dst->type.id != FEAST_DT_FIXED_BINARY && dst->type.id != FEAST_DT_BOOL &&
                feast_dtype_equal(dst->type, cols[bi]->type);
   }
+  enum { AHEAD = 16 }; /* reads in flight: each is a cache miss */
   for (int64_t r = 0; r < n; r++) {
+    if (r + AHEAD < n && win[r + AHEAD] >= 0) {
+      const feast_array *a = cols[PIT_REF_BATCH(win[r + AHEAD])];
+      int64_t j = PIT_REF_ROW(win[r + AHEAD]);
+      if (w > 0) __builtin_prefetch((const char *)a->values + j * w);
+      if (a->validity) __builtin_prefetch(a->validity + j / 8);
+    }
     int64_t ref = win[r];
     if (ref < 0) {
       if ((rc = feast_array_append_null(dst, err))) break;

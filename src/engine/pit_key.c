@@ -42,6 +42,7 @@ struct pit_dict {
   void *direct_mem;
   int64_t dmin;
   uint64_t drange;
+  int64_t direct_n; /* keys in the dict when the direct table was built */
   uint64_t mask;
   int32_t *slots;     /* bytes mode: key id, or -1 when empty */
   pit_islot *islots;  /* int mode */
@@ -297,6 +298,11 @@ int32_t pit_dict_id(pit_dict *d, const pit_keycols *k, int64_t i, bool insert) {
 
 bool pit_dict_is_int(const pit_dict *d) { return d->int_mode; }
 
+void pit_dict_prefetch(const pit_dict *d, const pit_keycols *k, int64_t i) {
+  if (!d->int_mode || !feast_array_is_valid(k->col[0], i)) return;
+  __builtin_prefetch(&d->islots[feast_hash_u64((uint64_t)feast_array_get_int(k->col[0], i)) & d->mask]);
+}
+
 void pit_dict_find_int64(const pit_dict *d, const int64_t *keys, int64_t n, int32_t *ids) {
   enum { AHEAD = 16 }; /* lookups in flight: enough to hide a DRAM miss */
   const pit_islot *slots = d->islots;
@@ -350,17 +356,20 @@ static void build_direct(pit_dict *d) {
   d->direct = t;
   d->dmin = lo;
   d->drange = range;
+  d->direct_n = d->n;
 }
 
 void pit_dict_set_aux(pit_dict *d, const uint32_t *aux, const int64_t *lo, const int64_t *hi) {
+  bool same_keys = d->direct && d->direct_n == d->n; /* a new index for the next table: only the words change */
   for (uint64_t j = 0; j <= d->mask; j++) {
     pit_islot *s = &d->islots[j];
     if (s->id < 0) continue;
     s->aux = aux[s->id];
     s->lo = lo[s->id];
     s->hi = hi[s->id];
+    if (same_keys) d->direct[(uint64_t)s->key - (uint64_t)d->dmin] = (pit_dent){s->lo, s->hi, s->aux, 0, 0};
   }
-  build_direct(d);
+  if (!same_keys) build_direct(d);
 }
 
 void pit_dict_find_int64_aux(const pit_dict *d, const int64_t *keys, const int64_t *ts, int64_t n, uint32_t *aux) {

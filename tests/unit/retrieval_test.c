@@ -156,13 +156,14 @@ static void fixture_specs(fixture *fx) {
   fx->etypes[2][0] = FEAST_VT_INT64;
   fx->etypes[2][1] = FEAST_VT_STRING;
   /* drv2: the same entity as drv (so the join index is carried over from drv
-   * to it), another max_age, no created column */
+   * to it), a longer max_age (windows left from drv would lose rows), no
+   * created column */
   t = &fx->spec[3];
   t->name = feast_strdup("drv2");
   set_entities(t, "driver_id", NULL);
   add_feature(t, "w", FEAST_VT_INT64);
   t->has_max_age = true;
-  t->max_age = 7;
+  t->max_age = 45;
   t->batch_source.event_timestamp_column = feast_strdup("event_timestamp");
   fx->etypes[3][0] = FEAST_VT_INT64;
   fx->kmul = 1;
