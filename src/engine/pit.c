@@ -417,6 +417,15 @@ feast_code pit_index_add(pit_index *x, const feast_batch *b, int64_t batch_no, i
   return FEAST_OK;
 }
 
+size_t pit_index_estimate(int64_t n_ent) {
+  size_t n = n_ent > 0 ? (size_t)n_ent : 0, slots = 16;
+  while (slots < n + n / 2 + 1) slots *= 2;
+  /* per entity row: key id, timestamp, order, best candidate, run start, and
+   * the setup's temporaries; the dictionary, at most a direct table twice
+   * its slot count, all of 32-byte entries */
+  return n * (4 + 8 + 8 + sizeof(pit_best) + 8 + 36) + slots * 32 * 3;
+}
+
 size_t pit_index_bytes(const pit_index *x) {
   if (x->stream)
     return (size_t)x->n_ent * (12 + sizeof(int64_t) + sizeof(pit_best)) +

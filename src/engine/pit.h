@@ -116,6 +116,9 @@ feast_code pit_index_add(pit_index *x, const feast_batch *b, int64_t batch_no, i
  * order), or -1. *matched counts rows with a winner. */
 feast_code pit_index_probe(pit_index *x, int64_t *win, int64_t *matched, feast_error *err);
 size_t pit_index_bytes(const pit_index *x);
+/* An upper bound of the bytes an index over n_ent entity rows takes while
+ * it is built (checked before building it, so a memory limit holds). */
+size_t pit_index_estimate(int64_t n_ent);
 void pit_index_free(pit_index *x);
 
 /* Resolve the key columns called names[] in b. */

@@ -259,17 +259,20 @@ static feast_code join_in_memory(rt_out *o, int i, const feast_retrieval_request
   char phase[300];
   snprintf(phase, sizeof phase, "read %s", t->name);
   o->next_src = NULL;
-  feast_code rc = src ? FEAST_OK : open_table_source(o, t, req, &src, err);
-  /* the index is built while the source's workers decode the first row groups */
+  size_t fixed = *used + (size_t)o->n_ent_rows * 8; /* entity rows, finished outputs, the winners */
+  feast_code rc = FEAST_OK;
   if (o->index && pit_index_rebind(o->index, &t->cfg)) {
     x = o->index;
     o->index = NULL;
   } else {
     pit_index_free(o->index);
     o->index = NULL;
-    if (!rc) rc = pit_index_new(&t->cfg, &o->ent, &x, err);
+    if (fixed + pit_index_estimate(o->n_ent_rows) > o->memory_limit) *too_big = true; /* do not even build it */
   }
-  while (!rc) {
+  if (!*too_big) rc = src ? FEAST_OK : open_table_source(o, t, req, &src, err);
+  /* a new index is built while the source's workers decode the first row groups */
+  if (!rc && !*too_big && !x) rc = pit_index_new(&t->cfg, &o->ent, &x, err);
+  while (!rc && !*too_big) {
     feast_batch *b = NULL;
     if ((rc = src->next(src, &b, err)) || !b) break;
     *source_rows += b->num_rows;
@@ -286,7 +289,7 @@ static feast_code join_in_memory(rt_out *o, int i, const feast_retrieval_request
     feat_bytes += pit_batch_bytes(b);
     if ((rc = pit_batches_push(&feat, b, err))) break;
     report(o, phase, *source_rows, -1);
-    if (*used + feat_bytes + pit_index_bytes(x) + (size_t)o->n_ent_rows * 8 > o->memory_limit) {
+    if (fixed + feat_bytes + pit_index_bytes(x) > o->memory_limit) {
       *too_big = true;
       break;
     }

@@ -7,6 +7,7 @@
 #include "feast/retrieval.h"
 
 #include "base/alloc.h"
+#include "engine/pit.h"
 #include "test.h"
 
 /* ---- small helpers ---- */
@@ -496,6 +497,108 @@ static void spilled_run_matches_reference(void) {
   fixture_free(&fx);
 }
 
+static int reads_reported;
+static void count_reads(void *ctx, const char *phase, int64_t done, int64_t total) {
+  (void)ctx, (void)done, (void)total;
+  if (strncmp(phase, "read ", 5) == 0) reads_reported++;
+}
+
+static void one_table_fixture(fixture *fx, const int64_t *ts, int n, const int64_t *cts, bool with_created,
+                              int64_t max_age);
+
+/* The x column of a one-table retrieval over `ent`, with a memory limit. */
+static feast_array *retrieve_x(fixture *fx, feast_batch *ent, size_t limit, feast_retrieval_summary *sum) {
+  feast_error err;
+  feast_retrieval_request req;
+  memset(&req, 0, sizeof req);
+  req.entities = vec_new(&ent, 1, NULL, 0);
+  const char *refs[] = {"t:x"};
+  req.refs = refs;
+  req.n_refs = 1;
+  req.tables = fx->tables;
+  req.n_tables = 1;
+  req.open_source = open_source;
+  req.source_ctx = fx;
+  req.memory_limit = limit;
+  req.progress = count_reads;
+  feast_batch_source *out = NULL;
+  feast_array *x = NULL;
+  feast_code rc = feast_historical_retrieve(&req, &out, sum, &err);
+  CHECK_OK(rc, &err);
+  feast_batch *b = NULL;
+  if (!rc) CHECK_OK(out->next(out, &b, &err), &err);
+  if (b) {
+    x = b->columns[2];
+    b->columns[2] = NULL;
+    feast_batch_free(b);
+  }
+  if (out) out->close(out);
+  req.entities->close(req.entities);
+  return x;
+}
+
+/* A limit the join index fits in but the source does not: the in-memory
+ * attempt starts reading (it reports progress), gives up and spills, with
+ * the in-memory answer. A limit below the index's estimate spills at once. */
+static void spill_after_starting_in_memory(void) {
+  enum { N = 2000, ROWS = 12500 };
+  fixture fx;
+  const int64_t none[] = {0};
+  one_table_fixture(&fx, none, 0, NULL, true, 300);
+  feast_batch_free(fx.src[0][0]);
+  feast_error err;
+  size_t src_bytes = 0;
+  for (int b = 0; b < MAXB; b++) {
+    feast_array *c[4] = {col(feast_dtype_make(FEAST_DT_INT64)), col(ts_us()), col(ts_us()),
+                         col(feast_dtype_make(FEAST_DT_INT64))};
+    for (int i = 0; i < ROWS; i++) {
+      int64_t r = (int64_t)b * ROWS + i;
+      feast_array_append_int(c[0], r % N, &err);
+      feast_array_append_int(c[1], 1000 + (r * 7919) % 1500, &err);
+      feast_array_append_int(c[2], r % 3, &err);
+      feast_array_append_int(c[3], r, &err);
+    }
+    const char *names[4] = {"id", "ts", "cr", "x"};
+    fx.src[0][b] = batch_of(4, names, c, ROWS);
+    src_bytes += pit_batch_bytes(fx.src[0][b]);
+  }
+  fx.nsrc[0] = MAXB;
+  feast_array *c[2] = {col(feast_dtype_make(FEAST_DT_INT64)), col(ts_us())};
+  for (int i = 0; i < N; i++) {
+    feast_array_append_int(c[0], i, &err);
+    feast_array_append_int(c[1], 1500 + i % 1000, &err);
+  }
+  const char *names[2] = {"id", "event_timestamp"};
+  feast_batch *ent = batch_of(2, names, c, N);
+  /* the entity rows are counted at most twice over (copies may have spare capacity) */
+  size_t limit = 2 * pit_batch_bytes(ent) + N * 8 + pit_index_estimate(N);
+  CHECK(src_bytes > limit); /* else this would not spill at all */
+  feast_retrieval_summary mem, spilled, direct;
+  reads_reported = 0;
+  feast_array *want = retrieve_x(&fx, ent, 0, &mem);
+  CHECK_INT(mem.tables_spilled, 0);
+  reads_reported = 0;
+  feast_array *got = retrieve_x(&fx, ent, limit, &spilled);
+  CHECK_INT(spilled.tables_spilled, 1);
+  CHECK(reads_reported > 0);
+  reads_reported = 0;
+  feast_array *got2 = retrieve_x(&fx, ent, pit_index_estimate(N) / 2, &direct);
+  CHECK_INT(direct.tables_spilled, 1);
+  CHECK_INT(reads_reported, 0);
+  CHECK(mem.matched > N / 2);
+  CHECK_INT(spilled.matched, mem.matched);
+  CHECK_INT(direct.matched, mem.matched);
+  for (int64_t i = 0; want && got && got2 && i < N; i++) {
+    CHECK(same_value(got, i, want, i));
+    CHECK(same_value(got2, i, want, i));
+  }
+  feast_array_free(want);
+  feast_array_free(got);
+  feast_array_free(got2);
+  feast_batch_free(ent);
+  fixture_free(&fx);
+}
+
 /* ---- boundaries ---- */
 
 static void one_table_fixture(fixture *fx, const int64_t *ts, int n, const int64_t *cts, bool with_created,
@@ -704,5 +807,5 @@ static void stream_export_works(void) {
 }
 
 TEST_MAIN(T(max_age_edges), T(ties_break_by_created_then_order), T(nanoseconds_compare_exactly), T(randomized_matches_reference), T(few_rows_per_key_matches_reference),
-          T(larger_run_with_threads), T(spilled_run_matches_reference), T(errors_reported_together),
+          T(larger_run_with_threads), T(spilled_run_matches_reference), T(spill_after_starting_in_memory), T(errors_reported_together),
           T(stream_export_works))
