@@ -11,9 +11,11 @@
  * hashed to (part_of_row, 2 bytes per entity row).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/alloc.h"
+#include "base/hash.h"
 #include "engine/retrieval_int.h"
 
 static feast_code file_for(rt_out *o, spill_file **f, feast_error *err) {
@@ -201,6 +203,131 @@ static feast_code join_part(rt_out *o, rt_table *t, spill_file *E, spill_file *F
   return rc;
 }
 
+/* ---- partitions larger than the limit are split again ---- */
+
+/* Rewrites the batches of `in` into Q files by a hash of their key columns
+ * independent of the one that made `in` (a different mix per depth).
+ * Entity files keep null keys (in file 0); source files have none. */
+static feast_code resplit(rt_out *o, spill_file *in, const char *const *keys, int n_keys, int depth, int Q,
+                          spill_file **out, feast_error *err) {
+  uint8_t scratch[1024];
+  feast_code rc = spill_rewind(in, err);
+  while (!rc) {
+    feast_batch *b = NULL;
+    if ((rc = spill_read(in, &b, err)) || !b) break;
+    pit_keycols k;
+    int32_t *part = feast_malloc((size_t)(b->num_rows + 1) * sizeof(int32_t));
+    if (!part) rc = feast_fail(err, FEAST_E_NOMEM, "out of memory splitting a spill partition");
+    if (!rc) rc = pit_keycols_of(b, n_keys, keys, &k, err);
+    for (int64_t i = 0; !rc && i < b->num_rows; i++) {
+      bool null;
+      uint64_t h = pit_key_hash(&k, i, &null, scratch, sizeof scratch);
+      part[i] = null ? 0 : (int32_t)(feast_hash_u64(h + (uint64_t)depth) % (uint64_t)Q);
+    }
+    if (!rc) rc = write_parts(o, b, part, Q, (const char *const *)b->names, b->num_columns, -1, out, err);
+    feast_free(part);
+    feast_batch_free(b);
+  }
+  return rc;
+}
+
+typedef struct row_at {
+  int64_t row, at;
+} row_at;
+
+static int by_row(const void *a, const void *b) {
+  int64_t x = ((const row_at *)a)->row, y = ((const row_at *)b)->row;
+  return (x > y) - (x < y);
+}
+
+/* The sub-partitions' results (row column first, each in row order) as one
+ * result file in row order, as the output expects of a partition. */
+static feast_code merge_results(rt_out *o, spill_file **SR, int Q, spill_file **R, feast_error *err) {
+  feast_batch *all = NULL, *sorted = NULL;
+  row_at *order = NULL;
+  int64_t *idx = NULL;
+  feast_code rc = FEAST_OK;
+  for (int q = 0; !rc && q < Q; q++) {
+    if (!SR[q]) continue;
+    if ((rc = spill_rewind(SR[q], err))) break;
+    for (;;) {
+      feast_batch *b = NULL;
+      if ((rc = spill_read(SR[q], &b, err)) || !b) break;
+      if (!all) {
+        all = b;
+        continue;
+      }
+      for (int c = 0; !rc && c < all->num_columns; c++)
+        rc = feast_array_append_range(all->columns[c], b->columns[c], 0, b->num_rows, err);
+      all->num_rows += b->num_rows;
+      feast_batch_free(b);
+      if (rc) break;
+    }
+  }
+  int64_t n = all ? all->num_rows : 0;
+  if (!rc && all) {
+    order = feast_malloc((size_t)(n + 1) * sizeof *order);
+    idx = feast_malloc((size_t)(n + 1) * sizeof *idx);
+    if (!order || !idx) rc = feast_fail(err, FEAST_E_NOMEM, "out of memory merging spill partitions");
+  }
+  if (!rc && all) {
+    const int64_t *rows = all->columns[0]->values;
+    for (int64_t i = 0; i < n; i++) order[i] = (row_at){rows[i], i};
+    qsort(order, (size_t)n, sizeof *order, by_row);
+    for (int64_t i = 0; i < n; i++) idx[i] = order[i].at;
+    if (!(sorted = feast_batch_new(all->num_columns))) rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
+    for (int c = 0; !rc && c < all->num_columns; c++) {
+      feast_array *a = NULL;
+      rc = feast_array_take(all->columns[c], idx, n, &a, err);
+      if (!rc) rc = feast_batch_set_column(sorted, c, all->names[c], a, err);
+    }
+    if (!rc) sorted->num_rows = n;
+  }
+  if (!rc) rc = spill_open(o->spill_dir, R, err);
+  if (!rc && sorted) rc = spill_write(*R, sorted, err);
+  if (!rc) rc = spill_rewind(*R, err);
+  feast_batch_free(all);
+  feast_batch_free(sorted);
+  feast_free(order);
+  feast_free(idx);
+  return rc;
+}
+
+/* Joins partition (E, F) into *R; when it holds more than half the memory
+ * limit it is split into sub-partitions first (grace hash join), at most
+ * three levels deep: a single hot key cannot be split, and is joined in
+ * memory whatever its size. */
+static feast_code join_or_split(rt_out *o, rt_table *t, spill_file *E, spill_file *F, spill_file **R, int depth,
+                                int64_t *matched, feast_error *err) {
+  size_t limit = o->memory_limit ? o->memory_limit : 1;
+  uint64_t bytes = (uint64_t)spill_bytes(E) + (F ? (uint64_t)spill_bytes(F) : 0);
+  if (depth >= 3 || bytes <= limit / 2) return join_part(o, t, E, F, R, matched, err);
+  uint64_t unit = limit / 4 ? limit / 4 : 1;
+  int Q = bytes / unit + 1 > 64 ? 64 : (int)(bytes / unit + 1);
+  if (Q < 2) Q = 2;
+  spill_file **SE = feast_calloc((size_t)Q, sizeof *SE), **SF = feast_calloc((size_t)Q, sizeof *SF);
+  spill_file **SR = feast_calloc((size_t)Q, sizeof *SR);
+  feast_code rc = SE && SF && SR ? FEAST_OK : feast_fail(err, FEAST_E_NOMEM, "out of memory splitting a partition");
+  if (!rc) rc = resplit(o, E, (const char *const *)t->ent_keys, t->n_keys, depth, Q, SE, err);
+  if (!rc && F) rc = resplit(o, F, (const char *const *)t->src_keys, t->n_keys, depth, Q, SF, err);
+  for (int q = 0; !rc && q < Q; q++) {
+    if (SE[q]) rc = join_or_split(o, t, SE[q], SF[q], &SR[q], depth + 1, matched, err);
+    spill_close(SE[q]);
+    spill_close(SF[q]);
+    SE[q] = SF[q] = NULL;
+  }
+  if (!rc) rc = merge_results(o, SR, Q, R, err);
+  for (int q = 0; q < Q; q++) {
+    if (SE) spill_close(SE[q]);
+    if (SF) spill_close(SF[q]);
+    if (SR) spill_close(SR[q]);
+  }
+  feast_free(SE);
+  feast_free(SF);
+  feast_free(SR);
+  return rc;
+}
+
 feast_code rt_join_spilled(rt_out *o, rt_table *t, const feast_retrieval_request *req, int64_t *source_rows,
                            int64_t *matched, feast_error *err) {
   int P = o->parts;
@@ -220,7 +347,7 @@ feast_code rt_join_spilled(rt_out *o, rt_table *t, const feast_retrieval_request
   char phase[300];
   snprintf(phase, sizeof phase, "join %s", t->name);
   for (int p = 0; !rc && p < P; p++) {
-    if (E[p]) rc = join_part(o, t, E[p], F[p], &t->results[p], matched, err);
+    if (E[p]) rc = join_or_split(o, t, E[p], F[p], &t->results[p], 0, matched, err);
     spill_close(E[p]);
     spill_close(F[p]);
     E[p] = F[p] = NULL;
