@@ -14,6 +14,17 @@
 
 feast_code pit_append_converted(feast_array *dst, const feast_array *src, int64_t i, feast_error *err) {
   if (!feast_array_is_valid(src, i)) return feast_array_append_null(dst, err);
+  int w = feast_dtype_byte_width(dst->type);
+  if ((w == 4 || w == 8) && dst->length < dst->capacity && dst->type.id != FEAST_DT_FIXED_BINARY &&
+      feast_dtype_equal(dst->type, src->type)) { /* the common case, one row at a time: no call, no memcpy */
+    if (w == 8)
+      ((int64_t *)dst->values)[dst->length] = ((const int64_t *)src->values)[i];
+    else
+      ((int32_t *)dst->values)[dst->length] = ((const int32_t *)src->values)[i];
+    if (dst->validity) feast_bit_set(dst->validity, dst->length, true);
+    dst->length++;
+    return FEAST_OK;
+  }
   if (feast_dtype_equal(dst->type, src->type) &&
       (dst->type.id != FEAST_DT_LIST || feast_dtype_equal(dst->child->type, src->child->type)))
     return feast_array_append_range(dst, src, i, 1, err);

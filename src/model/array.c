@@ -284,11 +284,27 @@ feast_code feast_array_take(const feast_array *a, const int64_t *idx, int64_t n,
   feast_array *r = feast_array_new(a->type, a->child ? a->child->type : feast_dtype_make(FEAST_DT_NULL));
   if (!r) return feast_fail(err, FEAST_E_NOMEM, "out of memory gathering a column");
   feast_code rc = feast_array_reserve(r, n, 0, err);
+  int w = feast_dtype_byte_width(a->type);
+  /* fixed-width values are copied with typed stores into the reserved room
+   * (the spill partitioner takes every row of every source batch) */
+  bool fixed = (w == 1 || w == 2 || w == 4 || w == 8) && a->type.id != FEAST_DT_BOOL &&
+               a->type.id != FEAST_DT_FIXED_BINARY;
   for (int64_t k = 0; !rc && k < n; k++) {
-    if (idx[k] < 0 || !feast_array_is_valid(a, idx[k]))
+    int64_t i = idx[k];
+    if (i < 0 || !feast_array_is_valid(a, i)) {
       rc = feast_array_append_null(r, err);
-    else
-      rc = feast_array_append_range(r, a, idx[k], 1, err);
+    } else if (fixed) {
+      switch (w) {
+      case 8: ((int64_t *)r->values)[r->length] = ((const int64_t *)a->values)[i]; break;
+      case 4: ((int32_t *)r->values)[r->length] = ((const int32_t *)a->values)[i]; break;
+      case 2: ((int16_t *)r->values)[r->length] = ((const int16_t *)a->values)[i]; break;
+      default: ((int8_t *)r->values)[r->length] = ((const int8_t *)a->values)[i]; break;
+      }
+      if (r->validity) feast_bit_set(r->validity, r->length, true); /* a bitmap exists once a null was taken */
+      r->length++;
+    } else {
+      rc = feast_array_append_range(r, a, i, 1, err);
+    }
   }
   if (rc) {
     feast_array_free(r);

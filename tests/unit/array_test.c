@@ -92,6 +92,32 @@ static void take_gathers_and_nulls(void) {
   CHECK_INT(lists->offsets[1] - lists->offsets[0], 0); /* 99 % 3 == 0 */
   CHECK_INT(lists->offsets[4] - lists->offsets[3], 0);
   CHECK_INT(names->null_count, 2);
+  /* fixed width: ids (int64, row 3 null), ts (timestamp), flags (bool, bit-packed) */
+  int64_t fidx[] = {11, 3, -1, 99, 12, 0};
+  feast_array *ids, *ts, *flags;
+  CHECK_OK(feast_array_take(b->columns[0], fidx, 6, &ids, &err), &err);
+  CHECK_OK(feast_array_take(b->columns[2], fidx, 6, &ts, &err), &err);
+  CHECK_OK(feast_array_take(b->columns[4], fidx, 6, &flags, &err), &err);
+  CHECK_INT(ids->length, 6);
+  CHECK_INT(ids->null_count, 2);
+  CHECK_INT(feast_array_get_int(ids, 0), 11000);
+  CHECK(!feast_array_is_valid(ids, 1) && !feast_array_is_valid(ids, 2));
+  CHECK(feast_array_is_valid(ids, 0) && feast_array_is_valid(ids, 3) && feast_array_is_valid(ids, 5));
+  CHECK_INT(feast_array_get_int(ids, 3), 99000);
+  CHECK_INT(feast_array_get_int(ids, 4), 12000);
+  CHECK_INT(feast_array_get_int(ids, 5), 0);
+  CHECK_INT(ts->null_count, 1);
+  CHECK_INT(feast_array_get_ts_us(ts, 3), (int64_t)99 * 1000000123 / 1000);
+  CHECK(feast_array_is_valid(ts, 1) && !feast_array_is_valid(ts, 2));
+  CHECK_INT(feast_array_get_int(flags, 0), 0);
+  CHECK_INT(feast_array_get_int(flags, 1), 0);
+  CHECK(!feast_array_is_valid(flags, 2));
+  CHECK_INT(feast_array_get_int(flags, 3), 0);
+  CHECK_INT(feast_array_get_int(flags, 4), 1);
+  CHECK_INT(feast_array_get_int(flags, 5), 1);
+  feast_array_free(ids);
+  feast_array_free(ts);
+  feast_array_free(flags);
   feast_array_free(names);
   feast_array_free(lists);
   feast_batch_free(b);
