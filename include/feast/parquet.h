@@ -33,6 +33,10 @@ typedef struct feast_parquet_options {
   int64_t batch_rows;      /* rows per streamed batch; 0 = 65536 */
   int64_t max_page_bytes;  /* largest (decompressed) page; 0 = 256 MiB */
   int64_t max_chunk_bytes; /* largest compressed column chunk; 0 = 2 GiB */
+  /* Decoded bytes the decode-ahead threads may hold, row groups in flight
+   * estimated from the footer; 0 = no cap beyond threads + 1 row groups.
+   * One row group is always decoded, whatever its size. */
+  int64_t max_ahead_bytes;
 } feast_parquet_options;
 
 /* A pruning predicate "column in [lo, hi]" (inclusive). For TIMESTAMP and

@@ -22,12 +22,12 @@ static feast_code file_source_check(const feast_data_source *s, feast_error *err
 
 feast_code feast_source_open(const feast_data_source *s, const char *const *columns, int ncols, bool prune,
                              feast_ts lo, feast_ts hi, feast_batch_source **out, feast_error *err) {
-  return feast_source_open_threads(s, columns, ncols, prune, lo, hi, 0, out, err);
+  return feast_source_open_threads(s, columns, ncols, prune, lo, hi, 0, 0, out, err);
 }
 
 feast_code feast_source_open_threads(const feast_data_source *s, const char *const *columns, int ncols, bool prune,
-                                     feast_ts lo, feast_ts hi, int threads, feast_batch_source **out,
-                                     feast_error *err) {
+                                     feast_ts lo, feast_ts hi, int threads, int64_t ahead_bytes,
+                                     feast_batch_source **out, feast_error *err) {
   feast_code rc = file_source_check(s, err);
   if (rc) return rc;
   feast_parquet_range ranges[2];
@@ -44,6 +44,7 @@ feast_code feast_source_open_threads(const feast_data_source *s, const char *con
   o.nranges = nranges;
   o.date_partition_column = s->date_partition_column;
   o.read.threads = threads;
+  o.read.max_ahead_bytes = ahead_bytes;
   rc = feast_parquet_dataset_open(s->file.file_url, &o, out, err);
   return rc ? feast_error_prefix(err, "batch source %s: ", s->file.file_url) : FEAST_OK;
 }

@@ -1,7 +1,8 @@
 /*
  * source_int.h - what the engine needs of source.c beyond the public API:
- * opening a batch source with a given number of decoding threads (the
- * public feast_source_open uses the reader's default).
+ * opening a batch source with a given number of decoding threads and a cap
+ * on what they decode ahead (the public feast_source_open uses the
+ * reader's defaults).
  */
 #ifndef FEAST_ENGINE_SOURCE_INT_H
 #define FEAST_ENGINE_SOURCE_INT_H
@@ -9,9 +10,10 @@
 #include "feast/source.h"
 
 /* feast_source_open with `threads` decoding threads (0 = the reader's
- * default: online cores, at most 2; 1 = none). */
+ * default: online cores, at most 2; 1 = none) holding at most `ahead_bytes`
+ * decoded ahead of the consumer (0 = no cap; see feast_parquet_options). */
 feast_code feast_source_open_threads(const feast_data_source *s, const char *const *columns, int ncols, bool prune,
-                                     feast_ts lo, feast_ts hi, int threads, feast_batch_source **out,
-                                     feast_error *err);
+                                     feast_ts lo, feast_ts hi, int threads, int64_t ahead_bytes,
+                                     feast_batch_source **out, feast_error *err);
 
 #endif

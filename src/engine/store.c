@@ -199,10 +199,18 @@ static tables *load_tables(feast_store *s, const char *const *refs, size_t n_ref
 
 /* ---- historical ---- */
 
-/* ctx: the retrieval's thread count, which the reader uses too */
+/* How the retrieval's sources are read: its thread count, and the share of
+ * the memory limit their decode-ahead may hold. */
+typedef struct source_opts {
+  int threads;
+  int64_t ahead_bytes;
+} source_opts;
+
 static feast_code open_source(void *ctx, const feast_feature_table_spec *table, const char *const *columns, int ncols,
                               feast_ts lo, feast_ts hi, feast_batch_source **out, feast_error *err) {
-  return feast_source_open_threads(&table->batch_source, columns, ncols, true, lo, hi, *(const int *)ctx, out, err);
+  const source_opts *o = ctx;
+  return feast_source_open_threads(&table->batch_source, columns, ncols, true, lo, hi, o->threads, o->ahead_bytes,
+                                   out, err);
 }
 
 static feast_code source_schema(void *ctx, const feast_feature_table_spec *table, feast_batch **out, feast_error *err) {
@@ -228,13 +236,17 @@ feast_code feast_store_get_historical_features(feast_store *s, const char *const
   req.refs = refs;
   req.n_tables = h->n;
   req.tables = h->rt;
-  int threads = opts ? opts->threads : 0;
+  source_opts so = {opts ? opts->threads : 0, 0};
   req.open_source = open_source;
-  req.source_ctx = &threads;
+  req.source_ctx = &so;
   req.source_schema = source_schema;
   if (opts) {
     req.entity_ts_column = opts->entity_ts_column;
-    req.memory_limit = opts->memory_limit;
+    /* an explicit limit covers the reader too: an eighth for what it decodes
+     * ahead, the rest for the join (0 keeps both defaults) */
+    size_t limit = opts->memory_limit, ahead = limit / 8 ? limit / 8 : 1;
+    so.ahead_bytes = limit ? (int64_t)ahead : 0;
+    req.memory_limit = !limit ? 0 : limit > ahead ? limit - ahead : 1;
     req.threads = opts->threads;
     req.spill_dir = opts->spill_dir;
     req.progress = opts->progress;

@@ -5,13 +5,16 @@
  * bad_data failing cleanly, and allocation failures reported as NOMEM.
  */
 #include <dirent.h>
+#include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "feast/parquet.h"
 #include "feast/parquet_writer.h"
 #include "format/parquet/encodings.h"
+#include "format/parquet/scan.h"
 #include "test.h"
 
 static char *path_of(const char *dir, const char *name) {
@@ -144,6 +147,67 @@ static void memory_stream_small_batches(void) {
     feast_parquet_file_free(f);
   }
   free(d);
+}
+
+/* max_ahead_bytes: with a cap of one byte the two decode threads hold one
+ * row group at a time (always one, so the scan progresses), and the rows
+ * are the same as without a cap. */
+static void read_ahead_stays_within_its_cap(void) {
+  enum { ROWS = 40000, GROUP = 5000 };
+  char path[] = "/tmp/feast-ahead-XXXXXX";
+  int fd = mkstemp(path);
+  CHECK(fd >= 0);
+  if (fd < 0) return;
+  close(fd);
+  feast_error err;
+  feast_array *k = feast_array_new(feast_dtype_make(FEAST_DT_INT64), feast_dtype_make(FEAST_DT_NULL));
+  feast_array *v = feast_array_new(feast_dtype_make(FEAST_DT_DOUBLE), feast_dtype_make(FEAST_DT_NULL));
+  for (int i = 0; i < ROWS; i++) {
+    feast_array_append_int(k, i, &err);
+    feast_array_append_double(v, i * 0.5, &err);
+  }
+  feast_batch *b = feast_batch_new(2);
+  b->num_rows = ROWS;
+  feast_batch_set_column(b, 0, "k", k, &err);
+  feast_batch_set_column(b, 1, "v", v, &err);
+  feast_parquet_write_options wo;
+  feast_parquet_write_options_init(&wo);
+  wo.row_group_size = GROUP;
+  feast_parquet_writer *w = NULL;
+  CHECK_OK(feast_parquet_writer_open(path, b, &wo, &w, &err), &err);
+  if (w) {
+    CHECK_OK(feast_parquet_writer_write(w, b, &err), &err);
+    CHECK_OK(feast_parquet_writer_close(w, &err), &err);
+  }
+  feast_parquet_writer_free(w);
+  feast_batch_free(b);
+  int64_t peak[2] = {0, 0}, sum[2] = {0, 0}, rows[2] = {0, 0};
+  for (int capped = 0; capped < 2; capped++) {
+    feast_parquet_dataset_options o;
+    memset(&o, 0, sizeof o);
+    o.read.threads = 2;
+    o.read.max_ahead_bytes = capped ? 1 : 0;
+    feast_batch_source *src = NULL;
+    CHECK_OK(feast_parquet_dataset_open(path, &o, &src, &err), &err);
+    if (!src) continue;
+    for (;;) {
+      feast_batch *x = NULL;
+      CHECK_OK(src->next(src, &x, &err), &err);
+      if (!x) break;
+      for (int64_t i = 0; i < x->num_rows; i++) sum[capped] += feast_array_get_int(x->columns[0], i);
+      rows[capped] += x->num_rows;
+      feast_batch_free(x);
+    }
+    peak[capped] = pq_scan_peak_ahead(src);
+    src->close(src);
+  }
+  unlink(path);
+  CHECK_INT(rows[1], ROWS);
+  CHECK_INT(sum[1], sum[0]);
+  CHECK_INT(rows[0], ROWS);
+  /* one 5000-row group of int64 + double is about 80 KB decoded: capped, one at a time */
+  CHECK(peak[1] >= GROUP * 16 && peak[1] < 2 * GROUP * 16);
+  CHECK(peak[0] >= peak[1]);
 }
 
 static void every_testing_file_reads_or_fails_cleanly(void) {
@@ -360,7 +424,7 @@ static void dataset_num_rows_from_footers(void) {
   CHECK_INT(feast_parquet_dataset_num_rows(NULL), -1);
 }
 
-TEST_MAIN(T(rle_hybrid_decodes_runs), T(delta_binary_packed_decodes), T(alltypes_plain_values),
+TEST_MAIN(T(read_ahead_stays_within_its_cap), T(rle_hybrid_decodes_runs), T(delta_binary_packed_decodes), T(alltypes_plain_values),
           T(memory_stream_small_batches), T(every_testing_file_reads_or_fails_cleanly),
           T(encrypted_and_nested_are_unsupported), T(corrupt_footers_fail), T(pruning_by_statistics),
           T(allocation_failures_report_nomem), T(dataset_num_rows_from_footers))

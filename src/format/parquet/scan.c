@@ -48,6 +48,8 @@ typedef struct scan {
   task *tasks;
   slot *slots;
   int ntasks;
+  int64_t *est; /* per task: decoded bytes, estimated from the footer */
+  int64_t ahead, peak_ahead; /* estimated bytes of the tasks started and not yet consumed */
   /* threading */
   int nthreads;
   pthread_t *threads;
@@ -148,16 +150,25 @@ static void run_task(scan *s, int t, pq_rgreader *rr, feast_error *err) {
   pthread_mutex_unlock(&s->mu);
 }
 
+/* May a worker start the next task? At most threads + 1 tasks in flight,
+ * and within max_ahead_bytes unless nothing else is (so one always runs). */
+static bool may_start(const scan *s) {
+  int t = s->next_task;
+  if (t > s->cur + s->nthreads) return false;
+  return s->opts.max_ahead_bytes <= 0 || t == s->cur || s->ahead + s->est[t] <= s->opts.max_ahead_bytes;
+}
+
 static void *worker(void *arg) {
   scan *s = arg;
   feast_error *err = feast_malloc(sizeof *err);
   pq_rgreader *rr = pq_rgreader_new(); /* this worker's buffers, reused task after task */
   pthread_mutex_lock(&s->mu);
   for (;;) {
-    while (!s->stop && s->next_task < s->ntasks && s->next_task > s->cur + s->nthreads)
-      pthread_cond_wait(&s->cv, &s->mu);
+    while (!s->stop && s->next_task < s->ntasks && !may_start(s)) pthread_cond_wait(&s->cv, &s->mu);
     if (s->stop || s->next_task >= s->ntasks) break;
     int t = s->next_task++;
+    s->ahead += s->est[t];
+    if (s->ahead > s->peak_ahead) s->peak_ahead = s->ahead;
     if (err && rr) {
       pthread_mutex_unlock(&s->mu);
       run_task(s, t, rr, err);
@@ -214,7 +225,10 @@ static feast_code scan_next(feast_batch_source *self, feast_batch **out, feast_e
       return rc; /* stays failed: the same error on every call */
     }
     slot_clear(sl);
-    if (s->threads) pthread_mutex_lock(&s->mu);
+    if (s->threads) {
+      pthread_mutex_lock(&s->mu);
+      s->ahead -= s->est[s->cur]; /* a finished task was started */
+    }
     s->cur++;
     if (s->threads) {
       pthread_cond_broadcast(&s->cv);
@@ -240,6 +254,7 @@ static void scan_close(feast_batch_source *self) {
   for (int i = 0; s->slots && i < s->ntasks; i++) slot_clear(&s->slots[i]);
   feast_free(s->slots);
   feast_free(s->tasks);
+  feast_free(s->est);
   for (int i = 0; i < s->nfiles; i++) {
     if (s->files[i].owned) feast_parquet_file_free(s->files[i].file);
     if (s->filecols) feast_free(s->filecols[i]);
@@ -251,6 +266,27 @@ static void scan_close(feast_batch_source *self) {
   feast_arena_free(s->arena);
   feast_free(s);
 }
+
+/* Decoded bytes of a task, from the footer: per projected column the larger
+ * of its uncompressed chunk and rows x value width (dictionary-encoded
+ * chunks are small but decode to full width), plus offsets and validity;
+ * partition columns are small strings repeated. */
+static int64_t task_bytes(const scan *s, const task *t) {
+  const feast_parquet_file *f = s->files[t->file].file;
+  const pq_row_group *g = &f->meta->row_groups[t->rg];
+  int64_t rows = g->num_rows, n = 0;
+  for (int k = 0; k < s->nfilecols; k++) {
+    const pq_column *c = &f->cols[s->filecols[t->file][k]];
+    int64_t chunk = 0;
+    for (int l = 0; l < c->nleaves && c->leaf + l < g->ncolumns; l++) chunk += g->columns[c->leaf + l].total_uncompressed;
+    int w = feast_dtype_byte_width(c->is_list ? c->elem : c->type);
+    int64_t full = rows * (w > 0 ? w : 4) + rows / 8 + 1;
+    n += chunk > full ? chunk : full;
+  }
+  return n + rows * 8 * (int64_t)(s->nout - s->nfilecols);
+}
+
+int64_t pq_scan_peak_ahead(const feast_batch_source *src) { return ((const scan *)src)->peak_ahead; }
 
 static int find_part(scan *s, const char *name) {
   for (int i = 0; i < s->npart; i++)
@@ -336,7 +372,9 @@ static feast_code build(scan *s, const char *const *columns, int ncols, const fe
     }
   }
   s->slots = feast_calloc((size_t)(s->ntasks ? s->ntasks : 1), sizeof *s->slots);
-  if (!s->slots) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  s->est = feast_calloc((size_t)(s->ntasks ? s->ntasks : 1), sizeof *s->est);
+  if (!s->slots || !s->est) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  for (int t = 0; t < s->ntasks; t++) s->est[t] = task_bytes(s, &s->tasks[t]);
   /* threads only pay off with work to overlap */
   s->nthreads = s->opts.threads > 1 && s->ntasks > 1 ? s->opts.threads : 0;
   if (s->nthreads > 8) s->nthreads = 8;
@@ -388,6 +426,7 @@ feast_code pq_scan_open(pq_scan_file *files, int nfiles, const char **pnames, in
   if (opts) {
     if (opts->threads > 0) s->opts.threads = opts->threads;
     if (opts->batch_rows > 0) s->opts.batch_rows = opts->batch_rows;
+    if (opts->max_ahead_bytes > 0) s->opts.max_ahead_bytes = opts->max_ahead_bytes;
   }
   if (s->opts.batch_rows <= 0) s->opts.batch_rows = 65536;
   feast_code rc = nfiles > 0 ? build(s, columns, ncols, ranges, nranges, err)

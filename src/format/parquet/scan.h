@@ -23,4 +23,8 @@ feast_code pq_scan_open(pq_scan_file *files, int nfiles, const char **pnames, in
                         const char *const *columns, int ncols, const feast_parquet_range *ranges, int nranges,
                         const feast_parquet_options *opts, feast_batch_source **out, feast_error *err);
 
+/* The most decoded bytes (footer estimate) the decode-ahead threads held at
+ * once, for tests of max_ahead_bytes; 0 without threads. */
+int64_t pq_scan_peak_ahead(const feast_batch_source *src);
+
 #endif
