@@ -11,7 +11,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   feast_error err;
   feast_parquet_file *f;
-  feast_parquet_options o = {1, 100, 1 << 24, 1 << 26};
+  feast_parquet_options o = {1, 100, 1 << 24, 1 << 26, 0};
   if (feast_parquet_file_open_memory(data, size, "fuzz", &o, &f, &err) != FEAST_OK) return 0;
   for (int g = 0; g < feast_parquet_num_row_groups(f) && g < 16; g++) {
     for (int c = 0; c < feast_parquet_num_columns(f) && c < 64; c++) {

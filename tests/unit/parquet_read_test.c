@@ -116,7 +116,7 @@ static void memory_stream_small_batches(void) {
   if (!d) return;
   feast_error err;
   feast_parquet_file *f;
-  feast_parquet_options o = {2, 1000, 0, 0};
+  feast_parquet_options o = {2, 1000, 0, 0, 0};
   CHECK_OK(feast_parquet_file_open_memory(d, len, "tiny", &o, &f, &err), &err);
   if (f) {
     feast_batch_source *src;
