@@ -640,30 +640,9 @@ static int64_t one_lookup(fixture *fx, int64_t e) {
   feast_array_append_int(c[1], e, &err);
   const char *names[2] = {"id", "event_timestamp"};
   feast_batch *eb = batch_of(2, names, c, 1);
-  feast_retrieval_request req;
-  memset(&req, 0, sizeof req);
-  req.entities = vec_new(&eb, 1, NULL, 0);
-  const char *refs[] = {"t:x"};
-  req.refs = refs;
-  req.n_refs = 1;
-  req.tables = fx->tables;
-  req.n_tables = 1;
-  req.open_source = open_source;
-  req.source_ctx = fx;
-  feast_batch_source *out = NULL;
-  int64_t r = -2;
-  feast_code rc = feast_historical_retrieve(&req, &out, NULL, &err);
-  CHECK_OK(rc, &err);
-  if (!rc) {
-    feast_batch *b = NULL;
-    CHECK_OK(out->next(out, &b, &err), &err);
-    if (b) {
-      r = feast_array_is_valid(b->columns[2], 0) ? feast_array_get_int(b->columns[2], 0) : -1;
-      feast_batch_free(b);
-    }
-    out->close(out);
-  }
-  req.entities->close(req.entities);
+  feast_array *x = retrieve_x(fx, eb, 0, NULL);
+  int64_t r = !x ? -2 : feast_array_is_valid(x, 0) ? feast_array_get_int(x, 0) : -1;
+  feast_array_free(x);
   feast_batch_free(eb);
   return r;
 }
