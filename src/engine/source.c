@@ -22,10 +22,10 @@ static feast_code file_source_check(const feast_data_source *s, feast_error *err
 
 feast_code feast_source_open(const feast_data_source *s, const char *const *columns, int ncols, bool prune,
                              feast_ts lo, feast_ts hi, feast_batch_source **out, feast_error *err) {
-  return feast_source_open_threads(s, columns, ncols, prune, lo, hi, 0, 0, out, err);
+  return feast_source_open_bounded(s, columns, ncols, prune, lo, hi, 0, 0, out, err);
 }
 
-feast_code feast_source_open_threads(const feast_data_source *s, const char *const *columns, int ncols, bool prune,
+feast_code feast_source_open_bounded(const feast_data_source *s, const char *const *columns, int ncols, bool prune,
                                      feast_ts lo, feast_ts hi, int threads, int64_t ahead_bytes,
                                      feast_batch_source **out, feast_error *err) {
   feast_code rc = file_source_check(s, err);

@@ -12,7 +12,7 @@
 /* feast_source_open with `threads` decoding threads (0 = the reader's
  * default: online cores, at most 2; 1 = none) holding at most `ahead_bytes`
  * decoded ahead of the consumer (0 = no cap; see feast_parquet_options). */
-feast_code feast_source_open_threads(const feast_data_source *s, const char *const *columns, int ncols, bool prune,
+feast_code feast_source_open_bounded(const feast_data_source *s, const char *const *columns, int ncols, bool prune,
                                      feast_ts lo, feast_ts hi, int threads, int64_t ahead_bytes,
                                      feast_batch_source **out, feast_error *err);
 

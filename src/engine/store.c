@@ -209,7 +209,7 @@ typedef struct source_opts {
 static feast_code open_source(void *ctx, const feast_feature_table_spec *table, const char *const *columns, int ncols,
                               feast_ts lo, feast_ts hi, feast_batch_source **out, feast_error *err) {
   const source_opts *o = ctx;
-  return feast_source_open_threads(&table->batch_source, columns, ncols, true, lo, hi, o->threads, o->ahead_bytes,
+  return feast_source_open_bounded(&table->batch_source, columns, ncols, true, lo, hi, o->threads, o->ahead_bytes,
                                    out, err);
 }
 
