@@ -88,6 +88,23 @@ static inline bool feast_array_is_valid(const feast_array *a, int64_t i) {
   return !a->validity || feast_bit_get(a->validity, i);
 }
 
+/* Append src's valid row i to dst, both of the same fixed-width type of w
+ * bytes (not BOOL, which is bit-packed), into room already reserved: the
+ * per-row fast path of gathers, with no call and no size check. The
+ * validity bitmap exists only once a null was appended. */
+static inline void feast_array_push_fixed(feast_array *dst, const feast_array *src, int64_t i, int w) {
+  char *to = (char *)dst->values + dst->length * w;
+  const char *from = (const char *)src->values + i * w;
+  switch (w) {
+  case 8: *(int64_t *)(void *)to = *(const int64_t *)(const void *)from; break;
+  case 4: *(int32_t *)(void *)to = *(const int32_t *)(const void *)from; break;
+  default:
+    for (int k = 0; k < w; k++) to[k] = from[k];
+  }
+  if (dst->validity) feast_bit_set(dst->validity, dst->length, true);
+  dst->length++;
+}
+
 /* Read row i of an integer-family column (any width, signed or not, dates,
  * times, timestamps) as int64. */
 FEAST_API int64_t feast_array_get_int(const feast_array *a, int64_t i);

@@ -7,7 +7,6 @@
  * widenings int32 -> int64, float -> double, timestamp units) goes row by
  * row through pit_append_converted.
  */
-#include <string.h>
 
 #include "base/alloc.h"
 #include "engine/pit.h"
@@ -16,13 +15,8 @@ feast_code pit_append_converted(feast_array *dst, const feast_array *src, int64_
   if (!feast_array_is_valid(src, i)) return feast_array_append_null(dst, err);
   int w = feast_dtype_byte_width(dst->type);
   if ((w == 4 || w == 8) && dst->length < dst->capacity && dst->type.id != FEAST_DT_FIXED_BINARY &&
-      feast_dtype_equal(dst->type, src->type)) { /* the common case, one row at a time: no call, no memcpy */
-    if (w == 8)
-      ((int64_t *)dst->values)[dst->length] = ((const int64_t *)src->values)[i];
-    else
-      ((int32_t *)dst->values)[dst->length] = ((const int32_t *)src->values)[i];
-    if (dst->validity) feast_bit_set(dst->validity, dst->length, true);
-    dst->length++;
+      feast_dtype_equal(dst->type, src->type)) { /* the common case, one row at a time */
+    feast_array_push_fixed(dst, src, i, w);
     return FEAST_OK;
   }
   if (feast_dtype_equal(dst->type, src->type) &&
@@ -102,15 +96,7 @@ feast_code pit_gather(feast_array *dst, const pit_batches *feat, const char *col
     int64_t bi = PIT_REF_BATCH(ref), i = PIT_REF_ROW(ref);
     const feast_array *src = cols[bi];
     if (fast[bi] && feast_array_is_valid(src, i)) {
-      /* reserve was done above for all n rows; the bitmap exists only once a null was appended */
-      if (w == 8)
-        ((int64_t *)dst->values)[dst->length] = ((const int64_t *)src->values)[i];
-      else if (w == 4)
-        ((int32_t *)dst->values)[dst->length] = ((const int32_t *)src->values)[i];
-      else
-        memcpy((char *)dst->values + dst->length * w, (const char *)src->values + i * w, (size_t)w);
-      if (dst->validity) feast_bit_set(dst->validity, dst->length, true);
-      dst->length++;
+      feast_array_push_fixed(dst, src, i, w); /* reserve was done above for all n rows */
     } else if ((rc = pit_append_converted(dst, src, i, err))) {
       break;
     }

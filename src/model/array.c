@@ -294,14 +294,7 @@ feast_code feast_array_take(const feast_array *a, const int64_t *idx, int64_t n,
     if (i < 0 || !feast_array_is_valid(a, i)) {
       rc = feast_array_append_null(r, err);
     } else if (fixed) {
-      switch (w) {
-      case 8: ((int64_t *)r->values)[r->length] = ((const int64_t *)a->values)[i]; break;
-      case 4: ((int32_t *)r->values)[r->length] = ((const int32_t *)a->values)[i]; break;
-      case 2: ((int16_t *)r->values)[r->length] = ((const int16_t *)a->values)[i]; break;
-      default: ((int8_t *)r->values)[r->length] = ((const int8_t *)a->values)[i]; break;
-      }
-      if (r->validity) feast_bit_set(r->validity, r->length, true); /* a bitmap exists once a null was taken */
-      r->length++;
+      feast_array_push_fixed(r, a, i, w);
     } else {
       rc = feast_array_append_range(r, a, i, 1, err);
     }
