@@ -39,7 +39,7 @@ typedef struct feast_registry feast_registry;
 FEAST_API feast_code feast_registry_open(const char *url_or_path, feast_registry **out, feast_error *err);
 FEAST_API void feast_registry_free(feast_registry *reg);
 /* "sqlite" or "postgresql". Static storage. */
-FEAST_API const char *feast_registry_backend(const feast_registry *reg);
+FEAST_API const char *feast_registry_backend_name(const feast_registry *reg);
 
 /* ---- projects ---- */
 

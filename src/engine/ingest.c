@@ -29,7 +29,7 @@
 #include "base/hash.h"
 #include "engine/ingest_schema.h"
 #include "format/feastproto.h"
-#include "online/store.h"
+#include "online/backend.h"
 
 #define VALUE_MAX ((size_t)64 << 20) /* one serialized value or key */
 #define DEFAULT_DEDUP_BYTES ((size_t)256 << 20)
@@ -500,11 +500,11 @@ static feast_code flush(feast_online_store *s, const feast_feature_table_spec *t
                         feast_ingest_summary *sum, feast_error *err) {
   if (!pd->n) return FEAST_OK;
   size_t nf = t->n_features;
-  feast_store_table st = {t->name, nf, NULL, t->has_max_age, t->max_age};
+  feast_online_table st = {t->name, nf, NULL, t->has_max_age, t->max_age};
   size_t chunk = strcmp(s->ops->kind, "lmdb") == 0 ? pd->n : (o->write_chunk ? o->write_chunk : DEFAULT_CHUNK);
   if (chunk > pd->n) chunk = pd->n;
   const char **names = feast_calloc(nf + 1, sizeof *names);
-  feast_store_row *sr = feast_calloc(chunk, sizeof *sr);
+  feast_online_row *sr = feast_calloc(chunk, sizeof *sr);
   const uint8_t **vals = feast_calloc(chunk * nf + 1, sizeof *vals);
   size_t *lens = feast_calloc(chunk * nf + 1, sizeof *lens);
   uint8_t *written = feast_calloc(chunk, 1);
@@ -526,7 +526,7 @@ static feast_code flush(feast_online_store *s, const feast_feature_table_spec *t
         vals[i * nf + f] = len ? q + 4 : NULL;
         q += 4 + len;
       }
-      sr[i] = (feast_store_row){p->key, p->key_len, sl->ev, sl->cr, vals + i * nf, lens + i * nf};
+      sr[i] = (feast_online_row){p->key, p->key_len, sl->ev, sl->cr, vals + i * nf, lens + i * nf};
     }
     memset(written, 0, m);
     rc = s->ops->write(s, &st, sr, m, written, err);

@@ -118,8 +118,8 @@ static feast_code make_key(lmdb_store *s, const char *table, const uint8_t *key,
 }
 
 /* Row r's record in rec (the caller's scratch). */
-static feast_code encode_record_in(feast_buf *rec, const feast_store_table *t, const uint32_t *fhash,
-                                   const feast_store_row *r, feast_error *err) {
+static feast_code encode_record_in(feast_buf *rec, const feast_online_table *t, const uint32_t *fhash,
+                                   const feast_online_row *r, feast_error *err) {
   uint8_t hdr[REC_HEADER] = {REC_MAGIC, REC_VERSION, 0, 0};
   put_i64(hdr + 4, r->event_ts);
   put_i64(hdr + 12, r->created_ts);
@@ -147,7 +147,7 @@ static feast_code encode_record_in(feast_buf *rec, const feast_store_table *t, c
  * that follow the prefix all keys share, then on the whole key. */
 typedef struct sort_ent {
   uint64_t pfx;
-  const feast_store_row *row;
+  const feast_online_row *row;
   size_t idx;
 } sort_ent;
 
@@ -174,7 +174,7 @@ static void *sort_main(void *arg) {
 
 /* cmp_ent is a total order (the index breaks ties), so sorting two halves on
  * two threads and merging them gives exactly what one qsort gives. */
-static sort_ent *sort_rows(const feast_store_row *rows, size_t n) {
+static sort_ent *sort_rows(const feast_online_row *rows, size_t n) {
   sort_ent *e = feast_malloc((n + 1) * sizeof *e);
   if (!e) return NULL;
   size_t common = n ? rows[0].key_len : 0;
@@ -223,7 +223,7 @@ typedef struct enc_chunk {
 
 typedef struct encoder {
   lmdb_store *s;
-  const feast_store_table *t;
+  const feast_online_table *t;
   const uint32_t *fhash;
   const sort_ent *order;
   size_t n;
@@ -242,7 +242,7 @@ static void encode_chunk(encoder *en, enc_chunk *c, size_t lo) {
   size_t j = 0;
   for (; j < c->n; j++) {
     if (j + 12 < c->n) {
-      const feast_store_row *ahead = en->order[lo + j + 12].row;
+      const feast_online_row *ahead = en->order[lo + j + 12].row;
       __builtin_prefetch(ahead->key);
       __builtin_prefetch(ahead->values);
       __builtin_prefetch(ahead->value_lens);
@@ -252,7 +252,7 @@ static void encode_chunk(encoder *en, enc_chunk *c, size_t lo) {
       __builtin_prefetch(v0);
       __builtin_prefetch(v0 + 64);
     }
-    const feast_store_row *row = en->order[lo + j].row;
+    const feast_online_row *row = en->order[lo + j].row;
     MDB_val k;
     if (make_key_in(en->s, &en->key, en->t->name, row->key, row->key_len, &k, &err)) break;
     if (encode_record_in(&en->rec, en->t, en->fhash, row, &err)) break;
@@ -282,7 +282,7 @@ static void *encoder_main(void *arg) {
   return NULL;
 }
 
-static feast_code lmdb_write(feast_online_store *base, const feast_store_table *t, const feast_store_row *rows, size_t n,
+static feast_code lmdb_write(feast_online_store *base, const feast_online_table *t, const feast_online_row *rows, size_t n,
                              uint8_t *written, feast_error *err) {
   lmdb_store *s = (lmdb_store *)base;
   memset(written, 0, n);
@@ -327,7 +327,7 @@ static feast_code lmdb_write(feast_online_store *base, const feast_store_table *
     }
     const uint8_t *d = c->data.data;
     for (size_t j = 0; j < c->n; j++) {
-      const feast_store_row *row = order[lo + j].row;
+      const feast_online_row *row = order[lo + j].row;
       size_t i = order[lo + j].idx;
       MDB_val k, v, rec = {0, NULL};
       if (j < c->done) {
@@ -406,8 +406,8 @@ static feast_code begin_read(lmdb_store *s, feast_error *err) {
   return mrc ? lmdb_fail(err, mrc, "begin read", s->path) : FEAST_OK;
 }
 
-static feast_code lmdb_read(feast_online_store *base, const feast_store_table *t, const uint8_t *const *keys,
-                            const size_t *key_lens, size_t n, feast_arena *arena, feast_store_record *out,
+static feast_code lmdb_read(feast_online_store *base, const feast_online_table *t, const uint8_t *const *keys,
+                            const size_t *key_lens, size_t n, feast_arena *arena, feast_online_record *out,
                             feast_error *err) {
   lmdb_store *s = (lmdb_store *)base;
   uint32_t *hashes = feast_arena_alloc(arena, (t->n_features + 1) * sizeof *hashes);
@@ -416,7 +416,7 @@ static feast_code lmdb_read(feast_online_store *base, const feast_store_table *t
   feast_code rc = begin_read(s, err);
   if (rc) return rc;
   for (size_t i = 0; i < n && !rc; i++) {
-    feast_store_record *r = &out[i];
+    feast_online_record *r = &out[i];
     memset(r, 0, sizeof *r);
     r->has = feast_arena_calloc(arena, t->n_features + 1);
     r->values = feast_arena_calloc(arena, (t->n_features + 1) * sizeof *r->values);
@@ -498,9 +498,9 @@ static void lmdb_close(feast_online_store *base) {
   feast_free(s);
 }
 
-static const feast_store_ops lmdb_ops = {"lmdb", lmdb_write, lmdb_read, lmdb_close};
+static const feast_online_backend lmdb_ops = {"lmdb", lmdb_write, lmdb_read, lmdb_close};
 
-feast_code feast_lmdb_store_open(const char *path, const feast_online_options *opts, feast_online_store **out,
+feast_code feast_lmdb_open(const char *path, const feast_online_options *opts, feast_online_store **out,
                                  feast_error *err) {
   if (!*path) return feast_fail(err, FEAST_E_INVALID, "lmdb: empty path");
   if (mkdir(path, 0777) != 0 && errno != EEXIST)

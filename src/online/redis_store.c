@@ -27,7 +27,7 @@
 #include "format/feastproto.h"
 #include "online/crc16.h"
 #include "online/redis_conn.h"
-#include "online/store.h"
+#include "online/backend.h"
 
 /* One call writes many keys (in a cluster, keys of one slot). KEYS: the
  * keys. ARGV: 1 ts field, 2 created field, 3 ex field, 4 n features, then
@@ -140,7 +140,7 @@ static char *field_name(feast_arena *a, const char *prefix, const char *table, s
 }
 
 /* The 4-byte field names of the features, in the arena. */
-static uint8_t *feature_fields(feast_arena *a, const feast_store_table *t) {
+static uint8_t *feature_fields(feast_arena *a, const feast_online_table *t) {
   uint8_t *out = feast_arena_alloc(a, 4 * t->n_features + 1);
   if (!out) return NULL;
   for (size_t f = 0; f < t->n_features; f++) {
@@ -204,7 +204,7 @@ static feast_code run_calls(redis_store *s, redis_cmd *cmds, size_t n_cmds, cons
   return rc;
 }
 
-static feast_code redis_write(feast_online_store *base, const feast_store_table *t, const feast_store_row *rows, size_t n,
+static feast_code redis_write(feast_online_store *base, const feast_online_table *t, const feast_online_row *rows, size_t n,
                               uint8_t *written, feast_error *err) {
   redis_store *s = (redis_store *)base;
   size_t nf = t->n_features, per = 6 + 2 * nf;
@@ -258,7 +258,7 @@ static feast_code redis_write(feast_online_store *base, const feast_store_table 
     argv[at] = f_ex, lens[at++] = lex;
     argv[at] = s_nf, lens[at++] = lnf;
     for (size_t k = 0; k < g && !rc; k++) {
-      const feast_store_row *r = &rows[order[i + k]];
+      const feast_online_row *r = &rows[order[i + k]];
       int64_t sec = floor_div(r->event_ts, 1000000), nanos = (r->event_ts - sec * 1000000) * 1000;
       int64_t exp = -1;
       if (t->has_max_age) {
@@ -308,8 +308,8 @@ static feast_code redis_write(feast_online_store *base, const feast_store_table 
   return rc;
 }
 
-static feast_code redis_read(feast_online_store *base, const feast_store_table *t, const uint8_t *const *keys,
-                             const size_t *key_lens, size_t n, feast_arena *arena, feast_store_record *out,
+static feast_code redis_read(feast_online_store *base, const feast_online_table *t, const uint8_t *const *keys,
+                             const size_t *key_lens, size_t n, feast_arena *arena, feast_online_record *out,
                              feast_error *err) {
   redis_store *s = (redis_store *)base;
   redis_cmd *cmds = feast_calloc(n + 1, sizeof *cmds);
@@ -338,7 +338,7 @@ static feast_code redis_read(feast_online_store *base, const feast_store_table *
   if (!rc) rc = redis_conn_exec(s->conn, cmds, n, err);
   for (size_t i = 0; i < n && !rc; i++) {
     redisReply *r = cmds[i].reply;
-    feast_store_record *rec = &out[i];
+    feast_online_record *rec = &out[i];
     memset(rec, 0, sizeof *rec);
     rec->has = feast_arena_calloc(arena, t->n_features + 1);
     rec->values = feast_arena_calloc(arena, (t->n_features + 1) * sizeof *rec->values);
@@ -386,10 +386,10 @@ static void redis_close(feast_online_store *base) {
   feast_free(s);
 }
 
-static const feast_store_ops redis_ops = {"redis", redis_write, redis_read, redis_close};
-static const feast_store_ops cluster_ops = {"redis_cluster", redis_write, redis_read, redis_close};
+static const feast_online_backend redis_ops = {"redis", redis_write, redis_read, redis_close};
+static const feast_online_backend cluster_ops = {"redis_cluster", redis_write, redis_read, redis_close};
 
-feast_code feast_redis_store_open(const char *target, bool cluster, const feast_online_options *opts,
+feast_code feast_redis_open(const char *target, bool cluster, const feast_online_options *opts,
                                   feast_online_store **out, feast_error *err) {
   redis_store *s = feast_calloc(1, sizeof *s);
   if (!s) return feast_fail(err, FEAST_E_NOMEM, "out of memory");

@@ -7,10 +7,10 @@
 #define FEAST_REGISTRY_INTERNAL_H
 
 #include "feast/registry.h"
-#include "registry/store.h"
+#include "registry_backend/backend.h"
 
 struct feast_registry {
-  feast_store *store;
+  feast_registry_backend *backend;
 };
 
 /* Runs fn inside a transaction and commits; on a retriable conflict the

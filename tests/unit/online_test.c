@@ -450,13 +450,13 @@ static void lmdb_large_write(void) {
   if (!s) return;
   feast_error err;
   const char *names[] = {"a", "b"};
-  feast_store_table t = {"big", 2, names, false, 0};
+  feast_online_table t = {"big", 2, names, false, 0};
   size_t n = BIG_N;
   char (*keys)[700] = feast_calloc(n, sizeof *keys);
   uint8_t (*vals)[2][256] = feast_calloc(n, sizeof *vals);
   size_t (*lens)[2] = feast_calloc(n, sizeof *lens);
   const uint8_t *(*vp)[2] = feast_calloc(n, sizeof *vp);
-  feast_store_row *rows = feast_calloc(n, sizeof *rows);
+  feast_online_row *rows = feast_calloc(n, sizeof *rows);
   uint8_t *written = feast_calloc(n, 1);
   for (size_t i = 0; i < n; i++) {
     snprintf(keys[i], sizeof keys[i], "k%07zu", (i * 7919) % n);
@@ -464,11 +464,11 @@ static void lmdb_large_write(void) {
       big_value(i, f, vals[i][f], &lens[i][f]);
       vp[i][f] = lens[i][f] ? vals[i][f] : NULL;
     }
-    rows[i] = (feast_store_row){(const uint8_t *)keys[i], strlen(keys[i]), T0, T0, vp[i], lens[i]};
+    rows[i] = (feast_online_row){(const uint8_t *)keys[i], strlen(keys[i]), T0, T0, vp[i], lens[i]};
   }
   /* 20000 keys already hold a newer row: written in one small write */
   size_t pre = 0;
-  feast_store_row *newer = feast_calloc(n, sizeof *newer);
+  feast_online_row *newer = feast_calloc(n, sizeof *newer);
   for (size_t i = 0; i < 60000; i += 3) {
     newer[pre] = rows[i];
     newer[pre].event_ts = T0 + SEC;
@@ -499,7 +499,7 @@ static void lmdb_large_write(void) {
   /* read everything back: the first large write's rows, or the newer ones */
   const uint8_t **kp = feast_calloc(n, sizeof *kp);
   size_t *kl = feast_calloc(n, sizeof *kl);
-  feast_store_record *out = feast_calloc(n, sizeof *out);
+  feast_online_record *out = feast_calloc(n, sizeof *out);
   feast_arena *arena = feast_arena_new(1 << 20);
   for (size_t i = 0; i < n; i++) {
     kp[i] = rows[i].key;

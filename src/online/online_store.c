@@ -1,9 +1,9 @@
 /*
- * store.c - opening a store by URI and the backend-independent accessors.
+ * online_store.c - opening an online store by URI and the backend-independent accessors.
  */
 #include <string.h>
 
-#include "online/store.h"
+#include "online/backend.h"
 
 static bool has_prefix(const char *s, const char *p, const char **rest) {
   size_t n = strlen(p);
@@ -25,11 +25,11 @@ feast_code feast_online_store_open(const char *uri, const feast_online_options *
   if (!uri || !*uri) return feast_fail(err, FEAST_E_INVALID, "online store: empty URI");
   const char *rest;
   if (has_prefix(uri, "redis-cluster://", &rest) || has_prefix(uri, "redis+cluster://", &rest))
-    return feast_redis_store_open(rest, true, &o, out, err);
-  if (has_prefix(uri, "redis://", &rest)) return feast_redis_store_open(rest, false, &o, out, err);
-  if (has_prefix(uri, "lmdb://", &rest) || has_prefix(uri, "lmdb:", &rest)) return feast_lmdb_store_open(rest, &o, out, err);
+    return feast_redis_open(rest, true, &o, out, err);
+  if (has_prefix(uri, "redis://", &rest)) return feast_redis_open(rest, false, &o, out, err);
+  if (has_prefix(uri, "lmdb://", &rest) || has_prefix(uri, "lmdb:", &rest)) return feast_lmdb_open(rest, &o, out, err);
   if (strstr(uri, "://")) return feast_fail(err, FEAST_E_INVALID, "online store \"%s\": unknown scheme (lmdb:, redis://, redis-cluster://)", uri);
-  return feast_lmdb_store_open(uri, &o, out, err);
+  return feast_lmdb_open(uri, &o, out, err);
 }
 
 void feast_online_store_free(feast_online_store *s) {

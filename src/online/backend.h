@@ -1,5 +1,5 @@
 /*
- * store.h - the online-store backend interface (a table of functions, like
+ * backend.h - the online backend interface (a table of functions, like
  * curl's vtls): the engines (ingest, online read) speak only this, and each
  * backend (lmdb.c, redis_store.c) fills it in.
  *
@@ -8,8 +8,8 @@
  * holding the event and created timestamps and one serialized
  * feast.types.Value per feature (empty = null).
  */
-#ifndef FEAST_ONLINE_STORE_H
-#define FEAST_ONLINE_STORE_H
+#ifndef FEAST_ONLINE_BACKEND_H
+#define FEAST_ONLINE_BACKEND_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -18,24 +18,24 @@
 #include "base/arena.h"
 #include "feast/online.h"
 
-typedef struct feast_store_table {
+typedef struct feast_online_table {
   const char *name;
   size_t n_features;
   const char *const *features; /* names */
   bool has_max_age;
   feast_duration max_age;
-} feast_store_table;
+} feast_online_table;
 
-typedef struct feast_store_row {
+typedef struct feast_online_row {
   const uint8_t *key;
   size_t key_len;
   feast_ts event_ts;
   feast_ts created_ts;
   const uint8_t *const *values; /* one per table feature */
   const size_t *value_lens;
-} feast_store_row;
+} feast_online_row;
 
-typedef struct feast_store_record {
+typedef struct feast_online_record {
   bool found; /* the key holds a row of this table */
   feast_ts event_ts;
   feast_ts created_ts;
@@ -43,32 +43,32 @@ typedef struct feast_store_record {
   bool *has;
   const uint8_t **values;
   size_t *value_lens;
-} feast_store_record;
+} feast_online_record;
 
-typedef struct feast_store_ops {
+typedef struct feast_online_backend {
   const char *kind;
   /* Write each row unless the stored (event_ts, created_ts) of the same
    * key and table is the same or newer. written[i] = 1 when row i was
    * written. Atomic per key; LMDB: all rows in one transaction. */
-  feast_code (*write)(feast_online_store *s, const feast_store_table *t, const feast_store_row *rows, size_t n,
+  feast_code (*write)(feast_online_store *s, const feast_online_table *t, const feast_online_row *rows, size_t n,
                       uint8_t *written, feast_error *err);
   /* Read t->features of every key; memory in `arena` (valid until it is
    * reset). */
-  feast_code (*read)(feast_online_store *s, const feast_store_table *t, const uint8_t *const *keys,
-                     const size_t *key_lens, size_t n, feast_arena *arena, feast_store_record *out, feast_error *err);
+  feast_code (*read)(feast_online_store *s, const feast_online_table *t, const uint8_t *const *keys,
+                     const size_t *key_lens, size_t n, feast_arena *arena, feast_online_record *out, feast_error *err);
   void (*close)(feast_online_store *s);
-} feast_store_ops;
+} feast_online_backend;
 
 struct feast_online_store {
-  const feast_store_ops *ops;
+  const feast_online_backend *ops;
   feast_online_options opts;
   feast_online_stats stats;
 };
 
 /* Backend constructors (`target` is the URI without its scheme). */
-feast_code feast_lmdb_store_open(const char *path, const feast_online_options *opts, feast_online_store **out,
+feast_code feast_lmdb_open(const char *path, const feast_online_options *opts, feast_online_store **out,
                                  feast_error *err);
-feast_code feast_redis_store_open(const char *target, bool cluster, const feast_online_options *opts,
+feast_code feast_redis_open(const char *target, bool cluster, const feast_online_options *opts,
                                   feast_online_store **out, feast_error *err);
 
 /* Is (e1, c1) strictly newer than (e2, c2)? The one ordering every backend and

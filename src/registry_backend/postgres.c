@@ -1,5 +1,5 @@
 /*
- * store_postgres.c - the registry store in PostgreSQL through libpq. Tables
+ * postgres.c - the registry backend in PostgreSQL through libpq. Tables
  * carry a feast_ prefix so the registry can live in a shared database; the
  * schema is created on first use under an advisory lock so concurrent first
  * connections cannot race. Write transactions take a transaction-scoped
@@ -14,19 +14,19 @@
 #include <string.h>
 
 #include "base/alloc.h"
-#include "registry/store.h"
+#include "registry_backend/backend.h"
 
 /* Advisory lock key: "feastreg" in ASCII, any fixed number works. */
 #define LOCK_SQL "SELECT pg_advisory_xact_lock(7306916068101252455)"
 #define SCHEMA_VERSION "1"
 
 typedef struct pg_store {
-  feast_store base;
+  feast_registry_backend base;
   PGconn *conn;
   bool in_tx;
 } pg_store;
 
-static const char *table_for(store_kind k) { return k == STORE_ENTITY ? "feast_entities" : "feast_feature_tables"; }
+static const char *table_for(feast_registry_object k) { return k == FEAST_REG_ENTITY ? "feast_entities" : "feast_feature_tables"; }
 
 static void ignore_notice(void *arg, const char *message) {
   (void)arg;
@@ -90,7 +90,7 @@ static void put_be64(char *p, int64_t v) {
   }
 }
 
-static void pg_close(feast_store *base) {
+static void pg_close(feast_registry_backend *base) {
   pg_store *s = (pg_store *)base;
   if (s->conn) {
     if (s->in_tx) PQclear(PQexec(s->conn, "ROLLBACK"));
@@ -99,7 +99,7 @@ static void pg_close(feast_store *base) {
   feast_free(s);
 }
 
-static feast_code pg_begin(feast_store *base, bool write, feast_error *err) {
+static feast_code pg_begin(feast_registry_backend *base, bool write, feast_error *err) {
   pg_store *s = (pg_store *)base;
   feast_code rc = simple(s, write ? "BEGIN ISOLATION LEVEL READ COMMITTED" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
                          "begin", err);
@@ -112,7 +112,7 @@ static feast_code pg_begin(feast_store *base, bool write, feast_error *err) {
   return rc;
 }
 
-static feast_code pg_commit(feast_store *base, feast_error *err) {
+static feast_code pg_commit(feast_registry_backend *base, feast_error *err) {
   pg_store *s = (pg_store *)base;
   feast_code rc = simple(s, "COMMIT", "commit", err);
   if (rc) PQclear(PQexec(s->conn, "ROLLBACK"));
@@ -120,13 +120,13 @@ static feast_code pg_commit(feast_store *base, feast_error *err) {
   return rc;
 }
 
-static void pg_rollback(feast_store *base) {
+static void pg_rollback(feast_registry_backend *base) {
   pg_store *s = (pg_store *)base;
   if (s->in_tx) PQclear(PQexec(s->conn, "ROLLBACK"));
   s->in_tx = false;
 }
 
-static feast_code pg_project_get(feast_store *base, const char *name, bool *found, bool *archived, feast_error *err) {
+static feast_code pg_project_get(feast_registry_backend *base, const char *name, bool *found, bool *archived, feast_error *err) {
   pg_store *s = (pg_store *)base;
   PGresult *res;
   const char *v[1] = {name};
@@ -139,7 +139,7 @@ static feast_code pg_project_get(feast_store *base, const char *name, bool *foun
   return FEAST_OK;
 }
 
-static feast_code pg_project_put(feast_store *base, const char *name, bool archived, feast_ts now, feast_error *err) {
+static feast_code pg_project_put(feast_registry_backend *base, const char *name, bool archived, feast_ts now, feast_error *err) {
   pg_store *s = (pg_store *)base;
   char nowbuf[32];
   snprintf(nowbuf, sizeof nowbuf, "%lld", (long long)now);
@@ -150,7 +150,7 @@ static feast_code pg_project_put(feast_store *base, const char *name, bool archi
              3, v, NULL, NULL, NULL, "write project", err);
 }
 
-static feast_code pg_project_list(feast_store *base, store_project_fn fn, void *ctx, feast_error *err) {
+static feast_code pg_project_list(feast_registry_backend *base, feast_registry_project_fn fn, void *ctx, feast_error *err) {
   pg_store *s = (pg_store *)base;
   PGresult *res;
   feast_code rc = run(s, "SELECT name, archived FROM feast_projects ORDER BY name", 0, NULL, NULL, NULL, &res,
@@ -163,20 +163,20 @@ static feast_code pg_project_list(feast_store *base, store_project_fn fn, void *
 }
 
 /* Rows of "SELECT name, spec, created, last_updated, revision" in binary. */
-static feast_code emit_rows(PGresult *res, store_row_fn fn, void *ctx, feast_error *err) {
+static feast_code emit_rows(PGresult *res, feast_registry_record_fn fn, void *ctx, feast_error *err) {
   feast_code rc = FEAST_OK;
   for (int i = 0; !rc && i < PQntuples(res); i++) {
     if (PQgetlength(res, i, 2) != 8 || PQgetlength(res, i, 3) != 8 || PQgetlength(res, i, 4) != 8)
       return feast_fail(err, FEAST_E_CORRUPT, "registry postgresql: unexpected column layout");
-    store_row row = {PQgetvalue(res, i, 0), (const uint8_t *)PQgetvalue(res, i, 1), (size_t)PQgetlength(res, i, 1),
+    feast_registry_record row = {PQgetvalue(res, i, 0), (const uint8_t *)PQgetvalue(res, i, 1), (size_t)PQgetlength(res, i, 1),
                      be64(PQgetvalue(res, i, 2)), be64(PQgetvalue(res, i, 3)), be64(PQgetvalue(res, i, 4))};
     rc = fn(ctx, &row, err);
   }
   return rc;
 }
 
-static feast_code pg_object_get(feast_store *base, store_kind kind, const char *project, const char *name,
-                                store_row_fn fn, void *ctx, bool *found, feast_error *err) {
+static feast_code pg_object_get(feast_registry_backend *base, feast_registry_object kind, const char *project, const char *name,
+                                feast_registry_record_fn fn, void *ctx, bool *found, feast_error *err) {
   pg_store *s = (pg_store *)base;
   char sql[200];
   snprintf(sql, sizeof sql,
@@ -192,7 +192,7 @@ static feast_code pg_object_get(feast_store *base, store_kind kind, const char *
   return rc;
 }
 
-static feast_code pg_object_put(feast_store *base, store_kind kind, const char *project, const store_row *row,
+static feast_code pg_object_put(feast_registry_backend *base, feast_registry_object kind, const char *project, const feast_registry_record *row,
                                 feast_error *err) {
   pg_store *s = (pg_store *)base;
   char sql[400];
@@ -211,7 +211,7 @@ static feast_code pg_object_put(feast_store *base, store_kind kind, const char *
   return run(s, sql, 6, v, lengths, formats, NULL, "write", err);
 }
 
-static feast_code pg_object_delete(feast_store *base, store_kind kind, const char *project, const char *name,
+static feast_code pg_object_delete(feast_registry_backend *base, feast_registry_object kind, const char *project, const char *name,
                                    bool *found, feast_error *err) {
   pg_store *s = (pg_store *)base;
   char sql[200];
@@ -225,7 +225,7 @@ static feast_code pg_object_delete(feast_store *base, store_kind kind, const cha
   return FEAST_OK;
 }
 
-static feast_code pg_object_list(feast_store *base, store_kind kind, const char *project, store_row_fn fn, void *ctx,
+static feast_code pg_object_list(feast_registry_backend *base, feast_registry_object kind, const char *project, feast_registry_record_fn fn, void *ctx,
                                  feast_error *err) {
   pg_store *s = (pg_store *)base;
   char sql[200];
@@ -241,7 +241,7 @@ static feast_code pg_object_list(feast_store *base, store_kind kind, const char 
   return rc;
 }
 
-static const store_ops pg_ops = {
+static const feast_registry_backend_ops pg_ops = {
     "postgresql",   pg_close,        pg_begin,      pg_commit,     pg_rollback,      pg_project_get,
     pg_project_put, pg_project_list, pg_object_get, pg_object_put, pg_object_delete, pg_object_list,
 };
@@ -279,7 +279,7 @@ static feast_code create_schema(pg_store *s, feast_error *err) {
   return pg_commit(&s->base, err);
 }
 
-feast_code feast_store_postgres_open(const char *url, feast_store **out, feast_error *err) {
+feast_code feast_registry_postgres_open(const char *url, feast_registry_backend **out, feast_error *err) {
   *out = NULL;
   pg_store *s = feast_calloc(1, sizeof *s);
   if (!s) return feast_fail(err, FEAST_E_NOMEM, "out of memory");

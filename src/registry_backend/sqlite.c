@@ -1,5 +1,5 @@
 /*
- * store_sqlite.c - the registry store in one SQLite file. WAL mode lets
+ * sqlite.c - the registry backend in one SQLite file. WAL mode lets
  * readers run beside a writer; writers open with BEGIN IMMEDIATE so two
  * processes applying at once queue on the write lock (waiting up to the busy
  * timeout) instead of failing half-way through; a wait that runs out is a
@@ -11,19 +11,19 @@
 #include <string.h>
 
 #include "base/alloc.h"
-#include "registry/store.h"
+#include "registry_backend/backend.h"
 
 #define SCHEMA_VERSION "1"
 #define BUSY_TIMEOUT_MS 15000
 
 typedef struct sqlite_store {
-  feast_store base;
+  feast_registry_backend base;
   sqlite3 *db;
   char *path;
   bool in_tx;
 } sqlite_store;
 
-static const char *table_for(store_kind k) { return k == STORE_ENTITY ? "entities" : "feature_tables"; }
+static const char *table_for(feast_registry_object k) { return k == FEAST_REG_ENTITY ? "entities" : "feature_tables"; }
 
 /* Map SQLite's result codes onto libfeast's and name the file. */
 static feast_code sq_fail(sqlite_store *s, int rc, const char *what, feast_error *err) {
@@ -53,7 +53,7 @@ static feast_code prepare(sqlite_store *s, const char *sql, sqlite3_stmt **st, f
   return rc == SQLITE_OK ? FEAST_OK : sq_fail(s, rc, "prepare", err);
 }
 
-static void sq_close(feast_store *base) {
+static void sq_close(feast_registry_backend *base) {
   sqlite_store *s = (sqlite_store *)base;
   if (s->in_tx) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
   sqlite3_close(s->db);
@@ -61,14 +61,14 @@ static void sq_close(feast_store *base) {
   feast_free(s);
 }
 
-static feast_code sq_begin(feast_store *base, bool write, feast_error *err) {
+static feast_code sq_begin(feast_registry_backend *base, bool write, feast_error *err) {
   sqlite_store *s = (sqlite_store *)base;
   feast_code rc = exec(s, write ? "BEGIN IMMEDIATE" : "BEGIN", "begin", err);
   if (!rc) s->in_tx = true;
   return rc;
 }
 
-static feast_code sq_commit(feast_store *base, feast_error *err) {
+static feast_code sq_commit(feast_registry_backend *base, feast_error *err) {
   sqlite_store *s = (sqlite_store *)base;
   feast_code rc = exec(s, "COMMIT", "commit", err);
   if (rc) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
@@ -76,13 +76,13 @@ static feast_code sq_commit(feast_store *base, feast_error *err) {
   return rc;
 }
 
-static void sq_rollback(feast_store *base) {
+static void sq_rollback(feast_registry_backend *base) {
   sqlite_store *s = (sqlite_store *)base;
   if (s->in_tx) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
   s->in_tx = false;
 }
 
-static feast_code sq_project_get(feast_store *base, const char *name, bool *found, bool *archived, feast_error *err) {
+static feast_code sq_project_get(feast_registry_backend *base, const char *name, bool *found, bool *archived, feast_error *err) {
   sqlite_store *s = (sqlite_store *)base;
   sqlite3_stmt *st;
   feast_code rc = prepare(s, "SELECT archived FROM projects WHERE name = ?1", &st, err);
@@ -96,7 +96,7 @@ static feast_code sq_project_get(feast_store *base, const char *name, bool *foun
   return rc;
 }
 
-static feast_code sq_project_put(feast_store *base, const char *name, bool archived, feast_ts now, feast_error *err) {
+static feast_code sq_project_put(feast_registry_backend *base, const char *name, bool archived, feast_ts now, feast_error *err) {
   sqlite_store *s = (sqlite_store *)base;
   sqlite3_stmt *st;
   feast_code rc = prepare(s,
@@ -113,7 +113,7 @@ static feast_code sq_project_put(feast_store *base, const char *name, bool archi
   return rc;
 }
 
-static feast_code sq_project_list(feast_store *base, store_project_fn fn, void *ctx, feast_error *err) {
+static feast_code sq_project_list(feast_registry_backend *base, feast_registry_project_fn fn, void *ctx, feast_error *err) {
   sqlite_store *s = (sqlite_store *)base;
   sqlite3_stmt *st;
   feast_code rc = prepare(s, "SELECT name, archived FROM projects ORDER BY name", &st, err);
@@ -128,16 +128,16 @@ static feast_code sq_project_list(feast_store *base, store_project_fn fn, void *
 
 /* Hand the current row of a "SELECT name, spec, created, last_updated,
  * revision" statement to fn. */
-static feast_code emit_row(sqlite3_stmt *st, store_row_fn fn, void *ctx, feast_error *err) {
-  store_row row = {(const char *)sqlite3_column_text(st, 0), sqlite3_column_blob(st, 1),
+static feast_code emit_row(sqlite3_stmt *st, feast_registry_record_fn fn, void *ctx, feast_error *err) {
+  feast_registry_record row = {(const char *)sqlite3_column_text(st, 0), sqlite3_column_blob(st, 1),
                    (size_t)sqlite3_column_bytes(st, 1), sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3),
                    sqlite3_column_int64(st, 4)};
   if (!row.name) return feast_fail(err, FEAST_E_CORRUPT, "registry: object without a name");
   return fn(ctx, &row, err);
 }
 
-static feast_code sq_object_get(feast_store *base, store_kind kind, const char *project, const char *name,
-                                store_row_fn fn, void *ctx, bool *found, feast_error *err) {
+static feast_code sq_object_get(feast_registry_backend *base, feast_registry_object kind, const char *project, const char *name,
+                                feast_registry_record_fn fn, void *ctx, bool *found, feast_error *err) {
   sqlite_store *s = (sqlite_store *)base;
   char sql[200];
   snprintf(sql, sizeof sql,
@@ -158,7 +158,7 @@ static feast_code sq_object_get(feast_store *base, store_kind kind, const char *
   return rc;
 }
 
-static feast_code sq_object_put(feast_store *base, store_kind kind, const char *project, const store_row *row,
+static feast_code sq_object_put(feast_registry_backend *base, feast_registry_object kind, const char *project, const feast_registry_record *row,
                                 feast_error *err) {
   sqlite_store *s = (sqlite_store *)base;
   char sql[300];
@@ -181,7 +181,7 @@ static feast_code sq_object_put(feast_store *base, store_kind kind, const char *
   return rc;
 }
 
-static feast_code sq_object_delete(feast_store *base, store_kind kind, const char *project, const char *name,
+static feast_code sq_object_delete(feast_registry_backend *base, feast_registry_object kind, const char *project, const char *name,
                                    bool *found, feast_error *err) {
   sqlite_store *s = (sqlite_store *)base;
   char sql[200];
@@ -200,7 +200,7 @@ static feast_code sq_object_delete(feast_store *base, store_kind kind, const cha
   return rc;
 }
 
-static feast_code sq_object_list(feast_store *base, store_kind kind, const char *project, store_row_fn fn, void *ctx,
+static feast_code sq_object_list(feast_registry_backend *base, feast_registry_object kind, const char *project, feast_registry_record_fn fn, void *ctx,
                                  feast_error *err) {
   sqlite_store *s = (sqlite_store *)base;
   char sql[200];
@@ -218,7 +218,7 @@ static feast_code sq_object_list(feast_store *base, store_kind kind, const char 
   return rc;
 }
 
-static const store_ops sqlite_ops = {
+static const feast_registry_backend_ops sqlite_ops = {
     "sqlite",      sq_close,         sq_begin,      sq_commit,      sq_rollback,      sq_project_get,
     sq_project_put, sq_project_list, sq_object_get, sq_object_put, sq_object_delete, sq_object_list,
 };
@@ -264,7 +264,7 @@ static feast_code setup(sqlite_store *s, feast_error *err) {
   return sq_commit(&s->base, err);
 }
 
-feast_code feast_store_sqlite_open(const char *path, feast_store **out, feast_error *err) {
+feast_code feast_registry_sqlite_open(const char *path, feast_registry_backend **out, feast_error *err) {
   *out = NULL;
   sqlite_store *s = feast_calloc(1, sizeof *s);
   if (!s || !(s->path = feast_strdup(path))) {
