@@ -26,19 +26,19 @@
 #include "feast/export.h"
 #include "feast/spec.h"
 
-typedef struct feast_store_config {
+typedef struct feast_backend_config {
   char *type;         /* "lmdb", "redis", "redis_cluster"; "file", "bigquery" */
   feast_map settings; /* every other key of the mapping, in file order */
-} feast_store_config;
+} feast_backend_config;
 
 typedef struct feast_config {
   char *path;     /* the file read (absolute); NULL when built from defaults */
   char *dir;      /* absolute folder relative paths resolve against */
   char *project;  /* never NULL after a successful load */
   char *registry; /* absolute SQLite path or a postgresql:// URL */
-  feast_store_config online_store;
+  feast_backend_config online_store;
   bool has_offline_store;
-  feast_store_config offline_store;
+  feast_backend_config offline_store;
 } feast_config;
 
 /* Read `path`. *out is overwritten; the caller owns it: feast_config_clear. */

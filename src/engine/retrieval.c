@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "base/alloc.h"
-#include "engine/retrieval_int.h"
+#include "engine/retrieval_internal.h"
 
 static double now_s(void) {
   struct timespec ts;

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "engine/source_int.h"
+#include "engine/source_internal.h"
 #include "feast/parquet.h"
 
 static feast_code file_source_check(const feast_data_source *s, feast_error *err) {

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "base/alloc.h"
-#include "engine/source_int.h"
+#include "engine/source_internal.h"
 #include "feast/source.h"
 
 typedef struct tables tables;
@@ -28,7 +28,7 @@ struct feast_store {
 };
 
 feast_code feast_config_online_uri(const feast_config *cfg, char *uri, size_t size, feast_error *err) {
-  const feast_store_config *s = &cfg->online_store;
+  const feast_backend_config *s = &cfg->online_store;
   const char *type = s->type ? s->type : "lmdb";
   if (strcmp(type, "lmdb") == 0) {
     const char *path = feast_map_get(&s->settings, "path");

@@ -73,6 +73,11 @@ static void errors_name_key_and_line(void) {
   CHECK_INT(parse("- a\n- b\n", &c, &err), FEAST_E_INVALID);
   CHECK_INT(parse("project: a\nproject: b\n", &c, &err), FEAST_E_INVALID);
   CHECK_CONTAINS(err.message, "twice");
+  /* the one YAML reader: aliases are refused here as in spec files */
+  CHECK_INT(parse("project: &p x\nregistry: *p\n", &c, &err), FEAST_E_INVALID);
+  CHECK_CONTAINS(err.message, "aliases");
+  CHECK_INT(parse("project: a\n---\nproject: b\n", &c, &err), FEAST_E_INVALID);
+  CHECK_CONTAINS(err.message, "one YAML document");
 }
 
 static void load_from_file(void) {

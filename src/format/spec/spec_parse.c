@@ -17,7 +17,7 @@
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "feast/specfile.h"
-#include "format/spec/yaml_tree.h"
+#include "format/yaml/yaml_tree.h"
 
 #define SPECFILE_MAX_BYTES ((size_t)16 << 20)
 

@@ -1,11 +1,11 @@
 /*
- * source_int.h - what the engine needs of source.c beyond the public API:
+ * source_internal.h - what the engine needs of source.c beyond the public API:
  * opening a batch source with a given number of decoding threads and a cap
  * on what they decode ahead (the public feast_source_open uses the
  * reader's defaults).
  */
-#ifndef FEAST_ENGINE_SOURCE_INT_H
-#define FEAST_ENGINE_SOURCE_INT_H
+#ifndef FEAST_ENGINE_SOURCE_INTERNAL_H
+#define FEAST_ENGINE_SOURCE_INTERNAL_H
 
 #include "feast/source.h"
 

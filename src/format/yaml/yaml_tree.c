@@ -3,7 +3,7 @@
  * document loader recurses once per nesting level and expands aliases, so
  * outside input goes through the event API with an explicit stack instead.
  */
-#include "format/spec/yaml_tree.h"
+#include "format/yaml/yaml_tree.h"
 
 #include <string.h>
 #include <yaml.h>
@@ -107,7 +107,7 @@ feast_code feast_ytree_parse(const char *text, size_t len, feast_ytree *out, fea
       cur->root = NULL;
       break;
     case YAML_ALIAS_EVENT:
-      rc = feast_fail(err, FEAST_E_INVALID, "line %d, column %d: aliases (*name) are not supported in spec files",
+      rc = feast_fail(err, FEAST_E_INVALID, "line %d, column %d: aliases (*name) are not supported",
                       (int)ev.start_mark.line + 1, (int)ev.start_mark.column + 1);
       break;
     case YAML_SCALAR_EVENT:

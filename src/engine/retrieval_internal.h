@@ -1,10 +1,10 @@
 /*
- * retrieval_int.h - the state of one historical retrieval, shared by its
+ * retrieval_internal.h - the state of one historical retrieval, shared by its
  * parts: planning and checks (retrieval_check.c), the in-memory join and
  * the output source (retrieval.c), the spilled join (retrieval_spill.c).
  */
-#ifndef FEAST_ENGINE_RETRIEVAL_INT_H
-#define FEAST_ENGINE_RETRIEVAL_INT_H
+#ifndef FEAST_ENGINE_RETRIEVAL_INTERNAL_H
+#define FEAST_ENGINE_RETRIEVAL_INTERNAL_H
 
 #include "engine/pit.h"
 #include "engine/spill.h"

@@ -4,8 +4,8 @@
  * nesting depth is capped and anchors/aliases are refused (no "billion
  * laughs"). All nodes live in one arena owned by the tree.
  */
-#ifndef FEAST_FORMAT_SPEC_YAML_TREE_H
-#define FEAST_FORMAT_SPEC_YAML_TREE_H
+#ifndef FEAST_FORMAT_YAML_TREE_H
+#define FEAST_FORMAT_YAML_TREE_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,7 +1,8 @@
 /*
- * config.c - reads feature_store.yaml (see feast/config.h) with libyaml's
- * document API: the file is small, so a loaded node tree is the simplest
- * correct reader, and every node carries the line we name in errors.
+ * config.c - reads feature_store.yaml (see feast/config.h) through the one
+ * YAML reader (format/yaml/yaml_tree.h), which caps nesting and refuses
+ * aliases as it does for spec files; every node carries the line we name in
+ * errors.
  */
 #include "feast/config.h"
 
@@ -9,33 +10,30 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <yaml.h>
 
 #include "base/alloc.h"
 #include "base/buf.h"
+#include "format/yaml/yaml_tree.h"
 
 #define MAX_CONFIG_BYTES (1u << 20)
 
 typedef struct cfg_ctx {
-  yaml_document_t *doc;
   const char *name;
   const char *dir;
   feast_error *err;
 } cfg_ctx;
 
-static int line_of(const yaml_node_t *n) { return (int)n->start_mark.line + 1; }
+static int line_of(const feast_ynode *n) { return n->line; }
 
 static feast_code oom(cfg_ctx *c) { return feast_fail(c->err, FEAST_E_NOMEM, "out of memory"); }
 
-static feast_code bad(cfg_ctx *c, const yaml_node_t *n, const char *fmt, const char *a, const char *b) {
+static feast_code bad(cfg_ctx *c, const feast_ynode *n, const char *fmt, const char *a, const char *b) {
   feast_error e2;
   feast_fail(&e2, FEAST_E_INVALID, fmt, a, b);
   return feast_fail(c->err, FEAST_E_INVALID, "%s:%d: %s", c->name, line_of(n), e2.message);
 }
 
-static const char *scalar(const yaml_node_t *n) {
-  return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
-}
+static const char *scalar(const feast_ynode *n) { return n && n->kind == FEAST_Y_SCALAR ? n->text : NULL; }
 
 /* Make a relative path absolute against the config folder. */
 static char *resolve(const char *dir, const char *p) {
@@ -56,20 +54,20 @@ static feast_code set(cfg_ctx *c, char **dst, const char *value) {
 
 /* A setting's value as one string: scalars as they are, a list of scalars
  * (or of {host, port} mappings) joined with commas. */
-static feast_code setting_value(cfg_ctx *c, const char *key, yaml_node_t *v, feast_buf *out) {
+static feast_code setting_value(cfg_ctx *c, const char *key, feast_ynode *v, feast_buf *out) {
   feast_error *err = c->err;
-  if (v->type == YAML_SCALAR_NODE) return feast_buf_append_str(out, scalar(v), err);
-  if (v->type != YAML_SEQUENCE_NODE) return bad(c, v, "'%s' must be a value or a list of values%s", key, "");
-  for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
-    yaml_node_t *item = yaml_document_get_node(c->doc, *it);
-    feast_code rc = it > v->data.sequence.items.start ? feast_buf_append_byte(out, ',', err) : FEAST_OK;
+  if (v->kind == FEAST_Y_SCALAR) return feast_buf_append_str(out, scalar(v), err);
+  if (v->kind != FEAST_Y_SEQ) return bad(c, v, "'%s' must be a value or a list of values%s", key, "");
+  for (size_t i = 0; i < v->n; i++) {
+    feast_ynode *item = v->items[i];
+    feast_code rc = i ? feast_buf_append_byte(out, ',', err) : FEAST_OK;
     if (rc) return rc;
-    if (item->type == YAML_SCALAR_NODE) {
+    if (item->kind == FEAST_Y_SCALAR) {
       rc = feast_buf_append_str(out, scalar(item), err);
-    } else if (item->type == YAML_MAPPING_NODE) {
+    } else if (item->kind == FEAST_Y_MAP) {
       const char *host = NULL, *port = NULL;
-      for (yaml_node_pair_t *p = item->data.mapping.pairs.start; p < item->data.mapping.pairs.top; p++) {
-        yaml_node_t *k = yaml_document_get_node(c->doc, p->key), *val = yaml_document_get_node(c->doc, p->value);
+      for (size_t j = 0; j < item->n; j++) {
+        feast_ynode *k = item->items[2 * j], *val = item->items[2 * j + 1];
         const char *ks = scalar(k);
         if (ks && strcmp(ks, "host") == 0 && scalar(val))
           host = scalar(val);
@@ -110,13 +108,11 @@ static void join_keys(const char *const *keys, char *buf, size_t size) {
   }
 }
 
-static feast_code parse_store(cfg_ctx *c, const char *section, yaml_node_t *n, bool online, feast_store_config *out) {
-  if (n->type != YAML_MAPPING_NODE) return bad(c, n, "'%s' must be a mapping with a 'type'%s", section, "");
-  yaml_node_t *type_node = NULL;
-  for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
-    yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
-    if (scalar(k) && strcmp(scalar(k), "type") == 0) type_node = yaml_document_get_node(c->doc, p->value);
-  }
+static feast_code parse_store(cfg_ctx *c, const char *section, feast_ynode *n, bool online, feast_backend_config *out) {
+  if (n->kind != FEAST_Y_MAP) return bad(c, n, "'%s' must be a mapping with a 'type'%s", section, "");
+  feast_ynode *type_node = NULL;
+  for (size_t i = 0; i < n->n; i++)
+    if (scalar(n->items[2 * i]) && strcmp(scalar(n->items[2 * i]), "type") == 0) type_node = n->items[2 * i + 1];
   if (!type_node || !scalar(type_node))
     return bad(c, n, "'%s' needs a 'type' (%s)", section, online ? "lmdb, redis or redis_cluster" : "file");
   const char *type = scalar(type_node);
@@ -129,8 +125,8 @@ static feast_code parse_store(cfg_ctx *c, const char *section, yaml_node_t *n, b
     return bad(c, type_node, "unknown %s type '%s'", section, type);
   feast_code rc = set(c, &out->type, type);
   if (rc) return rc;
-  for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
-    yaml_node_t *k = yaml_document_get_node(c->doc, p->key), *v = yaml_document_get_node(c->doc, p->value);
+  for (size_t i = 0; i < n->n; i++) {
+    feast_ynode *k = n->items[2 * i], *v = n->items[2 * i + 1];
     const char *key = scalar(k);
     if (!key) return bad(c, k, "keys of '%s' must be plain names%s", section, "");
     if (strcmp(key, "type") == 0) continue;
@@ -161,7 +157,7 @@ static feast_code parse_store(cfg_ctx *c, const char *section, yaml_node_t *n, b
   return FEAST_OK;
 }
 
-static feast_code check_project(cfg_ctx *c, yaml_node_t *v) {
+static feast_code check_project(cfg_ctx *c, feast_ynode *v) {
   const char *p = scalar(v);
   size_t n = p ? strlen(p) : 0;
   bool ok = n > 0 && n <= 64;
@@ -171,18 +167,18 @@ static feast_code check_project(cfg_ctx *c, yaml_node_t *v) {
   return FEAST_OK;
 }
 
-static feast_code parse_root(cfg_ctx *c, yaml_node_t *root, feast_config *out) {
+static feast_code parse_root(cfg_ctx *c, feast_ynode *root, feast_config *out) {
   if (!root) return FEAST_OK; /* an empty file: all defaults */
-  if (root->type != YAML_MAPPING_NODE)
+  if (root->kind != FEAST_Y_MAP)
     return bad(c, root, "the configuration must be a mapping of keys (project, registry, online_store%s%s)", "", "");
   bool seen[4] = {false, false, false, false};
   static const char *const KEYS[] = {"project", "registry", "online_store", "offline_store"};
-  for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
-    yaml_node_t *k = yaml_document_get_node(c->doc, p->key), *v = yaml_document_get_node(c->doc, p->value);
+  for (size_t i = 0; i < root->n; i++) {
+    feast_ynode *k = root->items[2 * i], *v = root->items[2 * i + 1];
     const char *key = scalar(k);
     int which = -1;
-    for (int i = 0; key && i < 4; i++)
-      if (strcmp(key, KEYS[i]) == 0) which = i;
+    for (int w = 0; key && w < 4; w++)
+      if (strcmp(key, KEYS[w]) == 0) which = w;
     if (which < 0)
       return bad(c, k, "unknown key '%s' (expected project, registry, online_store, offline_store)%s", key ? key : "?",
                  "");
@@ -247,24 +243,19 @@ feast_code feast_config_parse_text(const char *text, size_t len, const char *nam
                                    feast_config *out, feast_error *err) {
   feast_code rc = feast_config_defaults(dir, out, err);
   if (rc) return rc;
-  yaml_parser_t parser;
-  yaml_document_t doc;
-  if (!yaml_parser_initialize(&parser)) {
-    feast_config_clear(out);
-    return feast_fail(err, FEAST_E_NOMEM, "out of memory");
-  }
-  yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-  if (!yaml_parser_load(&parser, &doc)) {
-    rc = feast_fail(err, FEAST_E_INVALID, "%s:%d: not valid YAML: %s", name, (int)parser.problem_mark.line + 1,
-                    parser.problem ? parser.problem : "parse error");
-    yaml_parser_delete(&parser);
+  feast_ytree tree;
+  if ((rc = feast_ytree_parse(text, len, &tree, err))) {
+    if (rc != FEAST_E_NOMEM) feast_error_prefix(err, "%s: not valid YAML: ", name);
     feast_config_clear(out);
     return rc;
   }
-  cfg_ctx c = {&doc, name, out->dir, err};
-  rc = parse_root(&c, yaml_document_get_root_node(&doc), out);
-  yaml_document_delete(&doc);
-  yaml_parser_delete(&parser);
+  cfg_ctx c = {name, out->dir, err};
+  if (tree.n > 1)
+    rc = feast_fail(err, FEAST_E_INVALID, "%s:%d: one YAML document expected, found %zu", name, tree.docs[1].line,
+                    tree.n);
+  else
+    rc = parse_root(&c, tree.n ? tree.docs[0].root : NULL, out);
+  feast_ytree_free(&tree);
   if (rc) feast_config_clear(out);
   return rc;
 }
