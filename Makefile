@@ -43,7 +43,7 @@ TEST_SUPPORT_OBJS := $(TEST_SUPPORT:%.c=$(BUILD)/obj/%.o)
 all: lib bin
 
 lib: $(BUILD)/libfeast.a $(BUILD)/libfeast.so
-bin: $(BUILD)/feast
+bin: $(BUILD)/feast $(BUILD)/feast-shared
 tests: $(TEST_BINS)
 
 $(BUILD)/obj/%.o: %.c
@@ -63,6 +63,12 @@ $(BUILD)/libfeast.so: $(LIB_OBJS)
 $(BUILD)/feast: $(CLI_OBJS) $(BUILD)/libfeast.a
 	@echo "  LD $@"
 	@$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(BUILD)/libfeast.a $(LDLIBS)
+
+# The same CLI linked against libfeast.so: it links only if the CLI uses
+# nothing but the exported (FEAST_API) interface.
+$(BUILD)/feast-shared: $(CLI_OBJS) $(BUILD)/libfeast.so
+	@echo "  LD $@"
+	@$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) -L$(BUILD) -lfeast -Wl,-rpath,'$$ORIGIN' $(LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TEST_SUPPORT_OBJS) $(BUILD)/libfeast.a
 	@mkdir -p $(dir $@)

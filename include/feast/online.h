@@ -123,6 +123,12 @@ FEAST_API const uint8_t *feast_online_result_value(const feast_online_result *r,
 FEAST_API feast_code feast_online_result_to_json(const feast_online_result *r, char **out, size_t *len,
                                                  feast_error *err);
 
+/* A serialized feast.types.Value as JSON, as in the document above: null,
+ * a number, a string, true/false or an array; bytes as base64. *out is
+ * NUL-terminated; the caller owns it and frees it with free(). */
+FEAST_API feast_code feast_value_to_json(const uint8_t *value, size_t len, char **out, size_t *out_len,
+                                         feast_error *err);
+
 /* Entity rows from text: each row is "name=value[,name=value...]" and every
  * row names the same entities. Produces STRING columns (feast_online_read
  * parses them to the declared types). The caller owns *out. */

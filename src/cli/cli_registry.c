@@ -9,7 +9,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "base/alloc.h"
 #include "cli/cli_common.h"
 #include "feast/specfile.h"
 
@@ -76,9 +75,9 @@ static int parse_path(const char *path, feast_spec_docs *docs) {
   int rc = 0;
   for (struct dirent *e; !rc && (e = readdir(d));) {
     if (!spec_name(e->d_name)) continue;
-    char **grown = feast_realloc(names, (n + 1) * sizeof *names);
+    char **grown = realloc(names, (n + 1) * sizeof *names);
     size_t len = strlen(path) + strlen(e->d_name) + 2;
-    char *full = grown ? feast_malloc(len) : NULL;
+    char *full = grown ? malloc(len) : NULL;
     if (grown) names = grown;
     if (!full) {
       rc = cli_fail("out of memory");
@@ -91,9 +90,9 @@ static int parse_path(const char *path, feast_spec_docs *docs) {
   if (names) qsort(names, n, sizeof *names, cmp_str);
   for (size_t i = 0; i < n; i++) {
     if (!rc && feast_specfile_parse(names[i], docs, &err)) rc = cli_fail_err(&err);
-    feast_free(names[i]);
+    free(names[i]);
   }
-  feast_free(names);
+  free(names);
   return rc;
 }
 

@@ -11,7 +11,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "base/alloc.h"
 #include "cli/cli_common.h"
 #include "cli/cli_data.h"
 #include "cli/commands.h"
@@ -93,10 +92,10 @@ int cmd_get_historical_features(int argc, char **argv) {
   while (!rc && (c = getopt_long(argc, argv, "f:e:o:p:h", longopts, NULL)) != -1) {
     switch (c) {
     case 'f': {
-      char *save = NULL, *copy = feast_strdup(optarg);
+      char *save = NULL, *copy = strdup(optarg);
       for (char *r = strtok_r(copy, ",", &save); r && n_refs < 1024; r = strtok_r(NULL, ",", &save))
-        refs[n_refs++] = feast_strdup(r);
-      feast_free(copy);
+        refs[n_refs++] = strdup(r);
+      free(copy);
       break;
     }
     case 'e': entities_path = optarg; break;
@@ -177,6 +176,6 @@ close:
   feast_batch_free(entity_schema);
   feast_store_free(store);
 cleanup:
-  for (int i = 0; i < n_refs; i++) feast_free(refs[i]);
+  for (int i = 0; i < n_refs; i++) free(refs[i]);
   return rc;
 }

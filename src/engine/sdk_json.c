@@ -12,6 +12,7 @@
 #include "base/buf.h"
 #include "feast/source.h"
 #include "format/feastproto.h"
+#include "format/json/json_writer.h"
 
 #define JSON_MAX ((size_t)1 << 31)
 
@@ -48,7 +49,7 @@ feast_code feast_store_apply_json(feast_store *s, const char *const *paths, size
   for (size_t i = 0; i < res.n && !rc; i++) {
     const feast_apply_item *it = &res.items[i];
     rc = feast_buf_printf(&b, err, "%s{\"kind\":\"%s\",\"name\":", i ? "," : "", kind_name(it->kind));
-    if (!rc) rc = feast_json_string(&b, it->name, strlen(it->name), err);
+    if (!rc) rc = feast_json_append_string(&b, it->name, strlen(it->name), FEAST_JSON_UTF8_REPLACE, err);
     if (!rc)
       rc = feast_buf_printf(&b, err, ",\"action\":\"%s\",\"revision\":%lld}", feast_apply_action_name(it->action),
                             (long long)it->revision);

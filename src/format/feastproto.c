@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "format/json/json_writer.h"
+
 enum { WT_VARINT = 0, WT_I64 = 1, WT_LEN = 2, WT_I32 = 5 };
 
 feast_code feast_pb_put_varint(feast_buf *b, uint64_t v, feast_error *err) {
@@ -276,50 +278,11 @@ feast_code feast_pb_value_kind(const uint8_t *p, size_t n, int *field, feast_err
   return value_member(p, n, field, &b, &bl, &v, err);
 }
 
-static feast_code json_double(feast_buf *out, double d, bool is_float, feast_error *err) {
-  if (isnan(d)) return feast_buf_append_str(out, "\"NaN\"", err);
-  if (isinf(d)) return feast_buf_append_str(out, d > 0 ? "\"Infinity\"" : "\"-Infinity\"", err);
-  char tmp[40];
-  for (int prec = is_float ? 6 : 15; prec <= 17; prec++) {
-    snprintf(tmp, sizeof tmp, "%.*g", prec, d);
-    double back = strtod(tmp, NULL);
-    if (is_float ? (float)back == (float)d : back == d) break;
-  }
-  return feast_buf_append_str(out, tmp, err);
-}
-
-feast_code feast_json_string(feast_buf *out, const char *s, size_t n, feast_error *err) {
-  feast_code rc = feast_buf_append_byte(out, '"', err);
-  for (size_t i = 0; i < n && !rc; i++) {
-    unsigned char c = (unsigned char)s[i];
-    if (c == '"' || c == '\\') {
-      char e[2] = {'\\', (char)c};
-      rc = feast_buf_append(out, e, 2, err);
-    } else if (c < 0x20) {
-      rc = feast_buf_printf(out, err, "\\u%04x", c);
-    } else {
-      rc = feast_buf_append_byte(out, c, err);
-    }
-  }
-  return rc ? rc : feast_buf_append_byte(out, '"', err);
-}
-
-static feast_code json_base64(feast_buf *out, const uint8_t *p, size_t n, feast_error *err) {
-  static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  feast_code rc = feast_buf_append_byte(out, '"', err);
-  for (size_t i = 0; i < n && !rc; i += 3) {
-    uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0) | (i + 2 < n ? p[i + 2] : 0);
-    char q[4] = {tbl[v >> 18], tbl[(v >> 12) & 63], i + 1 < n ? tbl[(v >> 6) & 63] : '=', i + 2 < n ? tbl[v & 63] : '='};
-    rc = feast_buf_append(out, q, 4, err);
-  }
-  return rc ? rc : feast_buf_append_byte(out, '"', err);
-}
-
 static feast_code json_scalar(feast_buf *out, feast_value_type et, uint64_t v, const uint8_t *b, size_t bl,
                               feast_error *err) {
   switch (et) {
-  case FEAST_VT_BYTES: return json_base64(out, b, bl, err);
-  case FEAST_VT_STRING: return feast_json_string(out, (const char *)b, bl, err);
+  case FEAST_VT_BYTES: return feast_json_append_base64(out, b, bl, err);
+  case FEAST_VT_STRING: return feast_json_append_string(out, (const char *)b, bl, FEAST_JSON_UTF8_REPLACE, err);
   case FEAST_VT_INT32: return feast_buf_printf(out, err, "%d", (int32_t)(uint32_t)v);
   case FEAST_VT_INT64:
   case FEAST_VT_UNIX_TIMESTAMP: return feast_buf_printf(out, err, "%lld", (long long)(int64_t)v);
@@ -327,13 +290,13 @@ static feast_code json_scalar(feast_buf *out, feast_value_type et, uint64_t v, c
   case FEAST_VT_DOUBLE: {
     double d;
     memcpy(&d, &v, 8);
-    return json_double(out, d, false, err);
+    return feast_json_append_double(out, d, false, err);
   }
   case FEAST_VT_FLOAT: {
     uint32_t u = (uint32_t)v;
     float f;
     memcpy(&f, &u, 4);
-    return json_double(out, f, true, err);
+    return feast_json_append_double(out, f, true, err);
   }
   default: return feast_fail(err, FEAST_E_INTERNAL, "json_scalar %d", (int)et);
   }

@@ -54,7 +54,4 @@ feast_code feast_pb_redis_key(const char *project, size_t n, const char *const *
 feast_code feast_pb_timestamp(feast_ts ts, feast_buf *out, feast_error *err);
 feast_code feast_pb_timestamp_parse(const uint8_t *p, size_t n, feast_ts *out, feast_error *err);
 
-/* Append s as a JSON string literal (quotes and escapes). */
-feast_code feast_json_string(feast_buf *out, const char *s, size_t n, feast_error *err);
-
 #endif
