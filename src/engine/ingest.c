@@ -195,71 +195,18 @@ static inline int fixed_width(const feast_array *a) {
   }
 }
 
-/* How a feature column is encoded: the common scalar layouts are written
- * straight into the blob (the same bytes feast_pb_value_from_array makes:
- * tag = field number (the value type) << 3 | wire type); the rest go
- * through feast_pb_value_from_array. */
-enum { ENC_GENERIC, ENC_F64, ENC_F32, ENC_I64, ENC_I32 };
-
-static int enc_kind(const feast_array *a, feast_value_type vt) {
-  switch (a->type.id) {
-  case FEAST_DT_DOUBLE: return vt == FEAST_VT_DOUBLE ? ENC_F64 : ENC_GENERIC;
-  case FEAST_DT_FLOAT: return vt == FEAST_VT_FLOAT ? ENC_F32 : ENC_GENERIC;
-  case FEAST_DT_INT64: return vt == FEAST_VT_INT64 ? ENC_I64 : ENC_GENERIC;
-  case FEAST_DT_INT32: return vt == FEAST_VT_INT64 || vt == FEAST_VT_INT32 ? ENC_I32 : ENC_GENERIC;
-  default: return ENC_GENERIC;
-  }
-}
-
-static inline size_t put_varint_raw(uint8_t *d, uint64_t v) {
-  size_t n = 0;
-  while (v >= 0x80) {
-    d[n++] = (uint8_t)(v | 0x80);
-    v >>= 7;
-  }
-  d[n++] = (uint8_t)v;
-  return n;
-}
-
 /* Append feature f of `row` to c->scratch as u32 length + Value bytes. */
-static feast_code put_feature(batch_ctx *c, const feast_array *a, int kind, feast_value_type vt, int64_t row,
+static feast_code put_feature(batch_ctx *c, const feast_array *a, feast_pb_fast kind, feast_value_type vt, int64_t row,
                               feast_error *err) {
-  feast_code rc = feast_buf_reserve(&c->scratch, 4 + 11, err);
+  feast_code rc = feast_buf_reserve(&c->scratch, 4 + FEAST_PB_FAST_MAX, err);
   if (rc) return rc;
   uint8_t *d = c->scratch.data + c->scratch.len;
   uint32_t len = 0;
-  if (kind != ENC_GENERIC && feast_array_is_valid(a, row)) {
-    uint8_t *q = d + 4;
-    switch (kind) {
-    case ENC_F64:
-      *q++ = (uint8_t)(vt << 3 | 1);
-      memcpy(q, (const double *)a->values + row, 8); /* little-endian hosts, as the Parquet reader assumes */
-      q += 8;
-      break;
-    case ENC_F32: {
-      float v = (float)(double)((const float *)a->values)[row];
-      *q++ = (uint8_t)(vt << 3 | 5);
-      memcpy(q, &v, 4);
-      q += 4;
-      break;
-    }
-    case ENC_I64:
-      *q++ = (uint8_t)(vt << 3);
-      q += put_varint_raw(q, (uint64_t)((const int64_t *)a->values)[row]);
-      break;
-    default:
-      *q++ = (uint8_t)(vt << 3);
-      q += put_varint_raw(q, (uint64_t)(int64_t)((const int32_t *)a->values)[row]);
-      break;
-    }
-    len = (uint32_t)(q - d - 4);
+  if (kind != FEAST_PB_FAST_NONE) {
+    /* a null is the empty Value */
+    if (feast_array_is_valid(a, row)) len = (uint32_t)feast_pb_fast_put(d + 4, kind, vt, a, row);
     memcpy(d, &len, 4);
     c->scratch.len += 4 + len;
-    return FEAST_OK;
-  }
-  if (kind != ENC_GENERIC) { /* null: the empty Value */
-    memcpy(d, &len, 4);
-    c->scratch.len += 4;
     return FEAST_OK;
   }
   size_t at = c->scratch.len;
@@ -320,7 +267,7 @@ static feast_code row_check(batch_ctx *c, const feast_feature_table_spec *t, con
 /* Encode the features (and, for integer keys, the key) of every entry that
  * won in this batch. */
 static feast_code encode_touched(batch_ctx *c, pending *pd, const feast_feature_table_spec *t, const ingest_cols *cols,
-                                 const char *project, const uint8_t **eptr, size_t *elen, const int *kinds,
+                                 const char *project, const uint8_t **eptr, size_t *elen, const feast_pb_fast *kinds,
                                  feast_error *err) {
   for (size_t i = 0; i < pd->n_touched; i++) {
     /* Winners sit at random slots and random rows: fetch the slot 16
@@ -431,14 +378,14 @@ static feast_code add_batch(pending *pd, const feast_feature_table_spec *t, cons
   feast_buf_init(&c.kbuf, VALUE_MAX);
   feast_buf_init(&c.bkeys, VALUE_MAX * 2);
   bool *is_list = feast_calloc(t->n_features + 1, sizeof *is_list);
-  int *kinds = feast_calloc(t->n_features + 1, sizeof *kinds);
+  feast_pb_fast *kinds = feast_calloc(t->n_features + 1, sizeof *kinds);
   const uint8_t **eptr = feast_calloc(cols.n_entities + 1, sizeof *eptr);
   size_t *elen = feast_calloc(cols.n_entities + 1, sizeof *elen);
   if (!is_list || !kinds || !eptr || !elen) rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
   bool any_list = false;
   for (size_t f = 0; f < t->n_features && !rc; f++) {
     is_list[f] = cols.feature_cols[f]->type.id == FEAST_DT_LIST;
-    kinds[f] = enc_kind(cols.feature_cols[f], t->features[f].value_type);
+    kinds[f] = feast_pb_fast_kind(cols.feature_cols[f], t->features[f].value_type);
     any_list |= is_list[f];
   }
   cand blk[BLOCK];

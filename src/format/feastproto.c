@@ -12,56 +12,9 @@
 #include <string.h>
 
 #include "format/json/json_writer.h"
+#include "format/proto/wire.h"
 
-enum { WT_VARINT = 0, WT_I64 = 1, WT_LEN = 2, WT_I32 = 5 };
-
-feast_code feast_pb_put_varint(feast_buf *b, uint64_t v, feast_error *err) {
-  uint8_t tmp[10];
-  size_t n = 0;
-  do {
-    uint8_t c = v & 0x7f;
-    v >>= 7;
-    tmp[n++] = v ? (uint8_t)(c | 0x80) : c;
-  } while (v);
-  return feast_buf_append(b, tmp, n, err);
-}
-
-static feast_code put_tag(feast_buf *b, uint32_t field, int wt, feast_error *err) {
-  return feast_pb_put_varint(b, ((uint64_t)field << 3) | (uint64_t)wt, err);
-}
-
-feast_code feast_pb_put_len(feast_buf *b, uint32_t field, const void *p, size_t n, feast_error *err) {
-  feast_code rc = put_tag(b, field, WT_LEN, err);
-  if (!rc) rc = feast_pb_put_varint(b, n, err);
-  if (!rc && n) rc = feast_buf_append(b, p, n, err);
-  return rc;
-}
-
-static feast_code put_fixed(feast_buf *b, uint64_t v, int bytes, feast_error *err) {
-  uint8_t tmp[8];
-  for (int i = 0; i < bytes; i++) tmp[i] = (uint8_t)(v >> (8 * i));
-  return feast_buf_append(b, tmp, (size_t)bytes, err);
-}
-
-int feast_pb_get_varint(const uint8_t **p, const uint8_t *end, uint64_t *v) {
-  uint64_t r = 0;
-  for (int shift = 0; shift < 64; shift += 7) {
-    if (*p >= end) return -1;
-    uint8_t c = *(*p)++;
-    r |= (uint64_t)(c & 0x7f) << shift;
-    if (!(c & 0x80)) {
-      *v = r;
-      return 0;
-    }
-  }
-  return -1;
-}
-
-static uint64_t get_fixed(const uint8_t *p, int bytes) {
-  uint64_t v = 0;
-  for (int i = 0; i < bytes; i++) v |= (uint64_t)p[i] << (8 * i);
-  return v;
-}
+enum { WT_VARINT = FEAST_WIRE_VARINT, WT_I64 = FEAST_WIRE_I64, WT_LEN = FEAST_WIRE_LEN, WT_I32 = FEAST_WIRE_I32 };
 
 /* ---- column type checks ---- */
 
@@ -92,20 +45,20 @@ static uint64_t ts_seconds(int64_t us) { return (uint64_t)(us >= 0 ? us / 100000
 static feast_code put_scalar_body(feast_value_type et, const feast_array *a, int64_t i, feast_buf *b, feast_error *err) {
   switch (et) {
   case FEAST_VT_INT32:
-  case FEAST_VT_INT64: return feast_pb_put_varint(b, (uint64_t)feast_array_get_int(a, i), err);
-  case FEAST_VT_BOOL: return feast_pb_put_varint(b, feast_array_get_int(a, i) ? 1 : 0, err);
-  case FEAST_VT_UNIX_TIMESTAMP: return feast_pb_put_varint(b, ts_seconds(feast_array_get_ts_us(a, i)), err);
+  case FEAST_VT_INT64: return feast_wire_put_varint(b, (uint64_t)feast_array_get_int(a, i), err);
+  case FEAST_VT_BOOL: return feast_wire_put_varint(b, feast_array_get_int(a, i) ? 1 : 0, err);
+  case FEAST_VT_UNIX_TIMESTAMP: return feast_wire_put_varint(b, ts_seconds(feast_array_get_ts_us(a, i)), err);
   case FEAST_VT_DOUBLE: {
     double d = feast_array_get_double(a, i);
     uint64_t u;
     memcpy(&u, &d, 8);
-    return put_fixed(b, u, 8, err);
+    return feast_wire_put_fixed64(b, u, err);
   }
   case FEAST_VT_FLOAT: {
     float f = (float)feast_array_get_double(a, i);
     uint32_t u;
     memcpy(&u, &f, 4);
-    return put_fixed(b, u, 4, err);
+    return feast_wire_put_fixed32(b, u, err);
   }
   default: return feast_fail(err, FEAST_E_INTERNAL, "put_scalar_body: type %d", (int)et);
   }
@@ -135,7 +88,7 @@ static feast_code put_list(const feast_array *a, int64_t row, feast_value_type v
     } else if (scalar_wire(et) == WT_LEN) {
       size_t n;
       const uint8_t *p = feast_array_get_bytes(c, i, &n);
-      rc = feast_pb_put_len(&body, 1, p, n, err);
+      rc = feast_wire_put_bytes(&body, 1, p, n, err);
     } else {
       rc = put_scalar_body(et, c, i, &body, err);
     }
@@ -145,11 +98,11 @@ static feast_code put_list(const feast_array *a, int64_t row, feast_value_type v
       /* packed: the list message holds one length-delimited field 1 */
       feast_buf msg;
       feast_buf_init(&msg, out->max);
-      rc = feast_pb_put_len(&msg, 1, body.data, body.len, err);
-      if (!rc) rc = feast_pb_put_len(out, (uint32_t)vt, msg.data, msg.len, err);
+      rc = feast_wire_put_bytes(&msg, 1, body.data, body.len, err);
+      if (!rc) rc = feast_wire_put_bytes(out, (uint32_t)vt, msg.data, msg.len, err);
       feast_buf_free(&msg);
     } else {
-      rc = feast_pb_put_len(out, (uint32_t)vt, body.data, body.len, err);
+      rc = feast_wire_put_bytes(out, (uint32_t)vt, body.data, body.len, err);
     }
   }
   feast_buf_free(&body);
@@ -172,14 +125,14 @@ feast_code feast_pb_value_from_array(const feast_array *a, int64_t row, feast_va
   if (vt == FEAST_VT_BYTES || vt == FEAST_VT_STRING) {
     size_t n;
     const uint8_t *p = feast_array_get_bytes(a, row, &n);
-    return feast_pb_put_len(out, (uint32_t)vt, p, n, err);
+    return feast_wire_put_bytes(out, (uint32_t)vt, p, n, err);
   }
-  feast_code rc = put_tag(out, (uint32_t)vt, scalar_wire(vt), err);
+  feast_code rc = feast_wire_put_tag(out, (uint32_t)vt, scalar_wire(vt), err);
   return rc ? rc : put_scalar_body(vt, a, row, out, err);
 }
 
 feast_code feast_pb_value_from_text(const char *s, size_t n, feast_value_type vt, feast_buf *out, feast_error *err) {
-  if (vt == FEAST_VT_STRING || vt == FEAST_VT_BYTES) return feast_pb_put_len(out, (uint32_t)vt, s, n, err);
+  if (vt == FEAST_VT_STRING || vt == FEAST_VT_BYTES) return feast_wire_put_bytes(out, (uint32_t)vt, s, n, err);
   char tmp[128];
   if (n >= sizeof tmp) return feast_fail(err, FEAST_E_INVALID, "value \"%.40s...\" is too long for %s", s, feast_value_type_name(vt));
   memcpy(tmp, s, n);
@@ -194,15 +147,15 @@ feast_code feast_pb_value_from_text(const char *s, size_t n, feast_value_type vt
     long long v = strtoll(tmp, &end, 10);
     if (!n || *end || errno || (vt == FEAST_VT_INT32 && (v < INT32_MIN || v > INT32_MAX)))
       return feast_fail(err, FEAST_E_INVALID, "\"%s\" is not a valid %s", tmp, feast_value_type_name(vt));
-    rc = put_tag(out, (uint32_t)vt, WT_VARINT, err);
-    return rc ? rc : feast_pb_put_varint(out, (uint64_t)v, err);
+    rc = feast_wire_put_tag(out, (uint32_t)vt, WT_VARINT, err);
+    return rc ? rc : feast_wire_put_varint(out, (uint64_t)v, err);
   }
   case FEAST_VT_BOOL: {
     int v = !strcmp(tmp, "true") || !strcmp(tmp, "1") || !strcmp(tmp, "True");
     if (!v && strcmp(tmp, "false") && strcmp(tmp, "0") && strcmp(tmp, "False"))
       return feast_fail(err, FEAST_E_INVALID, "\"%s\" is not a valid BOOL", tmp);
-    rc = put_tag(out, (uint32_t)vt, WT_VARINT, err);
-    return rc ? rc : feast_pb_put_varint(out, (uint64_t)v, err);
+    rc = feast_wire_put_tag(out, (uint32_t)vt, WT_VARINT, err);
+    return rc ? rc : feast_wire_put_varint(out, (uint64_t)v, err);
   }
   case FEAST_VT_DOUBLE:
   case FEAST_VT_FLOAT: {
@@ -231,38 +184,41 @@ feast_code feast_pb_value_from_text(const char *s, size_t n, feast_value_type vt
 
 /* ---- Value decoding ---- */
 
+/* One field's value: a varint or fixed value in *v, or a length-delimited
+ * slice in body and blen. Groups are not part of Feast's messages. */
+static feast_code read_field(feast_wire *w, int wt, uint64_t *v, const uint8_t **body, size_t *blen, feast_error *err) {
+  uint32_t u32;
+  switch (wt) {
+  case WT_VARINT: return feast_wire_varint(w, v, err);
+  case WT_I64: return feast_wire_fixed64(w, v, err);
+  case WT_I32: {
+    feast_code rc = feast_wire_fixed32(w, &u32, err);
+    *v = u32;
+    return rc;
+  }
+  case WT_LEN: return feast_wire_bytes(w, body, blen, err);
+  default: return feast_fail(err, FEAST_E_CORRUPT, "unsupported wire type %d", wt);
+  }
+}
+
 /* Finds the last oneof member of a Value (protobuf: the last one wins). */
 static feast_code value_member(const uint8_t *p, size_t n, int *field, const uint8_t **body, size_t *blen,
                                uint64_t *scalar, feast_error *err) {
-  const uint8_t *q = p, *end = p + n;
+  feast_wire w = feast_wire_make(p, n);
   *field = 0;
-  while (q < end) {
-    uint64_t tag, v = 0;
-    if (feast_pb_get_varint(&q, end, &tag)) return feast_fail(err, FEAST_E_CORRUPT, "Value: bad tag");
-    int f = (int)(tag >> 3), wt = (int)(tag & 7);
-    const uint8_t *b = q;
+  while (!feast_wire_done(&w)) {
+    uint32_t f;
+    int wt;
+    uint64_t v = 0;
+    const uint8_t *b = NULL;
     size_t bl = 0;
-    if (wt == WT_VARINT) {
-      if (feast_pb_get_varint(&q, end, &v)) return feast_fail(err, FEAST_E_CORRUPT, "Value: bad varint");
-    } else if (wt == WT_I64 || wt == WT_I32) {
-      int w = wt == WT_I64 ? 8 : 4;
-      if (end - q < w) return feast_fail(err, FEAST_E_CORRUPT, "Value: truncated fixed field");
-      v = get_fixed(q, w);
-      q += w;
-    } else if (wt == WT_LEN) {
-      if (feast_pb_get_varint(&q, end, &v) || v > (uint64_t)(end - q))
-        return feast_fail(err, FEAST_E_CORRUPT, "Value: bad length");
-      b = q;
-      bl = (size_t)v;
-      q += bl;
-    } else {
-      return feast_fail(err, FEAST_E_CORRUPT, "Value: unsupported wire type %d", wt);
-    }
+    if (feast_wire_tag(&w, &f, &wt, err) || read_field(&w, wt, &v, &b, &bl, err))
+      return feast_error_prefix(err, "Value: ");
     if ((f >= 1 && f <= 8) || (f >= 11 && f <= 18)) {
-      if (wt != scalar_wire(feast_value_type_element((feast_value_type)f)) && !(f >= 11 && wt == WT_LEN))
-        return feast_fail(err, FEAST_E_CORRUPT, "Value: field %d has wire type %d", f, wt);
-      if (f >= 11 && wt != WT_LEN) return feast_fail(err, FEAST_E_CORRUPT, "Value: list field %d not a message", f);
-      *field = f;
+      if (f >= 11 && wt != WT_LEN) return feast_fail(err, FEAST_E_CORRUPT, "Value: list field %u not a message", f);
+      if (f < 11 && wt != scalar_wire((feast_value_type)f))
+        return feast_fail(err, FEAST_E_CORRUPT, "Value: field %u has wire type %d", f, wt);
+      *field = (int)f;
       *body = b;
       *blen = bl;
       *scalar = v;
@@ -302,46 +258,35 @@ static feast_code json_scalar(feast_buf *out, feast_value_type et, uint64_t v, c
   }
 }
 
-static int read_elem(const uint8_t **r, const uint8_t *end, int wt, uint64_t *v) {
-  if (wt == WT_VARINT) return feast_pb_get_varint(r, end, v);
-  int w = wt == WT_I64 ? 8 : 4;
-  if (end - *r < w) return -1;
-  *v = get_fixed(*r, w);
-  *r += w;
-  return 0;
+static feast_code list_elem(feast_buf *out, feast_value_type et, uint64_t v, const uint8_t *b, size_t bl, int *first,
+                            feast_error *err) {
+  feast_code rc = *first ? FEAST_OK : feast_buf_append_byte(out, ',', err);
+  *first = 0;
+  return rc ? rc : json_scalar(out, et, v, b, bl, err);
 }
 
 /* A list message: `repeated val = 1`, packed or not (parsers must accept both). */
 static feast_code json_list(feast_buf *out, feast_value_type et, const uint8_t *p, size_t n, feast_error *err) {
-  const uint8_t *q = p, *end = p + n;
+  feast_wire w = feast_wire_make(p, n);
   int wt = scalar_wire(et), first = 1;
   feast_code rc = feast_buf_append_byte(out, '[', err);
-  while (q < end && !rc) {
-    uint64_t tag, len, v;
-    if (feast_pb_get_varint(&q, end, &tag) || (tag >> 3) != 1) return feast_fail(err, FEAST_E_CORRUPT, "list: bad tag");
-    int seg_wt = (int)(tag & 7);
-    if (seg_wt == WT_LEN) {
-      if (feast_pb_get_varint(&q, end, &len) || len > (uint64_t)(end - q))
-        return feast_fail(err, FEAST_E_CORRUPT, "list: bad length");
-      const uint8_t *r = q, *seg_end = q + len;
-      q = seg_end;
-      if (wt == WT_LEN) {
-        if (!first) rc = feast_buf_append_byte(out, ',', err);
-        if (!rc) rc = json_scalar(out, et, 0, r, (size_t)len, err);
-        first = 0;
-        continue;
-      }
-      while (r < seg_end && !rc) {
-        if (read_elem(&r, seg_end, wt, &v)) return feast_fail(err, FEAST_E_CORRUPT, "list: truncated element");
-        if (!first) rc = feast_buf_append_byte(out, ',', err);
-        if (!rc) rc = json_scalar(out, et, v, NULL, 0, err);
-        first = 0;
+  while (!feast_wire_done(&w) && !rc) {
+    uint32_t f;
+    int seg_wt;
+    uint64_t v = 0;
+    const uint8_t *b = NULL;
+    size_t bl = 0;
+    if (feast_wire_tag(&w, &f, &seg_wt, err) || read_field(&w, seg_wt, &v, &b, &bl, err))
+      return feast_error_prefix(err, "list: ");
+    if (f != 1) return feast_fail(err, FEAST_E_CORRUPT, "list: field %u", f);
+    if (seg_wt == WT_LEN && wt != WT_LEN) { /* packed */
+      feast_wire seg = feast_wire_make(b, bl);
+      while (!feast_wire_done(&seg) && !rc) {
+        if (read_field(&seg, wt, &v, &b, &bl, err)) return feast_error_prefix(err, "list: ");
+        rc = list_elem(out, et, v, NULL, 0, &first, err);
       }
     } else if (seg_wt == wt) {
-      if (read_elem(&q, end, wt, &v)) return feast_fail(err, FEAST_E_CORRUPT, "list: truncated element");
-      if (!first) rc = feast_buf_append_byte(out, ',', err);
-      if (!rc) rc = json_scalar(out, et, v, NULL, 0, err);
-      first = 0;
+      rc = list_elem(out, et, v, b, bl, &first, err);
     } else {
       return feast_fail(err, FEAST_E_CORRUPT, "list: wire type %d", seg_wt);
     }
@@ -366,9 +311,9 @@ feast_code feast_pb_value_to_json(const uint8_t *p, size_t n, feast_buf *out, fe
 feast_code feast_pb_redis_key(const char *project, size_t n, const char *const *names, const uint8_t *const *values,
                               const size_t *value_lens, feast_buf *out, feast_error *err) {
   feast_code rc = FEAST_OK;
-  if (project && *project) rc = feast_pb_put_len(out, 1, project, strlen(project), err);
-  for (size_t i = 0; i < n && !rc; i++) rc = feast_pb_put_len(out, 2, names[i], strlen(names[i]), err);
-  for (size_t i = 0; i < n && !rc; i++) rc = feast_pb_put_len(out, 3, values[i], value_lens[i], err);
+  if (project && *project) rc = feast_wire_put_bytes(out, 1, project, strlen(project), err);
+  for (size_t i = 0; i < n && !rc; i++) rc = feast_wire_put_bytes(out, 2, names[i], strlen(names[i]), err);
+  for (size_t i = 0; i < n && !rc; i++) rc = feast_wire_put_bytes(out, 3, values[i], value_lens[i], err);
   return rc;
 }
 
@@ -377,25 +322,27 @@ feast_code feast_pb_timestamp(feast_ts ts, feast_buf *out, feast_error *err) {
   int32_t nanos = (int32_t)((ts - sec * 1000000) * 1000);
   feast_code rc = FEAST_OK;
   if (sec) {
-    rc = put_tag(out, 1, WT_VARINT, err);
-    if (!rc) rc = feast_pb_put_varint(out, (uint64_t)sec, err);
+    rc = feast_wire_put_tag(out, 1, WT_VARINT, err);
+    if (!rc) rc = feast_wire_put_varint(out, (uint64_t)sec, err);
   }
   if (!rc && nanos) {
-    rc = put_tag(out, 2, WT_VARINT, err);
-    if (!rc) rc = feast_pb_put_varint(out, (uint64_t)(int64_t)nanos, err);
+    rc = feast_wire_put_tag(out, 2, WT_VARINT, err);
+    if (!rc) rc = feast_wire_put_varint(out, (uint64_t)(int64_t)nanos, err);
   }
   return rc;
 }
 
 feast_code feast_pb_timestamp_parse(const uint8_t *p, size_t n, feast_ts *out, feast_error *err) {
-  const uint8_t *q = p, *end = p + n;
+  feast_wire w = feast_wire_make(p, n);
   int64_t sec = 0, nanos = 0;
-  while (q < end) {
-    uint64_t tag, v;
-    if (feast_pb_get_varint(&q, end, &tag) || (tag & 7) != WT_VARINT || feast_pb_get_varint(&q, end, &v))
+  while (!feast_wire_done(&w)) {
+    uint32_t f;
+    int wt;
+    uint64_t v;
+    if (feast_wire_tag(&w, &f, &wt, err) || wt != WT_VARINT || feast_wire_varint(&w, &v, err))
       return feast_fail(err, FEAST_E_CORRUPT, "Timestamp: malformed");
-    if ((tag >> 3) == 1) sec = (int64_t)v;
-    else if ((tag >> 3) == 2) nanos = (int32_t)(uint32_t)v;
+    if (f == 1) sec = (int64_t)v;
+    else if (f == 2) nanos = (int32_t)(uint32_t)v;
   }
   if (nanos < 0 || nanos > 999999999 || sec > INT64_MAX / 1000000 - 1 || sec < INT64_MIN / 1000000 + 1)
     return feast_fail(err, FEAST_E_CORRUPT, "Timestamp: out of range");

@@ -1,23 +1,16 @@
 /*
- * wire.c - bounded protobuf wire reads (see wire.h).
+ * wire.c - bounded protobuf wire reads and capped writes (see wire.h).
  */
 #include "format/proto/wire.h"
 
 #include <string.h>
 
 feast_code feast_wire_varint(feast_wire *w, uint64_t *out, feast_error *err) {
-  uint64_t v = 0;
-  for (int shift = 0; shift < 70; shift += 7) {
-    if (w->p >= w->end) return feast_fail(err, FEAST_E_CORRUPT, "truncated varint");
-    uint8_t b = *w->p++;
-    if (shift == 63 && b > 1) return feast_fail(err, FEAST_E_CORRUPT, "varint longer than 64 bits");
-    v |= (uint64_t)(b & 0x7F) << shift;
-    if (!(b & 0x80)) {
-      *out = v;
-      return FEAST_OK;
-    }
-  }
-  return feast_fail(err, FEAST_E_CORRUPT, "varint longer than 10 bytes");
+  int ok = 1;
+  uint64_t v = feast_varint_read(&w->p, w->end, &ok);
+  if (!ok) return feast_fail(err, FEAST_E_CORRUPT, "truncated or over-long varint");
+  *out = v;
+  return FEAST_OK;
 }
 
 feast_code feast_wire_tag(feast_wire *w, uint32_t *field, int *wire_type, feast_error *err) {
@@ -34,19 +27,15 @@ feast_code feast_wire_tag(feast_wire *w, uint32_t *field, int *wire_type, feast_
 
 feast_code feast_wire_fixed32(feast_wire *w, uint32_t *out, feast_error *err) {
   if (w->end - w->p < 4) return feast_fail(err, FEAST_E_CORRUPT, "truncated fixed32");
-  uint32_t v = 0;
-  for (int i = 3; i >= 0; i--) v = (v << 8) | w->p[i];
+  *out = feast_wire_le32(w->p);
   w->p += 4;
-  *out = v;
   return FEAST_OK;
 }
 
 feast_code feast_wire_fixed64(feast_wire *w, uint64_t *out, feast_error *err) {
   if (w->end - w->p < 8) return feast_fail(err, FEAST_E_CORRUPT, "truncated fixed64");
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; i--) v = (v << 8) | w->p[i];
+  *out = feast_wire_le64(w->p);
   w->p += 8;
-  *out = v;
   return FEAST_OK;
 }
 
@@ -98,4 +87,34 @@ feast_code feast_wire_skip(feast_wire *w, uint32_t field, int wire_type, feast_e
     }
   }
   return FEAST_OK;
+}
+
+/* ---- writing ---- */
+
+feast_code feast_wire_put_varint(feast_buf *b, uint64_t v, feast_error *err) {
+  uint8_t tmp[FEAST_VARINT_MAX];
+  return feast_buf_append(b, tmp, feast_varint_write(tmp, v), err);
+}
+
+feast_code feast_wire_put_tag(feast_buf *b, uint32_t field, int wire_type, feast_error *err) {
+  return feast_wire_put_varint(b, (uint64_t)field << 3 | (uint64_t)wire_type, err);
+}
+
+feast_code feast_wire_put_bytes(feast_buf *b, uint32_t field, const void *p, size_t n, feast_error *err) {
+  feast_code rc = feast_wire_put_tag(b, field, FEAST_WIRE_LEN, err);
+  if (!rc) rc = feast_wire_put_varint(b, n, err);
+  if (!rc && n) rc = feast_buf_append(b, p, n, err);
+  return rc;
+}
+
+feast_code feast_wire_put_fixed32(feast_buf *b, uint32_t v, feast_error *err) {
+  uint8_t tmp[4];
+  for (int i = 0; i < 4; i++) tmp[i] = (uint8_t)(v >> (8 * i));
+  return feast_buf_append(b, tmp, 4, err);
+}
+
+feast_code feast_wire_put_fixed64(feast_buf *b, uint64_t v, feast_error *err) {
+  uint8_t tmp[8];
+  for (int i = 0; i < 8; i++) tmp[i] = (uint8_t)(v >> (8 * i));
+  return feast_buf_append(b, tmp, 8, err);
 }

@@ -1,8 +1,11 @@
 /*
- * wire.h - the protobuf wire format, read side: varints, tags, fixed-width
- * values and length-delimited slices over a bounded byte range. Used to
- * decode descriptor sets here and stream messages later. Every read checks
- * the end of input and fails with FEAST_E_CORRUPT rather than reading past.
+ * wire.h - the one protobuf wire format module, both directions. Reading:
+ * varints, tags, fixed-width values and length-delimited slices over a
+ * bounded byte range; every read checks the end of input and fails with
+ * FEAST_E_CORRUPT rather than reading past. Writing: the same pieces
+ * appended to a capped feast_buf, in protoc's byte order. Descriptor sets,
+ * Feast's messages (feastproto.c) and stream messages all go through here;
+ * the varint itself is base/varint.h.
  */
 #ifndef FEAST_FORMAT_PROTO_WIRE_H
 #define FEAST_FORMAT_PROTO_WIRE_H
@@ -10,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/buf.h"
+#include "base/varint.h"
 #include "feast/error.h"
 
 enum {
@@ -42,6 +47,24 @@ feast_code feast_wire_bytes(feast_wire *w, const uint8_t **data, size_t *len, fe
 /* Skip the value of a field whose tag was just read (groups included,
  * without recursion). */
 feast_code feast_wire_skip(feast_wire *w, uint32_t field, int wire_type, feast_error *err);
+
+/* Little-endian fixed-width values at p (the caller checked the length). */
+static inline uint32_t feast_wire_le32(const uint8_t *p) {
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static inline uint64_t feast_wire_le64(const uint8_t *p) {
+  return (uint64_t)feast_wire_le32(p) | (uint64_t)feast_wire_le32(p + 4) << 32;
+}
+
+/* ---- writing ---- */
+
+feast_code feast_wire_put_varint(feast_buf *b, uint64_t v, feast_error *err);
+feast_code feast_wire_put_tag(feast_buf *b, uint32_t field, int wire_type, feast_error *err);
+/* A length-delimited field: tag, length, bytes. */
+feast_code feast_wire_put_bytes(feast_buf *b, uint32_t field, const void *p, size_t n, feast_error *err);
+/* The bytes of a fixed32/fixed64 value (no tag). */
+feast_code feast_wire_put_fixed32(feast_buf *b, uint32_t v, feast_error *err);
+feast_code feast_wire_put_fixed64(feast_buf *b, uint64_t v, feast_error *err);
 
 static inline int64_t feast_wire_zigzag64(uint64_t v) { return (int64_t)(v >> 1) ^ -(int64_t)(v & 1); }
 static inline int32_t feast_wire_zigzag32(uint32_t v) { return (int32_t)(v >> 1) ^ -(int32_t)(v & 1); }
