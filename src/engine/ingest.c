@@ -21,7 +21,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "base/alloc.h"
 #include "base/arena.h"
@@ -60,7 +59,8 @@ typedef struct pending {
   pend *ents;         /* first-seen order */
   uint32_t *touched;  /* slots whose winner is in the batch being read */
   size_t n, n_touched, ents_cap;
-  slot *slots; /* power-of-two count, at most half full */
+  slot *slots; /* power-of-two count, at most half full (feast_table_alloc: random probes) */
+  void *slots_mem;
   size_t cap;
   size_t bytes;  /* roughly what is pending, for dedup_bytes */
   int int_keys;  /* -1 = not known yet; 1 = one INT32/INT64 entity: the value is the key */
@@ -80,19 +80,6 @@ typedef struct batch_ctx {
   feast_ingest_summary *sum;
 } batch_ctx;
 
-/* Ask for huge pages under a large table: its probes are random, and with
- * 4 KiB pages nearly each one would also miss the TLB. */
-static void advise_huge(void *p, size_t n) {
-#ifdef MADV_HUGEPAGE
-  const uintptr_t huge = (uintptr_t)2 << 20;
-  uintptr_t lo = ((uintptr_t)p + huge - 1) & ~(huge - 1), hi = ((uintptr_t)p + n) & ~(huge - 1);
-  if (hi > lo) madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
-#else
-  (void)p;
-  (void)n;
-#endif
-}
-
 static inline uint64_t slot_home(const pending *p, uint64_t id) { return p->int_keys == 1 ? feast_hash_u64(id) : id; }
 
 static feast_code pending_init(pending *p, size_t expect_keys, feast_error *err) {
@@ -101,9 +88,8 @@ static feast_code pending_init(pending *p, size_t expect_keys, feast_error *err)
   p->arena = feast_arena_new((size_t)1 << 20);
   p->cap = 1024;
   while (p->cap < expect_keys * 2 && p->cap < ((size_t)1 << 31)) p->cap *= 2;
-  p->slots = feast_malloc(p->cap * sizeof *p->slots);
+  p->slots = feast_table_alloc(p->cap * sizeof *p->slots, &p->slots_mem);
   if (!p->arena || !p->slots) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
-  advise_huge(p->slots, p->cap * sizeof *p->slots);
   memset(p->slots, 0xff, p->cap * sizeof *p->slots);
   return FEAST_OK;
 }
@@ -112,7 +98,7 @@ static void pending_free(pending *p) {
   feast_arena_free(p->arena);
   feast_free(p->ents);
   feast_free(p->touched);
-  feast_free(p->slots);
+  feast_free(p->slots_mem);
   memset(p, 0, sizeof *p);
 }
 
@@ -139,9 +125,9 @@ static feast_code pending_grow(pending *p, size_t more, feast_error *err) {
   if ((p->n + more) * 2 > p->cap) {
     size_t nc = p->cap * 2;
     while ((p->n + more) * 2 > nc) nc *= 2;
-    slot *s = feast_malloc(nc * sizeof *s);
+    void *mem;
+    slot *s = feast_table_alloc(nc * sizeof *s, &mem);
     if (!s) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
-    advise_huge(s, nc * sizeof *s);
     memset(s, 0xff, nc * sizeof *s);
     for (size_t i = 0; i < p->cap; i++) {
       slot *o = &p->slots[i];
@@ -153,8 +139,9 @@ static feast_code pending_grow(pending *p, size_t more, feast_error *err) {
       o->id = pos; /* the old table is dropped below: leave the forwarding address */
     }
     for (size_t i = 0; i < p->n_touched; i++) p->touched[i] = (uint32_t)p->slots[p->touched[i]].id;
-    feast_free(p->slots);
+    feast_free(p->slots_mem);
     p->slots = s;
+    p->slots_mem = mem;
     p->cap = nc;
   }
   return FEAST_OK;
