@@ -78,12 +78,12 @@ typedef struct feast_batch_source {
 
 /* Wrap a batch source as an ArrowArrayStream; the stream owns the source.
  * `schema_batch` gives the schema (it is copied, not kept). */
-FEAST_API feast_code feast_stream_export(feast_batch_source *src, const feast_batch *schema_batch,
+FEAST_API feast_code feast_arrow_stream_export(feast_batch_source *src, const feast_batch *schema_batch,
                                          struct ArrowArrayStream *out, feast_error *err);
 
 /* Read an ArrowArrayStream of struct arrays as a batch source (each array
  * is copied into a feast_batch). The source takes the stream over and
  * releases it when closed. */
-FEAST_API feast_code feast_stream_import(struct ArrowArrayStream *stream, feast_batch_source **out, feast_error *err);
+FEAST_API feast_code feast_arrow_stream_import(struct ArrowArrayStream *stream, feast_batch_source **out, feast_error *err);
 
 #endif

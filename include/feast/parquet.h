@@ -121,7 +121,7 @@ FEAST_API feast_code feast_parquet_dataset_open(const char *url_or_path, const f
                                                 feast_batch_source **out, feast_error *err);
 
 /* For a source from feast_parquet_reader_open or feast_parquet_dataset_open:
- * an empty batch with its columns (caller owns), e.g. for feast_stream_export. */
+ * an empty batch with its columns (caller owns), e.g. for feast_arrow_stream_export. */
 FEAST_API feast_code feast_parquet_source_schema(feast_batch_source *src, feast_batch **out, feast_error *err);
 
 /* For the same sources: how many rows the source will yield in all, from

@@ -147,7 +147,7 @@ feast_code feast_store_historical_stream(feast_store *s, const char *const *refs
   feast_batch *schema = NULL;
   feast_code rc;
   if (entities) {
-    rc = feast_stream_import(entities, &ents, err);
+    rc = feast_arrow_stream_import(entities, &ents, err);
     if (rc && entities->release) entities->release(entities);
   } else if (entities_path) {
     feast_csv_column_type types[256];
@@ -161,7 +161,7 @@ feast_code feast_store_historical_stream(feast_store *s, const char *const *refs
   ents->close(ents);
   feast_batch_free(schema);
   if (rc) return rc;
-  rc = feast_stream_export(res, feast_retrieval_schema(res), out, err);
+  rc = feast_arrow_stream_export(res, feast_retrieval_schema(res), out, err);
   if (rc) res->close(res);
   return rc;
 }

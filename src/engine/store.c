@@ -263,12 +263,12 @@ feast_code feast_store_get_historical_features_arrow(feast_store *s, const char 
                                                      const feast_historical_options *opts,
                                                      struct ArrowArrayStream *out, feast_error *err) {
   feast_batch_source *ents, *res;
-  feast_code rc = feast_stream_import(entities, &ents, err);
+  feast_code rc = feast_arrow_stream_import(entities, &ents, err);
   if (rc) return rc;
   rc = feast_store_get_historical_features(s, refs, n_refs, ents, opts, &res, NULL, err);
   ents->close(ents);
   if (rc) return rc;
-  rc = feast_stream_export(res, feast_retrieval_schema(res), out, err);
+  rc = feast_arrow_stream_export(res, feast_retrieval_schema(res), out, err);
   if (rc) res->close(res);
   return rc;
 }
