@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "base/alloc.h"
-#include "engine/source_internal.h"
+#include "source/connector.h"
 #include "feast/source.h"
 
 typedef struct tables tables;
@@ -209,8 +209,8 @@ typedef struct source_opts {
 static feast_code open_source(void *ctx, const feast_feature_table_spec *table, const char *const *columns, int ncols,
                               feast_ts lo, feast_ts hi, feast_batch_source **out, feast_error *err) {
   const source_opts *o = ctx;
-  return feast_source_open_bounded(&table->batch_source, columns, ncols, true, lo, hi, o->threads, o->ahead_bytes,
-                                   out, err);
+  feast_batch_read r = {columns, ncols, true, lo, hi, o->threads, o->ahead_bytes};
+  return feast_source_open_read(&table->batch_source, &r, out, err);
 }
 
 static feast_code source_schema(void *ctx, const feast_feature_table_spec *table, feast_batch **out, feast_error *err) {

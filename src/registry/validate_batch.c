@@ -1,7 +1,7 @@
 /*
- * validate_parquet.c - schema compliance of a BATCH_FILE source: open its
- * fileUrl as a Parquet dataset (only footers are read: no row group is
- * decoded) and check that every required column exists with a compatible
+ * validate_batch.c - schema compliance of a batch source: its columns come
+ * from its connector's schema() (a file source's Parquet footers, no row
+ * group decoded) and every required column must exist with a compatible
  * type, one line per offending column (FEAST_E_SCHEMA), like avro_check.c
  * and proto_check.c. The type rules are ingestion's (feast_pb_column_fits
  * and the timestamp rule of engine/ingest_schema.c), so a source that
@@ -14,9 +14,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "feast/parquet.h"
 #include "format/feastproto.h"
 #include "registry/validate.h"
+#include "source/connector.h"
 
 static const char SKIP_HINT[] = " (if the source is not reachable at apply time, use --skip-source-check)";
 
@@ -59,30 +59,17 @@ static void found_desc(const feast_array *a, char *buf, size_t size) {
   else snprintf(buf, size, "%s", feast_dtype_name(a->type, t, sizeof t));
 }
 
-/* The dataset's columns (an empty batch), footers only. */
-static feast_code open_schema(const char *url, const char *const *cols, int ncols, feast_batch **out,
-                              feast_error *err) {
-  feast_parquet_dataset_options o;
-  memset(&o, 0, sizeof o);
-  o.read.threads = 1; /* no decoding happens: no pool needed */
-  o.columns = cols;
-  o.ncolumns = ncols;
-  feast_batch_source *src = NULL;
-  feast_code rc = feast_parquet_dataset_open(url, &o, &src, err);
-  if (!rc) rc = feast_parquet_source_schema(src, out, err);
-  if (src) src->close(src);
-  return rc;
-}
-
-feast_code feast_parquet_source_check(const feast_data_source *s, const feast_column_req *reqs, size_t n,
-                                      feast_error *err) {
-  const char *url = s->file.file_url;
-  if (!url || !*url) return FEAST_OK; /* reported by the option rules */
+feast_code feast_batch_source_check(const feast_data_source *s, const feast_column_req *reqs, size_t n,
+                                    feast_error *err) {
+  const feast_connector *conn = feast_connector_for(s->type);
+  const char *url = s->type == FEAST_SOURCE_FILE ? s->file.file_url : s->bigquery.table_ref;
+  if (!url || !*url || !conn || !conn->schema) return FEAST_OK; /* reported by the option rules */
+  const char *where = s->type == FEAST_SOURCE_FILE ? "the Parquet files of" : "the columns of";
   feast_batch *schema = NULL;
   /* All columns first, so a missing column's message can list what there
    * is. A file with a column this build cannot read (a map, a struct) fails
    * that; then only the required columns are opened. */
-  feast_code rc = open_schema(url, NULL, 0, &schema, err);
+  feast_code rc = conn->schema(s, NULL, 0, &schema, err);
   if (rc == FEAST_E_UNSUPPORTED && n > 0 && n < 4096) {
     const char *cols[4096];
     int k = 0;
@@ -91,7 +78,7 @@ feast_code feast_parquet_source_check(const feast_data_source *s, const feast_co
       for (int j = 0; j < k && !dup; j++) dup = strcmp(cols[j], reqs[i].column) == 0;
       if (!dup) cols[k++] = reqs[i].column;
     }
-    rc = open_schema(url, cols, k, &schema, err);
+    rc = conn->schema(s, cols, k, &schema, err);
   }
   if (rc) {
     size_t len = strlen(err->message);
@@ -105,8 +92,8 @@ feast_code feast_parquet_source_check(const feast_data_source *s, const feast_co
     int c = feast_batch_find(schema, r->column);
     char line[1024], exp[96], found[96];
     if (c < 0) {
-      int used = snprintf(line, sizeof line, "column '%s' (%s %s): not in the Parquet files of %s (they have:", r->column,
-                          r->role, r->name, url);
+      int used = snprintf(line, sizeof line, "column '%s' (%s %s): not in %s %s (they have:", r->column, r->role,
+                          r->name, where, url);
       for (int j = 0; j < schema->num_columns && used > 0 && (size_t)used < sizeof line - 8; j++)
         used += snprintf(line + used, sizeof line - (size_t)used, "%s %s", j ? "," : "", schema->names[j]);
       if (used > 0 && (size_t)used < sizeof line - 2) snprintf(line + used, sizeof line - (size_t)used, ")");
