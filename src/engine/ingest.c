@@ -26,6 +26,7 @@
 #include "base/arena.h"
 #include "base/buf.h"
 #include "base/hash.h"
+#include "engine/ingest_internal.h"
 #include "engine/ingest_schema.h"
 #include "format/feastproto.h"
 #include "online/backend.h"
@@ -429,26 +430,29 @@ static feast_code add_batch(pending *pd, const feast_feature_table_spec *t, cons
   return rc;
 }
 
-/* Write every pending winner (first-seen order) and empty the table. */
-static feast_code flush(feast_online_store *s, const feast_feature_table_spec *t, pending *pd, const feast_ingest_options *o,
-                        feast_ingest_summary *sum, feast_error *err) {
-  if (!pd->n) return FEAST_OK;
+/* Write every pending winner (first-seen order) and empty the table, with
+ * `pos` in the last write where the backend stores positions atomically. */
+static feast_code write_out(feast_online_store *s, const feast_feature_table_spec *t, pending *pd,
+                            const feast_ingest_options *o, const feast_online_positions *pos, feast_ingest_summary *sum,
+                            feast_error *err) {
+  if (!pd->n && !pos) return FEAST_OK;
   size_t nf = t->n_features;
   feast_online_table st = {t->name, nf, NULL, t->has_max_age, t->max_age};
-  size_t chunk = strcmp(s->ops->kind, "lmdb") == 0 ? pd->n : (o->write_chunk ? o->write_chunk : DEFAULT_CHUNK);
+  size_t chunk = s->ops->caps & FEAST_ONLINE_CAP_BULK_ORDERED ? pd->n : (o->write_chunk ? o->write_chunk : DEFAULT_CHUNK);
   if (chunk > pd->n) chunk = pd->n;
   const char **names = feast_calloc(nf + 1, sizeof *names);
-  feast_online_row *sr = feast_calloc(chunk, sizeof *sr);
+  feast_online_row *sr = feast_calloc(chunk + 1, sizeof *sr);
   const uint8_t **vals = feast_calloc(chunk * nf + 1, sizeof *vals);
   size_t *lens = feast_calloc(chunk * nf + 1, sizeof *lens);
-  uint8_t *written = feast_calloc(chunk, 1);
+  uint8_t *written = feast_calloc(chunk + 1, 1);
   feast_code rc = FEAST_OK;
   if (!names || !sr || !vals || !lens || !written) rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
   for (size_t f = 0; f < nf && !rc; f++) names[f] = t->features[f].name;
   st.features = names;
-  for (size_t off = 0; off < pd->n && !rc; off += chunk) {
+  size_t off = 0;
+  do {
     size_t m = pd->n - off < chunk ? pd->n - off : chunk;
-    for (size_t i = 0; i < m; i++) {
+    for (size_t i = 0; i < m && !rc; i++) {
       const pend *p = &pd->ents[off + i];
       if (i + 8 < m) __builtin_prefetch(&pd->slots[pd->ents[off + i + 8].slot]);
       const slot *sl = &pd->slots[p->slot];
@@ -462,13 +466,16 @@ static feast_code flush(feast_online_store *s, const feast_feature_table_spec *t
       }
       sr[i] = (feast_online_row){p->key, p->key_len, sl->ev, sl->cr, vals + i * nf, lens + i * nf};
     }
+    if (rc) break;
     memset(written, 0, m);
-    rc = s->ops->write(s, &st, sr, m, written, err);
+    bool last = off + m >= pd->n;
+    rc = s->ops->write(s, &st, sr, m, written, last ? pos : NULL, err);
     for (size_t i = 0; i < m; i++) {
       if (written[i]) sum->written++;
       else if (!rc) sum->skipped_older++;
     }
-  }
+    off += m;
+  } while (!rc && off < pd->n);
   feast_free(names);
   feast_free(sr);
   feast_free(vals);
@@ -479,32 +486,97 @@ static feast_code flush(feast_online_store *s, const feast_feature_table_spec *t
   return rc;
 }
 
+/* ---- the step-wise engine ---- */
+
+struct feast_ingestion {
+  feast_online_store *store;
+  const feast_feature_table_spec *table;
+  const feast_entity_spec *entities;
+  size_t n_entities;
+  feast_ingest_options opts;
+  size_t budget;
+  pending pd;
+  feast_ingest_summary sum;
+};
+
+feast_code feast_ingestion_begin(feast_online_store *store, const feast_feature_table_spec *table,
+                                 const feast_entity_spec *entities, size_t n_entities,
+                                 const feast_ingest_options *opts, feast_ingestion **out, feast_error *err) {
+  feast_ingestion *in = feast_calloc(1, sizeof *in);
+  if (!in) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  in->store = store;
+  in->table = table;
+  in->entities = entities;
+  in->n_entities = n_entities;
+  if (opts) in->opts = *opts;
+  in->budget = in->opts.dedup_bytes ? in->opts.dedup_bytes : DEFAULT_DEDUP_BYTES;
+  /* Size the table for the rows the source says it holds (Parquet footers),
+   * up to what the dedup budget can hold, so it rarely grows. */
+  int64_t expect = in->opts.expected_rows > 0 ? in->opts.expected_rows : 0;
+  size_t max_keys = in->budget / 128;
+  feast_code rc = pending_init(&in->pd, (size_t)expect < max_keys ? (size_t)expect : max_keys, err);
+  if (rc) {
+    feast_ingestion_free(in);
+    return rc;
+  }
+  *out = in;
+  return FEAST_OK;
+}
+
+feast_code feast_ingestion_feed(feast_ingestion *in, const feast_batch *b, feast_error *err) {
+  feast_code rc = add_batch(&in->pd, in->table, in->entities, in->n_entities, b, &in->opts, &in->sum, err);
+  if (!rc && (in->opts.write_each_batch || in->pd.bytes >= in->budget)) rc = feast_ingestion_flush(in, err);
+  return rc;
+}
+
+feast_code feast_ingestion_flush(feast_ingestion *in, feast_error *err) {
+  return write_out(in->store, in->table, &in->pd, &in->opts, NULL, &in->sum, err);
+}
+
+feast_code feast_ingestion_flush_positions(feast_ingestion *in, const feast_online_positions *pos, feast_error *err) {
+  feast_online_store *s = in->store;
+  if (s->ops->caps & FEAST_ONLINE_CAP_ATOMIC_POSITIONS) return write_out(s, in->table, &in->pd, &in->opts, pos, &in->sum, err);
+  feast_code rc = write_out(s, in->table, &in->pd, &in->opts, NULL, &in->sum, err);
+  if (!rc && pos && pos->n) rc = s->ops->put_positions(s, pos, err);
+  return rc;
+}
+
+size_t feast_ingestion_pending(const feast_ingestion *in) { return in->pd.n; }
+
+const feast_ingest_summary *feast_ingestion_summary(const feast_ingestion *in) { return &in->sum; }
+
+void feast_ingestion_free(feast_ingestion *in) {
+  if (!in) return;
+  pending_free(&in->pd);
+  feast_free(in);
+}
+
+/* ---- one-call forms ---- */
+
 feast_code feast_ingest_batch(feast_online_store *store, const feast_feature_table_spec *table,
                               const feast_entity_spec *entities, size_t n_entities, const feast_batch *batch,
                               const feast_ingest_options *opts, feast_ingest_summary *summary, feast_error *err) {
-  feast_ingest_options none = {0};
-  if (!opts) opts = &none;
-  pending pd;
-  feast_code rc = pending_init(&pd, batch ? (size_t)batch->num_rows : 0, err);
-  if (!rc) rc = add_batch(&pd, table, entities, n_entities, batch, opts, summary, err);
-  if (!rc) rc = flush(store, table, &pd, opts, summary, err);
-  pending_free(&pd);
+  feast_ingest_options o = {0};
+  if (opts) o = *opts;
+  if (batch && o.expected_rows <= 0) o.expected_rows = batch->num_rows;
+  feast_ingestion *in;
+  feast_code rc = feast_ingestion_begin(store, table, entities, n_entities, &o, &in, err);
+  if (rc) return rc;
+  in->sum = *summary; /* counts are added to */
+  rc = feast_ingestion_feed(in, batch, err);
+  if (!rc) rc = feast_ingestion_flush(in, err);
+  *summary = in->sum;
+  feast_ingestion_free(in);
   return rc;
 }
 
 feast_code feast_ingest(feast_online_store *store, const feast_feature_table_spec *table,
                         const feast_entity_spec *entities, size_t n_entities, feast_batch_source *src,
                         const feast_ingest_options *opts, feast_ingest_summary *summary, feast_error *err) {
-  feast_ingest_options none = {0};
-  if (!opts) opts = &none;
-  size_t budget = opts->dedup_bytes ? opts->dedup_bytes : DEFAULT_DEDUP_BYTES;
   memset(summary, 0, sizeof *summary);
-  pending pd;
-  /* Size the table for the rows the source says it holds (Parquet footers),
-   * up to what the dedup budget can hold, so it rarely grows. */
-  int64_t expect = opts->expected_rows > 0 ? opts->expected_rows : 0;
-  size_t max_keys = budget / 128;
-  feast_code rc = pending_init(&pd, (size_t)expect < max_keys ? (size_t)expect : max_keys, err);
+  feast_ingestion *in;
+  feast_code rc = feast_ingestion_begin(store, table, entities, n_entities, opts, &in, err);
+  if (rc) return rc;
   while (!rc) {
     feast_batch *b = NULL;
     if ((rc = src->next(src, &b, err))) {
@@ -512,13 +584,13 @@ feast_code feast_ingest(feast_online_store *store, const feast_feature_table_spe
       break;
     }
     if (!b) {
-      rc = flush(store, table, &pd, opts, summary, err);
+      rc = feast_ingestion_flush(in, err);
       break;
     }
-    rc = add_batch(&pd, table, entities, n_entities, b, opts, summary, err);
+    rc = feast_ingestion_feed(in, b, err);
     feast_batch_free(b);
-    if (!rc && (opts->write_each_batch || pd.bytes >= budget)) rc = flush(store, table, &pd, opts, summary, err);
   }
-  pending_free(&pd);
+  *summary = in->sum;
+  feast_ingestion_free(in);
   return rc;
 }

@@ -38,7 +38,13 @@ void feast_online_store_free(feast_online_store *s) {
 
 const char *feast_online_store_kind(const feast_online_store *s) { return s->ops->kind; }
 
-void feast_online_store_stats(const feast_online_store *s, feast_online_stats *out) { *out = s->stats; }
+void feast_online_store_stats(const feast_online_store *s, feast_online_stats *out) {
+  out->reconnects = __atomic_load_n(&s->stats.reconnects, __ATOMIC_RELAXED);
+  out->retries = __atomic_load_n(&s->stats.retries, __ATOMIC_RELAXED);
+  out->moved = __atomic_load_n(&s->stats.moved, __ATOMIC_RELAXED);
+  out->ask = __atomic_load_n(&s->stats.ask, __ATOMIC_RELAXED);
+  out->slot_refreshes = __atomic_load_n(&s->stats.slot_refreshes, __ATOMIC_RELAXED);
+}
 
 const char *feast_field_status_name(feast_field_status s) {
   switch (s) {
