@@ -69,6 +69,13 @@ typedef struct feast_stream_batch {
   int64_t messages; /* rows + bad */
 } feast_stream_batch;
 
+/* A position a connector keeps in the online store (a Kinesis shard and
+ * its last sequence number). */
+typedef struct feast_stream_position {
+  const char *name;
+  const char *value;
+} feast_stream_position;
+
 /* The position of one partition or shard against its end. */
 typedef struct feast_stream_lag {
   char partition[64];
@@ -86,6 +93,13 @@ struct feast_stream_source {
                      feast_error *err);
   /* Every row of batches up to `seq` is durable: positions may be stored. */
   feast_code (*commit)(feast_stream_source *self, uint64_t seq, feast_error *err);
+  /* Optional (NULL for connectors that commit elsewhere, as Kafka does to
+   * its broker): the positions that batches up to `seq` reach, for the
+   * engine to store in the online store with the rows (in the same
+   * transaction where the store can). Borrowed: valid until the next call
+   * on the source. */
+  feast_code (*positions)(feast_stream_source *self, uint64_t seq, const char **scope,
+                          const feast_stream_position **items, size_t *n, feast_error *err);
   /* Fills up to `max` entries; *n gets how many partitions there are. */
   feast_code (*lag)(feast_stream_source *self, feast_stream_lag *out, size_t max, size_t *n, feast_error *err);
   /* Has every partition reached the end it had when the source opened?

@@ -481,9 +481,11 @@ static feast_code write_out(feast_online_store *s, const feast_feature_table_spe
   feast_free(vals);
   feast_free(lens);
   feast_free(written);
+  /* After a failure the winners stay pending, so a retry writes them again
+   * (writing a row twice leaves what writing it once does). */
+  if (rc) return feast_error_prefix(err, "table %s: writing to the %s store: ", t->name, s->ops->kind);
   pending_reset(pd);
-  if (rc) feast_error_prefix(err, "table %s: writing to the %s store: ", t->name, s->ops->kind);
-  return rc;
+  return FEAST_OK;
 }
 
 /* ---- the step-wise engine ---- */
