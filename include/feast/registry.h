@@ -41,6 +41,12 @@ FEAST_API void feast_registry_free(feast_registry *reg);
 /* "sqlite" or "postgresql". Static storage. */
 FEAST_API const char *feast_registry_backend_name(const feast_registry *reg);
 
+/* The registry's revision: every committed change to a project, entity or
+ * feature table (by any handle or process) raises it; an apply that
+ * changes nothing does not. One small read: cheap enough for a server to
+ * poll and reload its specs only when it moved. */
+FEAST_API feast_code feast_registry_revision(feast_registry *reg, int64_t *out, feast_error *err);
+
 /* ---- projects ---- */
 
 typedef struct feast_project_info {

@@ -32,6 +32,11 @@ FEAST_API feast_code feast_store_open(const char *config_path, const char *proje
                                       feast_error *err);
 FEAST_API void feast_store_free(feast_store *s); /* accepts NULL */
 
+/* How often at most the store checks the registry's revision to pick up
+ * specs applied elsewhere (another process, another handle): 0, the
+ * default, checks on every call; a server sets a few hundred ms. */
+FEAST_API void feast_store_set_registry_refresh(feast_store *s, int interval_ms);
+
 /* Borrowed; valid while the store lives. */
 FEAST_API const feast_config *feast_store_get_config(const feast_store *s);
 FEAST_API const char *feast_store_project(const feast_store *s);

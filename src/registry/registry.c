@@ -40,6 +40,10 @@ void feast_registry_free(feast_registry *reg) {
 
 const char *feast_registry_backend_name(const feast_registry *reg) { return reg->backend->ops->name; }
 
+feast_code feast_registry_revision(feast_registry *reg, int64_t *out, feast_error *err) {
+  return reg->backend->ops->revision(reg->backend, out, err);
+}
+
 static void backoff(int attempt) {
   /* Grow the pause and spread competing processes apart. */
   long ms = 5L * (attempt + 1) + (long)((unsigned)clock() % 7u);

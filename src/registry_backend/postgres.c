@@ -139,15 +139,18 @@ static feast_code pg_project_get(feast_registry_backend *base, const char *name,
   return FEAST_OK;
 }
 
+static feast_code bump_revision(pg_store *s, feast_error *err);
+
 static feast_code pg_project_put(feast_registry_backend *base, const char *name, bool archived, feast_ts now, feast_error *err) {
   pg_store *s = (pg_store *)base;
   char nowbuf[32];
   snprintf(nowbuf, sizeof nowbuf, "%lld", (long long)now);
   const char *v[3] = {name, archived ? "true" : "false", nowbuf};
-  return run(s,
-             "INSERT INTO feast_projects(name, archived, created) VALUES($1, $2, $3) "
-             "ON CONFLICT(name) DO UPDATE SET archived = excluded.archived",
-             3, v, NULL, NULL, NULL, "write project", err);
+  feast_code rc = run(s,
+                      "INSERT INTO feast_projects(name, archived, created) VALUES($1, $2, $3) "
+                      "ON CONFLICT(name) DO UPDATE SET archived = excluded.archived",
+                      3, v, NULL, NULL, NULL, "write project", err);
+  return rc ? rc : bump_revision(s, err);
 }
 
 static feast_code pg_project_list(feast_registry_backend *base, feast_registry_project_fn fn, void *ctx, feast_error *err) {
@@ -192,6 +195,33 @@ static feast_code pg_object_get(feast_registry_backend *base, feast_registry_obj
   return rc;
 }
 
+/* Every write raises the revision in its own transaction (which holds the
+ * registry's advisory lock). */
+static feast_code bump_revision(pg_store *s, feast_error *err) {
+  return simple(s,
+                "INSERT INTO feast_meta(key, value) VALUES('revision', '1') ON CONFLICT(key) DO UPDATE SET "
+                "value = (feast_meta.value::bigint + 1)::text",
+                "raise the revision", err);
+}
+
+static feast_code pg_revision(feast_registry_backend *base, int64_t *out, feast_error *err) {
+  pg_store *s = (pg_store *)base;
+  PGresult *res;
+  feast_code rc = run(s, "SELECT value FROM feast_meta WHERE key = 'revision'", 0, NULL, NULL, NULL, &res,
+                      "read the revision", err);
+  if (rc) return rc;
+  /* results come back in binary: the TEXT value is its bytes */
+  *out = 0;
+  if (PQntuples(res) > 0) {
+    char buf[32];
+    int n = PQgetlength(res, 0, 0);
+    snprintf(buf, sizeof buf, "%.*s", n < 31 ? n : 31, PQgetvalue(res, 0, 0));
+    *out = strtoll(buf, NULL, 10);
+  }
+  PQclear(res);
+  return FEAST_OK;
+}
+
 static feast_code pg_object_put(feast_registry_backend *base, feast_registry_object kind, const char *project, const feast_registry_record *row,
                                 feast_error *err) {
   pg_store *s = (pg_store *)base;
@@ -208,7 +238,8 @@ static feast_code pg_object_put(feast_registry_backend *base, feast_registry_obj
   const char *v[6] = {project, row->name, (const char *)row->spec, created, updated, revision};
   const int lengths[6] = {0, 0, (int)row->spec_len, 8, 8, 8};
   const int formats[6] = {0, 0, 1, 1, 1, 1};
-  return run(s, sql, 6, v, lengths, formats, NULL, "write", err);
+  feast_code rc = run(s, sql, 6, v, lengths, formats, NULL, "write", err);
+  return rc ? rc : bump_revision(s, err);
 }
 
 static feast_code pg_object_delete(feast_registry_backend *base, feast_registry_object kind, const char *project, const char *name,
@@ -222,7 +253,7 @@ static feast_code pg_object_delete(feast_registry_backend *base, feast_registry_
   if (rc) return rc;
   *found = atoi(PQcmdTuples(res)) > 0;
   PQclear(res);
-  return FEAST_OK;
+  return *found ? bump_revision(s, err) : FEAST_OK;
 }
 
 static feast_code pg_object_list(feast_registry_backend *base, feast_registry_object kind, const char *project, feast_registry_record_fn fn, void *ctx,
@@ -242,8 +273,19 @@ static feast_code pg_object_list(feast_registry_backend *base, feast_registry_ob
 }
 
 static const feast_registry_backend_ops pg_ops = {
-    "postgresql",   pg_close,        pg_begin,      pg_commit,     pg_rollback,      pg_project_get,
-    pg_project_put, pg_project_list, pg_object_get, pg_object_put, pg_object_delete, pg_object_list,
+    .name = "postgresql",
+    .close = pg_close,
+    .begin = pg_begin,
+    .commit = pg_commit,
+    .rollback = pg_rollback,
+    .project_get = pg_project_get,
+    .project_put = pg_project_put,
+    .project_list = pg_project_list,
+    .object_get = pg_object_get,
+    .object_put = pg_object_put,
+    .object_delete = pg_object_delete,
+    .revision = pg_revision,
+    .object_list = pg_object_list,
 };
 
 static const char *SCHEMA[] = {

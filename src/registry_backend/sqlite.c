@@ -82,6 +82,26 @@ static void sq_rollback(feast_registry_backend *base) {
   s->in_tx = false;
 }
 
+/* Every write raises the revision in its own transaction. */
+static feast_code bump_revision(sqlite_store *s, feast_error *err) {
+  return exec(s,
+              "INSERT INTO feast_meta(key, value) VALUES('revision', '1') ON CONFLICT(key) DO UPDATE SET "
+              "value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)",
+              "raise the revision", err);
+}
+
+static feast_code sq_revision(feast_registry_backend *base, int64_t *out, feast_error *err) {
+  sqlite_store *s = (sqlite_store *)base;
+  sqlite3_stmt *st;
+  feast_code rc = prepare(s, "SELECT CAST(value AS INTEGER) FROM feast_meta WHERE key = 'revision'", &st, err);
+  if (rc) return rc;
+  int r = sqlite3_step(st);
+  *out = r == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+  if (r != SQLITE_ROW && r != SQLITE_DONE) rc = sq_fail(s, r, "read the revision", err);
+  sqlite3_finalize(st);
+  return rc;
+}
+
 static feast_code sq_project_get(feast_registry_backend *base, const char *name, bool *found, bool *archived, feast_error *err) {
   sqlite_store *s = (sqlite_store *)base;
   sqlite3_stmt *st;
@@ -110,7 +130,7 @@ static feast_code sq_project_put(feast_registry_backend *base, const char *name,
   int r = sqlite3_step(st);
   if (r != SQLITE_DONE) rc = sq_fail(s, r, "write project", err);
   sqlite3_finalize(st);
-  return rc;
+  return rc ? rc : bump_revision(s, err);
 }
 
 static feast_code sq_project_list(feast_registry_backend *base, feast_registry_project_fn fn, void *ctx, feast_error *err) {
@@ -178,7 +198,7 @@ static feast_code sq_object_put(feast_registry_backend *base, feast_registry_obj
   int r = sqlite3_step(st);
   if (r != SQLITE_DONE) rc = sq_fail(s, r, "write", err);
   sqlite3_finalize(st);
-  return rc;
+  return rc ? rc : bump_revision(s, err);
 }
 
 static feast_code sq_object_delete(feast_registry_backend *base, feast_registry_object kind, const char *project, const char *name,
@@ -197,7 +217,7 @@ static feast_code sq_object_delete(feast_registry_backend *base, feast_registry_
   else
     *found = sqlite3_changes(s->db) > 0;
   sqlite3_finalize(st);
-  return rc;
+  return rc || !*found ? rc : bump_revision(s, err);
 }
 
 static feast_code sq_object_list(feast_registry_backend *base, feast_registry_object kind, const char *project, feast_registry_record_fn fn, void *ctx,
@@ -219,8 +239,19 @@ static feast_code sq_object_list(feast_registry_backend *base, feast_registry_ob
 }
 
 static const feast_registry_backend_ops sqlite_ops = {
-    "sqlite",      sq_close,         sq_begin,      sq_commit,      sq_rollback,      sq_project_get,
-    sq_project_put, sq_project_list, sq_object_get, sq_object_put, sq_object_delete, sq_object_list,
+    .name = "sqlite",
+    .close = sq_close,
+    .begin = sq_begin,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .project_get = sq_project_get,
+    .project_put = sq_project_put,
+    .project_list = sq_project_list,
+    .object_get = sq_object_get,
+    .object_put = sq_object_put,
+    .object_delete = sq_object_delete,
+    .revision = sq_revision,
+    .object_list = sq_object_list,
 };
 
 static const char *SCHEMA =
