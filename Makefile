@@ -1,7 +1,7 @@
 # Makefile - builds libfeast (static + shared), the feast binary, the unit
 # tests and the fuzz targets. Sources are discovered, so a new module needs
 # no edit here. `make SAN=1 ...` builds everything with ASan + UBSan into
-# build-san/.
+# build-san/, `make SAN=thread ...` with ThreadSanitizer into build-tsan/.
 #
 #   make            library + binary          make test      every test
 #   make demo       the main job, embedded     make test-san  unit tests under ASan/UBSan
@@ -12,6 +12,10 @@ SAN ?= 0
 ifeq ($(SAN),1)
 BUILD ?= build-san
 SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+OPT ?= -O1 -g
+else ifeq ($(SAN),thread)
+BUILD ?= build-tsan
+SANFLAGS = -fsanitize=thread -fno-omit-frame-pointer
 OPT ?= -O1 -g
 else
 BUILD ?= build
@@ -39,7 +43,7 @@ CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
 TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_SUPPORT_OBJS := $(TEST_SUPPORT:%.c=$(BUILD)/obj/%.o)
 
-.PHONY: all lib bin tests test test-unit test-san test-py demo deps fuzz fuzz-smoke bench format clean
+.PHONY: all lib bin tests test test-unit test-san test-tsan test-py demo deps fuzz fuzz-smoke bench format clean
 all: lib bin
 
 lib: $(BUILD)/libfeast.a $(BUILD)/libfeast.so
@@ -83,6 +87,7 @@ test: deps
 	@$(MAKE) --no-print-directory all tests
 	@bash scripts/run-unit-tests.sh $(BUILD)/tests
 	@$(MAKE) --no-print-directory test-san
+	@$(MAKE) --no-print-directory test-tsan
 	@$(MAKE) --no-print-directory test-py
 
 test-unit: all tests
@@ -95,6 +100,14 @@ test-san:
 	  bash scripts/run-unit-tests.sh build-san/tests
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 FEAST_BIN=$(CURDIR)/build-san/feast \
 	  bash scripts/run-py-tests.sh tests/py/test_cli_registry.py tests/py/test_cli_data.py
+
+# The unit tests under ThreadSanitizer, with a Redis server for the
+# threaded store test; any report fails the run.
+test-tsan:
+	@$(MAKE) --no-print-directory SAN=thread tests
+	@port=$$(bash scripts/start-redis.sh) && \
+	  TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" FEAST_TEST_REDIS=127.0.0.1:$$port \
+	  bash scripts/run-unit-tests.sh build-tsan/tests; rc=$$?; bash scripts/stop-redis.sh $$port; exit $$rc
 
 test-py: all
 	@FEAST_BIN=$(CURDIR)/$(BUILD)/feast FEAST_LIB=$(CURDIR)/$(BUILD)/libfeast.so \
@@ -123,7 +136,7 @@ format:
 	clang-format -i $$(find src include tests/unit fuzz -name '*.[ch]')
 
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san build-tsan build-fuzz
 
 .SECONDARY:
 

@@ -101,6 +101,12 @@ FEAST_API feast_code feast_registry_get_feature_table(feast_registry *reg, const
 FEAST_API feast_code feast_registry_list_feature_tables(feast_registry *reg, const char *project,
                                                         const feast_map *labels, feast_feature_table_list *out,
                                                         feast_error *err);
+/* Every entity and feature table of `project` and the registry's revision,
+ * read in one transaction: a consistent view (a table never without the
+ * entities applied with it). The caller owns both lists. */
+FEAST_API feast_code feast_registry_read_project(feast_registry *reg, const char *project, feast_entity_list *entities,
+                                                 feast_feature_table_list *tables, int64_t *revision,
+                                                 feast_error *err);
 /* FEAST_E_NOT_FOUND when absent. */
 FEAST_API feast_code feast_registry_delete_feature_table(feast_registry *reg, const char *project, const char *name,
                                                          feast_error *err);

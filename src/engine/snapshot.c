@@ -55,14 +55,11 @@ static int cmp_table(const void *a, const void *b) {
   return strcmp(((const feast_feature_table *)a)->spec.name, ((const feast_feature_table *)b)->spec.name);
 }
 
-feast_code feast_snapshot_load(feast_registry *reg, const char *project, int64_t revision, feast_snapshot **out,
-                               feast_error *err) {
+feast_code feast_snapshot_load(feast_registry *reg, const char *project, feast_snapshot **out, feast_error *err) {
   feast_snapshot *s = feast_calloc(1, sizeof *s);
   if (!s) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
   s->refs = 1;
-  s->revision = revision;
-  feast_code rc = feast_registry_list_entities(reg, project, NULL, &s->entities, err);
-  if (!rc) rc = feast_registry_list_feature_tables(reg, project, NULL, &s->tables, err);
+  feast_code rc = feast_registry_read_project(reg, project, &s->entities, &s->tables, &s->revision, err);
   /* The backends list in name order already; sorting again costs nothing
    * and keeps the binary search right whatever a backend does. */
   if (!rc) {

@@ -20,10 +20,9 @@ typedef struct feast_snapshot_table {
 
 typedef struct feast_snapshot feast_snapshot;
 
-/* Read `project` of `reg` whole. The caller holds the one reference:
- * feast_snapshot_unref. */
-feast_code feast_snapshot_load(feast_registry *reg, const char *project, int64_t revision, feast_snapshot **out,
-                               feast_error *err);
+/* Read `project` of `reg` whole, in one transaction. The caller holds the
+ * one reference: feast_snapshot_unref. */
+feast_code feast_snapshot_load(feast_registry *reg, const char *project, feast_snapshot **out, feast_error *err);
 void feast_snapshot_ref(feast_snapshot *s);
 void feast_snapshot_unref(feast_snapshot *s); /* accepts NULL */
 

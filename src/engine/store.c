@@ -23,6 +23,7 @@
 
 #include "base/alloc.h"
 #include "engine/snapshot.h"
+#include "registry/registry_internal.h"
 #include "feast/source.h"
 #include "source/connector.h"
 
@@ -178,7 +179,7 @@ static feast_code refresh_locked(feast_store *s, bool force, feast_error *err) {
   s->checked_ms = now;
   if (s->snap && feast_snapshot_revision(s->snap) == rev) return FEAST_OK;
   feast_snapshot *next;
-  if ((rc = feast_snapshot_load(s->reg, s->project, rev, &next, err))) return rc;
+  if ((rc = feast_snapshot_load(s->reg, s->project, &next, err))) return rc;
   feast_snapshot_unref(s->snap);
   s->snap = next;
   return FEAST_OK;
@@ -196,47 +197,35 @@ static feast_code current_snapshot(feast_store *s, bool force, feast_snapshot **
   return rc;
 }
 
-/* The registry's own message for an absent table or entity. */
-static void registry_message(feast_store *s, bool table, const char *name, feast_error *problems) {
+/* The registry's message for a table or entity the snapshot does not hold
+ * (the snapshot is the registry as of one revision: what it lacks did not
+ * exist when the request began). */
+static void report_missing(feast_store *s, bool table, const char *name, feast_error *problems) {
   feast_error e;
-  feast_error_clear(&e);
-  pthread_mutex_lock(&s->mu);
-  feast_code rc;
-  if (table) {
-    feast_feature_table t;
-    memset(&t, 0, sizeof t);
-    rc = feast_registry_get_feature_table(s->reg, s->project, name, &t, &e);
-    feast_feature_table_clear(&t);
-  } else {
-    feast_entity ent;
-    memset(&ent, 0, sizeof ent);
-    rc = feast_registry_get_entity(s->reg, s->project, name, &ent, &e);
-    feast_entity_clear(&ent);
-  }
-  pthread_mutex_unlock(&s->mu);
-  if (rc) feast_error_append(problems, "%s", e.message);
-  else feast_error_append(problems, "%s '%s' changed while it was read; retry", table ? "feature table" : "entity", name);
+  feast_registry_fail_missing(&e, table, name, s->project);
+  feast_error_append(problems, "%s", e.message);
 }
 
-/* One table of the current snapshot, looked for again in a fresh snapshot
- * when absent (the registry may have moved within refresh_ms). NULL with
- * the registry's message in `problems` when it does not exist. */
+/* One table of *snap; when absent, looked for again in a fresh snapshot
+ * (the registry may have moved since *snap was taken). NULL with the
+ * registry's message in `problems` (when `report`) if it does not exist. */
 static const feast_snapshot_table *snapshot_table(feast_store *s, feast_snapshot **snap, const char *name, size_t len,
                                                   bool report, feast_error *problems) {
   const feast_snapshot_table *t = feast_snapshot_table_get(*snap, name, len);
-  if (t || s->refresh_ms == 0) goto done;
-  feast_snapshot *fresh;
-  feast_error e;
-  if (current_snapshot(s, true, &fresh, &e) == FEAST_OK) {
+  for (int attempt = 0; !t && attempt < 3; attempt++) {
+    feast_snapshot *fresh;
+    feast_error e;
+    if (current_snapshot(s, true, &fresh, &e) != FEAST_OK) break;
+    bool moved = feast_snapshot_revision(fresh) != feast_snapshot_revision(*snap);
     feast_snapshot_unref(*snap);
     *snap = fresh;
     t = feast_snapshot_table_get(*snap, name, len);
+    if (!moved) break;
   }
-done:
   if (!t && report) {
     char copy[512];
     snprintf(copy, sizeof copy, "%.*s", (int)len, name);
-    registry_message(s, true, copy, problems);
+    report_missing(s, true, copy, problems);
   }
   return t;
 }
@@ -288,7 +277,7 @@ static request_tables *request_tables_load(feast_store *s, const char *const *re
     const feast_snapshot_table *t = snapshot_table(s, &h->snap, refs[i], len, !skip_missing, problems);
     if (!t) continue;
     for (size_t k = 0; k < t->table->spec.n_entities; k++)
-      if (!t->entities[k]) registry_message(s, false, t->table->spec.entities[k], problems);
+      if (!t->entities[k]) report_missing(s, false, t->table->spec.entities[k], problems);
     h->t[h->n] = t;
     h->rt[h->n] = (feast_retrieval_table){&t->table->spec, t->entity_types};
     h->n++;
@@ -498,7 +487,7 @@ static feast_code table_for_ingest(feast_store *s, const char *table, feast_snap
   feast_error_clear(&problems);
   const feast_snapshot_table *t = snapshot_table(s, snap, table, strlen(table), true, &problems);
   for (size_t e = 0; t && e < t->table->spec.n_entities && !problems.message[0]; e++)
-    if (!t->entities[e]) registry_message(s, false, t->table->spec.entities[e], &problems);
+    if (!t->entities[e]) report_missing(s, false, t->table->spec.entities[e], &problems);
   if (problems.message[0]) {
     feast_snapshot_unref(*snap);
     *snap = NULL;

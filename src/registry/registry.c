@@ -69,6 +69,11 @@ feast_code feast_registry_run_tx(feast_registry *reg, bool write, registry_tx_fn
   return rc;
 }
 
+feast_code feast_registry_fail_missing(feast_error *err, bool table, const char *name, const char *project) {
+  return feast_fail(err, FEAST_E_NOT_FOUND, "%s '%s' does not exist in project '%s'", table ? "feature table" : "entity",
+                    name, feast_registry_project_or_default(project));
+}
+
 const char *feast_registry_project_or_default(const char *project) {
   return project && *project ? project : FEAST_DEFAULT_PROJECT;
 }
@@ -253,9 +258,7 @@ static feast_code get_tx(feast_registry *reg, void *vctx, feast_error *err) {
   bool found = false;
   feast_code rc = c->kind == FEAST_REG_ENTITY ? feast_registry_load_entity(reg, c->project, c->name, c->out, &found, err)
                                           : feast_registry_load_table(reg, c->project, c->name, c->out, &found, err);
-  if (!rc && !found)
-    rc = feast_fail(err, FEAST_E_NOT_FOUND, "%s '%s' does not exist in project '%s'",
-                    c->kind == FEAST_REG_ENTITY ? "entity" : "feature table", c->name, c->project);
+  if (!rc && !found) rc = feast_registry_fail_missing(err, c->kind == FEAST_REG_TABLE, c->name, c->project);
   return rc;
 }
 
@@ -350,12 +353,41 @@ feast_code feast_registry_list_feature_tables(feast_registry *reg, const char *p
   return rc;
 }
 
+typedef struct project_ctx {
+  const char *project;
+  feast_entity_list *entities;
+  feast_feature_table_list *tables;
+  int64_t *revision;
+} project_ctx;
+
+static feast_code project_tx(feast_registry *reg, void *vctx, feast_error *err) {
+  project_ctx *p = vctx;
+  list_ctx e = {p->project, NULL, FEAST_REG_ENTITY, p->entities, NULL};
+  list_ctx t = {p->project, NULL, FEAST_REG_TABLE, NULL, p->tables};
+  feast_code rc = reg->backend->ops->revision(reg->backend, p->revision, err);
+  if (!rc) rc = list_tx(reg, &e, err);
+  if (!rc) rc = list_tx(reg, &t, err);
+  return rc;
+}
+
+feast_code feast_registry_read_project(feast_registry *reg, const char *project, feast_entity_list *entities,
+                                       feast_feature_table_list *tables, int64_t *revision, feast_error *err) {
+  memset(entities, 0, sizeof *entities);
+  memset(tables, 0, sizeof *tables);
+  project_ctx c = {feast_registry_project_or_default(project), entities, tables, revision};
+  feast_code rc = feast_registry_run_tx(reg, false, project_tx, &c, err);
+  if (rc) {
+    feast_entity_list_clear(entities);
+    feast_feature_table_list_clear(tables);
+  }
+  return rc;
+}
+
 static feast_code delete_tx(feast_registry *reg, void *vctx, feast_error *err) {
   get_ctx *c = vctx;
   bool found = false;
   feast_code rc = reg->backend->ops->object_delete(reg->backend, FEAST_REG_TABLE, c->project, c->name, &found, err);
-  if (!rc && !found)
-    rc = feast_fail(err, FEAST_E_NOT_FOUND, "feature table '%s' does not exist in project '%s'", c->name, c->project);
+  if (!rc && !found) rc = feast_registry_fail_missing(err, true, c->name, c->project);
   return rc;
 }
 

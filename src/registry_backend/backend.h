@@ -62,7 +62,8 @@ typedef struct feast_registry_backend_ops {
                               feast_error *err);
   /* The registry's revision: a number that every committed change to a
    * project, entity or table raises (puts and deletes raise it themselves).
-   * Cheap, so that a long-lived reader can poll it. Outside a transaction. */
+   * Cheap, so that a long-lived reader can poll it. Inside a transaction or
+   * on its own. */
   feast_code (*revision)(feast_registry_backend *s, int64_t *out, feast_error *err);
   /* In name order. */
   feast_code (*object_list)(feast_registry_backend *s, feast_registry_object kind, const char *project, feast_registry_record_fn fn, void *ctx,

@@ -280,12 +280,28 @@ static feast_code check_version(sqlite_store *s, feast_error *err) {
   return rc;
 }
 
+/* journal_mode is persistent in the file, so it is set once, by whoever
+ * finds it unset; switching needs a moment alone, and two processes
+ * opening a new registry at once can both ask: the loser retries. */
+static feast_code enable_wal(sqlite_store *s, feast_error *err) {
+  for (int attempt = 0;; attempt++) {
+    sqlite3_stmt *st;
+    feast_code rc = prepare(s, "PRAGMA journal_mode", &st, err);
+    if (rc) return rc;
+    bool wal = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) &&
+               strcmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
+    sqlite3_finalize(st);
+    if (wal) return FEAST_OK;
+    rc = exec(s, "PRAGMA journal_mode=WAL", "enable WAL", err);
+    if (!rc || !(rc == FEAST_E_CONFLICT && attempt < 50)) return rc;
+    sqlite3_sleep(20 + attempt * 5);
+  }
+}
+
 static feast_code setup(sqlite_store *s, feast_error *err) {
   feast_code rc;
   sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
-  /* journal_mode is persistent in the file; switching needs a moment alone,
-   * which the busy timeout waits for. */
-  if ((rc = exec(s, "PRAGMA journal_mode=WAL", "enable WAL", err))) return rc;
+  if ((rc = enable_wal(s, err))) return rc;
   if ((rc = exec(s, "PRAGMA synchronous=FULL", "set synchronous", err))) return rc;
   if ((rc = sq_begin(&s->base, true, err))) return rc;
   if ((rc = exec(s, SCHEMA, "create schema", err)) || (rc = check_version(s, err))) {
