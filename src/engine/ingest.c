@@ -28,7 +28,7 @@
 #include "base/hash.h"
 #include "engine/ingest_internal.h"
 #include "engine/ingest_schema.h"
-#include "format/feastproto.h"
+#include "format/proto/feastproto.h"
 #include "online/backend.h"
 
 #define VALUE_MAX ((size_t)64 << 20) /* one serialized value or key */
@@ -40,12 +40,12 @@
 /* One slot of the open-addressing table: everything a row needs to lose
  * (the common case with many rows per key), so a losing row costs one cache
  * line, fetched ahead of time. */
-typedef struct slot {
+typedef struct dedup_slot {
   uint64_t id;     /* integer keys: the entity value; else the key's 64-bit hash */
   feast_ts ev, cr; /* the pending winner's times */
   uint32_t idx;    /* into ents; EMPTY = a free slot */
   uint32_t row1;   /* 1 + the winner's row in the batch being read; 0 = encoded */
-} slot;
+} dedup_slot;
 
 typedef struct pend { /* the winning row of one key */
   const uint8_t *key; /* RedisKeyV2 bytes; integer keys build it when first encoded */
@@ -60,7 +60,7 @@ typedef struct pending {
   pend *ents;         /* first-seen order */
   uint32_t *touched;  /* slots whose winner is in the batch being read */
   size_t n, n_touched, ents_cap;
-  slot *slots; /* power-of-two count, at most half full (feast_table_alloc: random probes) */
+  dedup_slot *slots; /* power-of-two count, at most half full (feast_table_alloc: random probes) */
   void *slots_mem;
   size_t cap;
   size_t bytes;  /* roughly what is pending, for dedup_bytes */
@@ -127,11 +127,11 @@ static feast_code pending_grow(pending *p, size_t more, feast_error *err) {
     size_t nc = p->cap * 2;
     while ((p->n + more) * 2 > nc) nc *= 2;
     void *mem;
-    slot *s = feast_table_alloc(nc * sizeof *s, &mem);
+    dedup_slot *s = feast_table_alloc(nc * sizeof *s, &mem);
     if (!s) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
     memset(s, 0xff, nc * sizeof *s);
     for (size_t i = 0; i < p->cap; i++) {
-      slot *o = &p->slots[i];
+      dedup_slot *o = &p->slots[i];
       if (o->idx == EMPTY) continue;
       size_t pos = (size_t)slot_home(p, o->id) & (nc - 1);
       while (s[pos].idx != EMPTY) pos = (pos + 1) & (nc - 1);
@@ -262,7 +262,7 @@ static feast_code encode_touched(batch_ctx *c, pending *pd, const feast_feature_
      * entries ahead, then its entry and the row's features 8 ahead. */
     if (i + 16 < pd->n_touched) __builtin_prefetch(&pd->slots[pd->touched[i + 16]]);
     if (i + 8 < pd->n_touched) {
-      const slot *ahead = &pd->slots[pd->touched[i + 8]];
+      const dedup_slot *ahead = &pd->slots[pd->touched[i + 8]];
       int64_t ar = (int64_t)ahead->row1 - 1;
       __builtin_prefetch(&pd->ents[ahead->idx]);
       for (size_t f = 0; f < t->n_features; f++) {
@@ -271,7 +271,7 @@ static feast_code encode_touched(batch_ctx *c, pending *pd, const feast_feature_
         if (w) __builtin_prefetch((const uint8_t *)a->values + ar * w);
       }
     }
-    slot *s = &pd->slots[pd->touched[i]];
+    dedup_slot *s = &pd->slots[pd->touched[i]];
     pend *p = &pd->ents[s->idx];
     int64_t row = (int64_t)s->row1 - 1;
     feast_code rc;
@@ -306,7 +306,7 @@ static feast_code probe(pending *pd, batch_ctx *c, const cand *x, feast_error *e
   size_t mask = pd->cap - 1, pos = (size_t)slot_home(pd, x->id) & mask;
   const uint8_t *kb = c->bkeys.data + x->key_off;
   for (;;) {
-    slot *s = &pd->slots[pos];
+    dedup_slot *s = &pd->slots[pos];
     if (s->idx == EMPTY) {
       pend *p = &pd->ents[pd->n];
       memset(p, 0, sizeof *p);
@@ -319,10 +319,10 @@ static feast_code probe(pending *pd, batch_ctx *c, const cand *x, feast_error *e
         pd->bytes += x->key_len;
       }
       p->slot = (uint32_t)pos;
-      *s = (slot){x->id, x->ev, x->cr, (uint32_t)pd->n, (uint32_t)(x->row + 1)};
+      *s = (dedup_slot){x->id, x->ev, x->cr, (uint32_t)pd->n, (uint32_t)(x->row + 1)};
       pd->touched[pd->n_touched++] = (uint32_t)pos;
       pd->n++;
-      pd->bytes += sizeof(pend) + 2 * sizeof(slot) + sizeof(uint32_t);
+      pd->bytes += sizeof(pend) + 2 * sizeof(dedup_slot) + sizeof(uint32_t);
       return FEAST_OK;
     }
     if (s->id == x->id) {
@@ -455,7 +455,7 @@ static feast_code write_out(feast_online_store *s, const feast_feature_table_spe
     for (size_t i = 0; i < m && !rc; i++) {
       const pend *p = &pd->ents[off + i];
       if (i + 8 < m) __builtin_prefetch(&pd->slots[pd->ents[off + i + 8].slot]);
-      const slot *sl = &pd->slots[p->slot];
+      const dedup_slot *sl = &pd->slots[p->slot];
       const uint8_t *q = p->blob;
       for (size_t f = 0; f < nf; f++) {
         uint32_t len;

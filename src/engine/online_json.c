@@ -7,7 +7,7 @@
 
 #include "base/alloc.h"
 #include "base/buf.h"
-#include "format/feastproto.h"
+#include "format/proto/feastproto.h"
 #include "format/json/json_writer.h"
 #include "feast/online.h"
 

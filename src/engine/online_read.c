@@ -9,7 +9,7 @@
 #include "base/alloc.h"
 #include "base/arena.h"
 #include "base/buf.h"
-#include "format/feastproto.h"
+#include "format/proto/feastproto.h"
 #include "online/backend.h"
 
 struct feast_online_result {

@@ -11,7 +11,7 @@
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "feast/source.h"
-#include "format/feastproto.h"
+#include "format/proto/feastproto.h"
 #include "format/json/json_writer.h"
 
 #define JSON_MAX ((size_t)1 << 31)

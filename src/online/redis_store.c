@@ -29,7 +29,7 @@
 #include "base/arena.h"
 #include "base/buf.h"
 #include "base/hash.h"
-#include "format/feastproto.h"
+#include "format/proto/feastproto.h"
 #include "online/crc16.h"
 #include "online/redis_conn.h"
 #include "online/backend.h"

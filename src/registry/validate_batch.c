@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "format/feastproto.h"
+#include "format/proto/feastproto.h"
 #include "registry/validate.h"
 #include "source/connector.h"
 

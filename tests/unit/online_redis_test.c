@@ -13,7 +13,7 @@
 
 #include "base/buf.h"
 #include "feast/time.h"
-#include "format/feastproto.h"
+#include "format/proto/feastproto.h"
 #include "online/crc16.h"
 #include "online/backend.h"
 #include "online_support.h"

@@ -10,7 +10,7 @@
 
 #include "base/alloc.h"
 #include "base/buf.h"
-#include "format/feastproto.h"
+#include "format/proto/feastproto.h"
 #include "online/backend.h"
 #include "test.h"
 

@@ -10,7 +10,7 @@
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "base/hash.h"
-#include "format/feastproto.h"
+#include "format/proto/feastproto.h"
 #include "online/lmdb.h"
 #include "online_support.h"
 #include "test.h"

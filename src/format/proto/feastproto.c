@@ -3,7 +3,7 @@
  * google.protobuf.Timestamp, written by hand because the online path needs
  * only these three messages and must be byte-exact with protoc's output.
  */
-#include "format/feastproto.h"
+#include "format/proto/feastproto.h"
 
 #include <errno.h>
 #include <math.h>

@@ -5,8 +5,8 @@
  * with protoc output (field order ascending, packed numeric lists, oneof
  * members written even when zero), so Feast clients read what we write.
  */
-#ifndef FEAST_FORMAT_FEASTPROTO_H
-#define FEAST_FORMAT_FEASTPROTO_H
+#ifndef FEAST_FORMAT_PROTO_FEASTPROTO_H
+#define FEAST_FORMAT_PROTO_FEASTPROTO_H
 
 #include <stddef.h>
 #include <stdint.h>
