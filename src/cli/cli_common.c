@@ -175,3 +175,33 @@ int cli_open(const cli_opts *o, feast_config *cfg, feast_registry **reg) {
 }
 
 const char *cli_project(const cli_opts *o, const feast_config *cfg) { return o->project ? o->project : cfg->project; }
+
+int cli_list_add_split(cli_list *l, const char *arg) {
+  char *save = NULL, *copy = strdup(arg);
+  if (!copy) return cli_fail("out of memory");
+  for (char *r = strtok_r(copy, ",", &save); r; r = strtok_r(NULL, ",", &save)) {
+    if (l->n == l->cap) {
+      size_t cap = l->cap ? l->cap * 2 : 16;
+      char **items = realloc(l->items, cap * sizeof *items);
+      if (!items) {
+        free(copy);
+        return cli_fail("out of memory");
+      }
+      l->items = items;
+      l->cap = cap;
+    }
+    if (!(l->items[l->n] = strdup(r))) {
+      free(copy);
+      return cli_fail("out of memory");
+    }
+    l->n++;
+  }
+  free(copy);
+  return 0;
+}
+
+void cli_list_clear(cli_list *l) {
+  for (size_t i = 0; i < l->n; i++) free(l->items[i]);
+  free(l->items);
+  memset(l, 0, sizeof *l);
+}

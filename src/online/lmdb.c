@@ -618,15 +618,8 @@ static void lmdb_close(feast_online_store *base) {
   feast_free(s);
 }
 
-static const feast_online_backend lmdb_ops = {
-    .kind = "lmdb",
-    .caps = FEAST_ONLINE_CAP_BULK_ORDERED | FEAST_ONLINE_CAP_ATOMIC_POSITIONS,
-    .write = lmdb_write,
-    .read = lmdb_read,
-    .put_positions = lmdb_put_positions,
-    .get_positions = lmdb_get_positions,
-    .close = lmdb_close,
-};
+static const feast_online_backend lmdb_ops = {"lmdb", FEAST_ONLINE_CAP_BULK_ORDERED | FEAST_ONLINE_CAP_ATOMIC_POSITIONS,
+    lmdb_write, lmdb_read, lmdb_put_positions, lmdb_get_positions, lmdb_close};
 
 feast_code feast_lmdb_open(const char *path, const feast_online_options *opts, feast_online_store **out,
                            feast_error *err) {

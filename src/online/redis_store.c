@@ -495,22 +495,10 @@ static void redis_close(feast_online_store *base) {
   feast_free(s);
 }
 
-static const feast_online_backend redis_ops = {
-    .kind = "redis",
-    .write = redis_write,
-    .read = redis_read,
-    .put_positions = redis_put_positions,
-    .get_positions = redis_get_positions,
-    .close = redis_close,
-};
-static const feast_online_backend cluster_ops = {
-    .kind = "redis_cluster",
-    .write = redis_write,
-    .read = redis_read,
-    .put_positions = redis_put_positions,
-    .get_positions = redis_get_positions,
-    .close = redis_close,
-};
+static const feast_online_backend redis_ops = {"redis", 0,
+    redis_write, redis_read, redis_put_positions, redis_get_positions, redis_close};
+static const feast_online_backend cluster_ops = {"redis_cluster", 0,
+    redis_write, redis_read, redis_put_positions, redis_get_positions, redis_close};
 
 feast_code feast_redis_open(const char *target, bool cluster, const feast_online_options *opts,
                             feast_online_store **out, feast_error *err) {

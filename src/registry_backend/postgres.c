@@ -272,21 +272,9 @@ static feast_code pg_object_list(feast_registry_backend *base, feast_registry_ob
   return rc;
 }
 
-static const feast_registry_backend_ops pg_ops = {
-    .name = "postgresql",
-    .close = pg_close,
-    .begin = pg_begin,
-    .commit = pg_commit,
-    .rollback = pg_rollback,
-    .project_get = pg_project_get,
-    .project_put = pg_project_put,
-    .project_list = pg_project_list,
-    .object_get = pg_object_get,
-    .object_put = pg_object_put,
-    .object_delete = pg_object_delete,
-    .revision = pg_revision,
-    .object_list = pg_object_list,
-};
+static const feast_registry_backend_ops pg_ops = {"postgresql", pg_close, pg_begin, pg_commit, pg_rollback,
+    pg_project_get, pg_project_put, pg_project_list, pg_object_get,
+    pg_object_put, pg_object_delete, pg_revision, pg_object_list};
 
 static const char *SCHEMA[] = {
     "CREATE TABLE IF NOT EXISTS feast_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)",

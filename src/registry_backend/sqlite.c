@@ -238,21 +238,9 @@ static feast_code sq_object_list(feast_registry_backend *base, feast_registry_ob
   return rc;
 }
 
-static const feast_registry_backend_ops sqlite_ops = {
-    .name = "sqlite",
-    .close = sq_close,
-    .begin = sq_begin,
-    .commit = sq_commit,
-    .rollback = sq_rollback,
-    .project_get = sq_project_get,
-    .project_put = sq_project_put,
-    .project_list = sq_project_list,
-    .object_get = sq_object_get,
-    .object_put = sq_object_put,
-    .object_delete = sq_object_delete,
-    .revision = sq_revision,
-    .object_list = sq_object_list,
-};
+static const feast_registry_backend_ops sqlite_ops = {"sqlite", sq_close, sq_begin, sq_commit, sq_rollback,
+    sq_project_get, sq_project_put, sq_project_list, sq_object_get,
+    sq_object_put, sq_object_delete, sq_revision, sq_object_list};
 
 static const char *SCHEMA =
     "CREATE TABLE IF NOT EXISTS feast_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
