@@ -184,44 +184,24 @@ feast_code feast_pb_value_from_text(const char *s, size_t n, feast_value_type vt
 
 /* ---- Value decoding ---- */
 
-/* One field's value: a varint or fixed value in *v, or a length-delimited
- * slice in body and blen. Groups are not part of Feast's messages. */
-static feast_code read_field(feast_wire *w, int wt, uint64_t *v, const uint8_t **body, size_t *blen, feast_error *err) {
-  uint32_t u32;
-  switch (wt) {
-  case WT_VARINT: return feast_wire_varint(w, v, err);
-  case WT_I64: return feast_wire_fixed64(w, v, err);
-  case WT_I32: {
-    feast_code rc = feast_wire_fixed32(w, &u32, err);
-    *v = u32;
-    return rc;
-  }
-  case WT_LEN: return feast_wire_bytes(w, body, blen, err);
-  default: return feast_fail(err, FEAST_E_CORRUPT, "unsupported wire type %d", wt);
-  }
-}
-
 /* Finds the last oneof member of a Value (protobuf: the last one wins). */
 static feast_code value_member(const uint8_t *p, size_t n, int *field, const uint8_t **body, size_t *blen,
                                uint64_t *scalar, feast_error *err) {
   feast_wire w = feast_wire_make(p, n);
+  feast_wire_field fl;
   *field = 0;
   while (!feast_wire_done(&w)) {
-    uint32_t f;
-    int wt;
-    uint64_t v = 0;
-    const uint8_t *b = NULL;
-    size_t bl = 0;
-    if (feast_wire_tag(&w, &f, &wt, err) || read_field(&w, wt, &v, &b, &bl, err))
-      return feast_error_prefix(err, "Value: ");
+    if (feast_wire_next_field(&w, &fl, err)) return feast_error_prefix(err, "Value: ");
+    uint32_t f = fl.number;
+    int wt = fl.wire_type;
     if ((f >= 1 && f <= 8) || (f >= 11 && f <= 18)) {
       if (f >= 11 && wt != WT_LEN) return feast_fail(err, FEAST_E_CORRUPT, "Value: list field %u not a message", f);
       if (f < 11 && wt != scalar_wire((feast_value_type)f))
         return feast_fail(err, FEAST_E_CORRUPT, "Value: field %u has wire type %d", f, wt);
       *field = (int)f;
-      *body = b;
-      *blen = bl;
-      *scalar = v;
+      *body = fl.data;
+      *blen = fl.len;
+      *scalar = fl.value;
     }
   }
   return FEAST_OK;
@@ -271,24 +251,25 @@ static feast_code json_list(feast_buf *out, feast_value_type et, const uint8_t *
   int wt = scalar_wire(et), first = 1;
   feast_code rc = feast_buf_append_byte(out, '[', err);
   while (!feast_wire_done(&w) && !rc) {
-    uint32_t f;
-    int seg_wt;
-    uint64_t v = 0;
-    const uint8_t *b = NULL;
-    size_t bl = 0;
-    if (feast_wire_tag(&w, &f, &seg_wt, err) || read_field(&w, seg_wt, &v, &b, &bl, err))
-      return feast_error_prefix(err, "list: ");
-    if (f != 1) return feast_fail(err, FEAST_E_CORRUPT, "list: field %u", f);
-    if (seg_wt == WT_LEN && wt != WT_LEN) { /* packed */
-      feast_wire seg = feast_wire_make(b, bl);
+    feast_wire_field f;
+    if (feast_wire_next_field(&w, &f, err)) return feast_error_prefix(err, "list: ");
+    if (f.number != 1) return feast_fail(err, FEAST_E_CORRUPT, "list: field %u", f.number);
+    if (f.wire_type == WT_LEN && wt != WT_LEN) { /* packed: elements without tags */
+      feast_wire seg = feast_wire_make(f.data, f.len);
       while (!feast_wire_done(&seg) && !rc) {
-        if (read_field(&seg, wt, &v, &b, &bl, err)) return feast_error_prefix(err, "list: ");
+        uint64_t v = 0;
+        uint32_t u32;
+        feast_code erc = wt == WT_VARINT ? feast_wire_varint(&seg, &v, err)
+                         : wt == WT_I64  ? feast_wire_fixed64(&seg, &v, err)
+                                         : feast_wire_fixed32(&seg, &u32, err);
+        if (erc) return feast_error_prefix(err, "list: ");
+        if (wt == WT_I32) v = u32;
         rc = list_elem(out, et, v, NULL, 0, &first, err);
       }
-    } else if (seg_wt == wt) {
-      rc = list_elem(out, et, v, b, bl, &first, err);
+    } else if (f.wire_type == wt) {
+      rc = list_elem(out, et, f.value, f.data, f.len, &first, err);
     } else {
-      return feast_fail(err, FEAST_E_CORRUPT, "list: wire type %d", seg_wt);
+      return feast_fail(err, FEAST_E_CORRUPT, "list: wire type %d", f.wire_type);
     }
   }
   return rc ? rc : feast_buf_append_byte(out, ']', err);
@@ -336,13 +317,11 @@ feast_code feast_pb_timestamp_parse(const uint8_t *p, size_t n, feast_ts *out, f
   feast_wire w = feast_wire_make(p, n);
   int64_t sec = 0, nanos = 0;
   while (!feast_wire_done(&w)) {
-    uint32_t f;
-    int wt;
-    uint64_t v;
-    if (feast_wire_tag(&w, &f, &wt, err) || wt != WT_VARINT || feast_wire_varint(&w, &v, err))
+    feast_wire_field f;
+    if (feast_wire_next_field(&w, &f, err) || f.wire_type != WT_VARINT)
       return feast_fail(err, FEAST_E_CORRUPT, "Timestamp: malformed");
-    if (f == 1) sec = (int64_t)v;
-    else if (f == 2) nanos = (int32_t)(uint32_t)v;
+    if (f.number == 1) sec = (int64_t)f.value;
+    else if (f.number == 2) nanos = (int32_t)(uint32_t)f.value;
   }
   if (nanos < 0 || nanos > 999999999 || sec > INT64_MAX / 1000000 - 1 || sec < INT64_MIN / 1000000 + 1)
     return feast_fail(err, FEAST_E_CORRUPT, "Timestamp: out of range");

@@ -89,6 +89,25 @@ feast_code feast_wire_skip(feast_wire *w, uint32_t field, int wire_type, feast_e
   return FEAST_OK;
 }
 
+feast_code feast_wire_next_field(feast_wire *w, feast_wire_field *f, feast_error *err) {
+  uint32_t u32;
+  feast_code rc = feast_wire_tag(w, &f->number, &f->wire_type, err);
+  if (rc) return rc;
+  f->value = 0;
+  f->data = NULL;
+  f->len = 0;
+  switch (f->wire_type) {
+  case FEAST_WIRE_VARINT: return feast_wire_varint(w, &f->value, err);
+  case FEAST_WIRE_I64: return feast_wire_fixed64(w, &f->value, err);
+  case FEAST_WIRE_I32:
+    rc = feast_wire_fixed32(w, &u32, err);
+    f->value = u32;
+    return rc;
+  case FEAST_WIRE_LEN: return feast_wire_bytes(w, &f->data, &f->len, err);
+  default: return feast_wire_skip(w, f->number, f->wire_type, err);
+  }
+}
+
 /* ---- writing ---- */
 
 feast_code feast_wire_put_varint(feast_buf *b, uint64_t v, feast_error *err) {

@@ -48,6 +48,20 @@ feast_code feast_wire_bytes(feast_wire *w, const uint8_t **data, size_t *len, fe
  * without recursion). */
 feast_code feast_wire_skip(feast_wire *w, uint32_t field, int wire_type, feast_error *err);
 
+/* One whole field, as feast_wire_next_field reads it. */
+typedef struct feast_wire_field {
+  uint32_t number;
+  int wire_type;
+  uint64_t value;      /* VARINT, I64, I32 */
+  const uint8_t *data; /* LEN: points into the input (no copy) */
+  size_t len;
+} feast_wire_field;
+
+/* Read the next field: tag and value. A group is skipped over whole and
+ * reported as wire type SGROUP with no value, so a reader that wants none
+ * of it simply ignores it. */
+feast_code feast_wire_next_field(feast_wire *w, feast_wire_field *f, feast_error *err);
+
 /* Little-endian fixed-width values at p (the caller checked the length). */
 static inline uint32_t feast_wire_le32(const uint8_t *p) {
   return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
