@@ -293,38 +293,28 @@ typedef struct list_ctx {
   feast_feature_table_list *tables;
 } list_ctx;
 
+/* One stored object into the list, when its labels match. */
 static feast_code list_row(void *vctx, const feast_registry_record *row, feast_error *err) {
   list_ctx *c = vctx;
-  feast_code rc;
-  if (c->kind == FEAST_REG_ENTITY) {
-    feast_entity e;
-    if ((rc = decode_entity_row(&e, row, err))) return rc;
-    if (!labels_match(&e.spec.labels, c->labels)) {
-      feast_entity_clear(&e);
-      return FEAST_OK;
-    }
-    feast_entity *items = feast_realloc(c->entities->items, (c->entities->n + 1) * sizeof *items);
-    if (!items) {
-      feast_entity_clear(&e);
-      return feast_fail(err, FEAST_E_NOMEM, "out of memory");
-    }
-    c->entities->items = items;
-    items[c->entities->n++] = e;
-  } else {
-    feast_feature_table t;
-    if ((rc = decode_table_row(&t, row, err))) return rc;
-    if (!labels_match(&t.spec.labels, c->labels)) {
-      feast_feature_table_clear(&t);
-      return FEAST_OK;
-    }
-    feast_feature_table *items = feast_realloc(c->tables->items, (c->tables->n + 1) * sizeof *items);
-    if (!items) {
-      feast_feature_table_clear(&t);
-      return feast_fail(err, FEAST_E_NOMEM, "out of memory");
-    }
-    c->tables->items = items;
-    items[c->tables->n++] = t;
+  bool entity = c->kind == FEAST_REG_ENTITY;
+  feast_entity e;
+  feast_feature_table t;
+  feast_code rc = entity ? decode_entity_row(&e, row, err) : decode_table_row(&t, row, err);
+  if (rc) return rc;
+  void **items = entity ? (void **)&c->entities->items : (void **)&c->tables->items;
+  size_t *n = entity ? &c->entities->n : &c->tables->n, size = entity ? sizeof e : sizeof t;
+  void *grown = NULL;
+  if (labels_match(entity ? &e.spec.labels : &t.spec.labels, c->labels)) {
+    if (!(grown = feast_realloc(*items, (*n + 1) * size))) rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
   }
+  if (!grown) {
+    if (entity) feast_entity_clear(&e);
+    else feast_feature_table_clear(&t);
+    return rc;
+  }
+  *items = grown;
+  memcpy((char *)grown + *n * size, entity ? (const void *)&e : (const void *)&t, size);
+  (*n)++;
   return FEAST_OK;
 }
 

@@ -156,18 +156,27 @@ static feast_code emit_row(sqlite3_stmt *st, feast_registry_record_fn fn, void *
   return fn(ctx, &row, err);
 }
 
+/* Prepare `fmt` (its %s is the kind's table) with ?1 = project and, when
+ * given, ?2 = name bound. */
+static feast_code prepare_object(sqlite_store *s, const char *fmt, feast_registry_object kind, const char *project,
+                                 const char *name, sqlite3_stmt **st, feast_error *err) {
+  char sql[300];
+  snprintf(sql, sizeof sql, fmt, table_for(kind));
+  feast_code rc = prepare(s, sql, st, err);
+  if (rc) return rc;
+  sqlite3_bind_text(*st, 1, project, -1, SQLITE_STATIC);
+  if (name) sqlite3_bind_text(*st, 2, name, -1, SQLITE_STATIC);
+  return FEAST_OK;
+}
+
 static feast_code sq_object_get(feast_registry_backend *base, feast_registry_object kind, const char *project, const char *name,
                                 feast_registry_record_fn fn, void *ctx, bool *found, feast_error *err) {
   sqlite_store *s = (sqlite_store *)base;
-  char sql[200];
-  snprintf(sql, sizeof sql,
-           "SELECT name, spec, created, last_updated, revision FROM %s WHERE project = ?1 AND name = ?2",
-           table_for(kind));
   sqlite3_stmt *st;
-  feast_code rc = prepare(s, sql, &st, err);
+  feast_code rc = prepare_object(
+      s, "SELECT name, spec, created, last_updated, revision FROM %s WHERE project = ?1 AND name = ?2", kind, project,
+      name, &st, err);
   if (rc) return rc;
-  sqlite3_bind_text(st, 1, project, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
   int r = sqlite3_step(st);
   *found = r == SQLITE_ROW;
   if (r == SQLITE_ROW)
@@ -181,16 +190,12 @@ static feast_code sq_object_get(feast_registry_backend *base, feast_registry_obj
 static feast_code sq_object_put(feast_registry_backend *base, feast_registry_object kind, const char *project, const feast_registry_record *row,
                                 feast_error *err) {
   sqlite_store *s = (sqlite_store *)base;
-  char sql[300];
-  snprintf(sql, sizeof sql,
-           "INSERT OR REPLACE INTO %s(project, name, spec, created, last_updated, revision) "
-           "VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
-           table_for(kind));
   sqlite3_stmt *st;
-  feast_code rc = prepare(s, sql, &st, err);
+  feast_code rc = prepare_object(s,
+                                 "INSERT OR REPLACE INTO %s(project, name, spec, created, last_updated, revision) "
+                                 "VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+                                 kind, project, row->name, &st, err);
   if (rc) return rc;
-  sqlite3_bind_text(st, 1, project, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 2, row->name, -1, SQLITE_STATIC);
   sqlite3_bind_blob(st, 3, row->spec, (int)row->spec_len, SQLITE_STATIC);
   sqlite3_bind_int64(st, 4, row->created);
   sqlite3_bind_int64(st, 5, row->last_updated);
@@ -204,13 +209,9 @@ static feast_code sq_object_put(feast_registry_backend *base, feast_registry_obj
 static feast_code sq_object_delete(feast_registry_backend *base, feast_registry_object kind, const char *project, const char *name,
                                    bool *found, feast_error *err) {
   sqlite_store *s = (sqlite_store *)base;
-  char sql[200];
-  snprintf(sql, sizeof sql, "DELETE FROM %s WHERE project = ?1 AND name = ?2", table_for(kind));
   sqlite3_stmt *st;
-  feast_code rc = prepare(s, sql, &st, err);
+  feast_code rc = prepare_object(s, "DELETE FROM %s WHERE project = ?1 AND name = ?2", kind, project, name, &st, err);
   if (rc) return rc;
-  sqlite3_bind_text(st, 1, project, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
   int r = sqlite3_step(st);
   if (r != SQLITE_DONE)
     rc = sq_fail(s, r, "delete", err);
@@ -223,14 +224,11 @@ static feast_code sq_object_delete(feast_registry_backend *base, feast_registry_
 static feast_code sq_object_list(feast_registry_backend *base, feast_registry_object kind, const char *project, feast_registry_record_fn fn, void *ctx,
                                  feast_error *err) {
   sqlite_store *s = (sqlite_store *)base;
-  char sql[200];
-  snprintf(sql, sizeof sql,
-           "SELECT name, spec, created, last_updated, revision FROM %s WHERE project = ?1 ORDER BY name",
-           table_for(kind));
   sqlite3_stmt *st;
-  feast_code rc = prepare(s, sql, &st, err);
+  feast_code rc = prepare_object(
+      s, "SELECT name, spec, created, last_updated, revision FROM %s WHERE project = ?1 ORDER BY name", kind, project,
+      NULL, &st, err);
   if (rc) return rc;
-  sqlite3_bind_text(st, 1, project, -1, SQLITE_STATIC);
   int r = SQLITE_DONE;
   while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) rc = emit_row(st, fn, ctx, err);
   if (!rc && r != SQLITE_DONE) rc = sq_fail(s, r, "list", err);
