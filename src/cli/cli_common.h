@@ -79,9 +79,9 @@ int cli_with_registry(const cli_opts *o, cli_registry_fn fn);
 /* Print a listing: the table for people (-o table), else the tree as JSON
  * or YAML; frees both. */
 void cli_print_listing(cli_table *t, ov *tree, cli_format fmt);
-/* Print spec text an emit call produced (or its failure) and free it.
- * Returns the exit code. */
-int cli_print_spec(feast_code emit_rc, char *text, const feast_error *err);
+/* `feast entities|feature-tables describe NAME`: the spec of o->args[1]
+ * as YAML or JSON. Returns the exit code. */
+int cli_describe(feast_registry *reg, const char *project, const cli_opts *o, bool table);
 /* Entity / feature table summaries for -o json|yaml. */
 void cli_entity_ov(ov *parent, const feast_entity *e);
 void cli_table_ov(ov *parent, const feast_feature_table *t);

@@ -169,9 +169,25 @@ void cli_print_listing(cli_table *t, ov *tree, cli_format fmt) {
   ov_free(tree);
 }
 
-int cli_print_spec(feast_code emit_rc, char *text, const feast_error *err) {
-  int rc = emit_rc ? cli_fail_err(err) : 0;
-  if (!emit_rc) fputs(text, stdout);
+int cli_describe(feast_registry *reg, const char *project, const cli_opts *o, bool table) {
+  feast_spec_format fmt = o->format == CLI_JSON ? FEAST_SPEC_JSON : FEAST_SPEC_YAML;
+  feast_error err;
+  char *text = NULL;
+  feast_code rc;
+  if (table) {
+    feast_feature_table t;
+    if (!(rc = feast_registry_get_feature_table(reg, project, o->args[1], &t, &err))) {
+      rc = feast_feature_table_emit(&t.spec, fmt, &text, &err);
+      feast_feature_table_clear(&t);
+    }
+  } else {
+    feast_entity e;
+    if (!(rc = feast_registry_get_entity(reg, project, o->args[1], &e, &err))) {
+      rc = feast_entity_emit(&e.spec, fmt, &text, &err);
+      feast_entity_clear(&e);
+    }
+  }
+  if (!rc) fputs(text, stdout);
   free(text);
-  return rc;
+  return rc ? cli_fail_err(&err) : 0;
 }

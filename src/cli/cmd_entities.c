@@ -20,14 +20,7 @@ static const char USAGE[] =
     "  -o, --output FORMAT     table, json or yaml\n";
 
 static int describe(feast_registry *reg, const char *project, const cli_opts *o) {
-  feast_entity e;
-  feast_error err;
-  if (feast_registry_get_entity(reg, project, o->args[1], &e, &err)) return cli_fail_err(&err);
-  char *text = NULL;
-  feast_code emitted = feast_entity_emit(&e.spec, o->format == CLI_JSON ? FEAST_SPEC_JSON : FEAST_SPEC_YAML, &text, &err);
-  int rc = cli_print_spec(emitted, text, &err);
-  feast_entity_clear(&e);
-  return rc;
+  return cli_describe(reg, project, o, false);
 }
 
 static int list(feast_registry *reg, const char *project, const cli_opts *o) {

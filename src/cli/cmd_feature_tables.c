@@ -22,14 +22,7 @@ static const char USAGE[] =
     "  -o, --output FORMAT     table, json or yaml\n";
 
 static int describe(feast_registry *reg, const char *project, const cli_opts *o) {
-  feast_feature_table t;
-  feast_error err;
-  if (feast_registry_get_feature_table(reg, project, o->args[1], &t, &err)) return cli_fail_err(&err);
-  char *text = NULL;
-  feast_code emitted = feast_feature_table_emit(&t.spec, o->format == CLI_JSON ? FEAST_SPEC_JSON : FEAST_SPEC_YAML, &text, &err);
-  int rc = cli_print_spec(emitted, text, &err);
-  feast_feature_table_clear(&t);
-  return rc;
+  return cli_describe(reg, project, o, true);
 }
 
 static int list(feast_registry *reg, const char *project, const cli_opts *o) {

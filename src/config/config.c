@@ -13,6 +13,7 @@
 
 #include "base/alloc.h"
 #include "base/buf.h"
+#include "base/file.h"
 #include "format/yaml/yaml_tree.h"
 
 #define MAX_CONFIG_BYTES (1u << 20)
@@ -262,17 +263,9 @@ feast_code feast_config_parse_text(const char *text, size_t len, const char *nam
 
 feast_code feast_config_load(const char *path, feast_config *out, feast_error *err) {
   memset(out, 0, sizeof *out);
-  FILE *f = fopen(path, "rb");
-  if (!f) return feast_fail(err, FEAST_E_IO, "%s: cannot open the configuration: %m", path);
   feast_buf b;
   feast_buf_init(&b, MAX_CONFIG_BYTES);
-  char chunk[4096];
-  size_t n;
-  feast_code rc = FEAST_OK;
-  while (!rc && (n = fread(chunk, 1, sizeof chunk, f)) > 0) rc = feast_buf_append(&b, chunk, n, err);
-  if (!rc && ferror(f)) rc = feast_fail(err, FEAST_E_IO, "%s: cannot read the configuration", path);
-  fclose(f);
-  if (rc == FEAST_E_TOO_BIG) feast_error_prefix(err, "%s: ", path);
+  feast_code rc = feast_file_read_all(path, &b, err);
   /* The folder the file is in, absolute, so relative paths work from anywhere. */
   char *slash = strrchr(path, '/');
   char *folder = slash ? feast_strndup(path, (size_t)(slash - path) + (slash == path)) : feast_strdup(".");

@@ -58,20 +58,7 @@ struct pit_dict {
   size_t big_cap;
 };
 
-static bool is_int_family(const feast_array *a) {
-  switch ((feast_dtype_id)a->type.id) {
-  case FEAST_DT_INT8:
-  case FEAST_DT_INT16:
-  case FEAST_DT_INT32:
-  case FEAST_DT_INT64:
-  case FEAST_DT_UINT8:
-  case FEAST_DT_UINT16:
-  case FEAST_DT_UINT32:
-  case FEAST_DT_UINT64:
-  case FEAST_DT_BOOL: return true;
-  default: return false;
-  }
-}
+static bool is_int_family(const feast_array *a) { return feast_dtype_is_integer(a->type) || a->type.id == FEAST_DT_BOOL; }
 
 bool pit_key_is_int(const pit_keycols *k) { return k->n == 1 && is_int_family(k->col[0]); }
 

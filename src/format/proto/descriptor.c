@@ -13,6 +13,7 @@
 #include "base/alloc.h"
 #include "base/arena.h"
 #include "base/buf.h"
+#include "base/file.h"
 #include "format/proto/wire.h"
 
 #define MAX_NESTING 64
@@ -288,17 +289,14 @@ feast_code feast_proto_pool_parse(const uint8_t *data, size_t len, feast_proto_p
 
 feast_code feast_proto_pool_load(const char *path, feast_proto_pool **out, feast_error *err) {
   *out = NULL;
-  FILE *f = fopen(path, "rb");
-  if (!f) return feast_fail(err, FEAST_E_IO, "%s: cannot open: %s", path, strerror(errno));
   feast_buf b;
   feast_buf_init(&b, MAX_DESCRIPTOR_BYTES);
-  char chunk[65536];
-  size_t n;
-  feast_code rc = FEAST_OK;
-  while (!rc && (n = fread(chunk, 1, sizeof chunk, f)) > 0) rc = feast_buf_append(&b, chunk, n, err);
-  if (!rc && ferror(f)) rc = feast_fail(err, FEAST_E_IO, "read failed");
-  fclose(f);
-  if (!rc) rc = feast_proto_pool_parse(b.data ? b.data : (const uint8_t *)"", b.len, out, err);
+  feast_code rc = feast_file_read_all(path, &b, err);
+  if (rc) {
+    feast_buf_free(&b);
+    return rc;
+  }
+  rc = feast_proto_pool_parse(b.data ? b.data : (const uint8_t *)"", b.len, out, err);
   feast_buf_free(&b);
   if (rc) feast_error_prefix(err, "%s: ", path);
   return rc;
