@@ -41,7 +41,8 @@ typedef struct feast_config {
   feast_backend_config offline_store;
 } feast_config;
 
-/* Read `path`. *out is overwritten; the caller owns it: feast_config_clear. */
+/* Read `path` (*out is overwritten). The caller owns *out: release it with
+ * feast_config_clear. */
 FEAST_API feast_code feast_config_load(const char *path, feast_config *out, feast_error *err);
 /* The same for text in memory: `name` is used in messages, `dir` is the
  * folder relative paths resolve against. */

@@ -21,7 +21,7 @@ extern "C" {
  * U+FFFE/F are escaped too). Invalid UTF-8 is FEAST_E_INVALID, or with
  * `replace_invalid` each bad byte becomes U+FFFD. On success
  * *out is NUL-terminated, *out_len (may be NULL) its length; the caller
- * owns *out and frees it with free(). */
+ * owns *out: release it with free(). */
 FEAST_API feast_code feast_json_quote(const char *s, size_t n, bool replace_invalid, char **out, size_t *out_len,
                                      feast_error *err);
 

@@ -28,12 +28,13 @@ extern "C" {
 /* Open batch source `s` reading source `columns` (NULL/0 = all) and, when
  * `prune`, skipping row groups and date partitions that cannot hold an
  * event time in [lo, hi] (rows inside kept ones are not filtered). The
- * caller owns *out and closes it. */
+ * caller owns *out: release it with (*out)->close(*out). */
 FEAST_API feast_code feast_source_open(const feast_data_source *s, const char *const *columns, int ncols, bool prune,
                                        feast_ts lo, feast_ts hi, feast_batch_source **out, feast_error *err);
 
 /* The source's columns as a batch with no rows (reads only metadata:
- * footers, table schemas). The caller owns *out: feast_batch_free. */
+ * footers, table schemas). The caller owns *out: release it with
+ * feast_batch_free. */
 FEAST_API feast_code feast_source_schema(const feast_data_source *s, feast_batch **out, feast_error *err);
 
 /* The number of rows a source from feast_source_open will yield before
@@ -56,14 +57,14 @@ typedef struct feast_stream_options {
 } feast_stream_options;
 
 /* Subscribe to stream source `s` (every partition or shard). The caller
- * owns *out and closes it. */
+ * owns *out: release it with (*out)->close(*out). */
 FEAST_API feast_code feast_stream_open(const feast_data_source *s, const feast_stream_options *o,
                                        feast_stream_source **out, feast_error *err);
 
 /* Open a file of rows: a .csv file (column types in `types` override the
- * inference) or a Parquet file, folder or glob. The caller owns *schema
- * (a batch with no rows describing the columns: feast_batch_free) and *out
- * (closes it). */
+ * inference) or a Parquet file, folder or glob. *schema is a batch with no
+ * rows describing the columns. The caller owns *schema and *out: release
+ * them with feast_batch_free and (*out)->close(*out). */
 FEAST_API feast_code feast_rows_open(const char *path, const feast_csv_column_type *types, int ntypes,
                                      feast_batch_source **out, feast_batch **schema, feast_error *err);
 

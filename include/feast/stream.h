@@ -84,6 +84,7 @@ typedef struct feast_stream_lag {
   int64_t lag;      /* end - position, or -1 */
 } feast_stream_lag;
 
+/* A stream source is used by one thread at a time (its consumer). */
 typedef struct feast_stream_source feast_stream_source;
 struct feast_stream_source {
   /* Wait up to timeout_ms for messages and return what arrived, at most
