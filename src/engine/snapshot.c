@@ -62,10 +62,8 @@ feast_code feast_snapshot_load(feast_registry *reg, const char *project, feast_s
   feast_code rc = feast_registry_read_project(reg, project, &s->entities, &s->tables, &s->revision, err);
   /* The backends list in name order already; sorting again costs nothing
    * and keeps the binary search right whatever a backend does. */
-  if (!rc) {
-    qsort(s->entities.items, s->entities.n, sizeof *s->entities.items, cmp_entity);
-    qsort(s->tables.items, s->tables.n, sizeof *s->tables.items, cmp_table);
-  }
+  if (!rc && s->entities.n > 1) qsort(s->entities.items, s->entities.n, sizeof *s->entities.items, cmp_entity);
+  if (!rc && s->tables.n > 1) qsort(s->tables.items, s->tables.n, sizeof *s->tables.items, cmp_table);
   size_t n_slots = 0;
   for (size_t i = 0; !rc && i < s->tables.n; i++) n_slots += s->tables.items[i].spec.n_entities;
   if (!rc) {
