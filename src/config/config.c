@@ -7,6 +7,7 @@
 #include "feast/config.h"
 
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,30 +15,29 @@
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "base/file.h"
+#include "config/config_internal.h"
 #include "format/yaml/yaml_tree.h"
 
 #define MAX_CONFIG_BYTES (1u << 20)
-
-typedef struct cfg_ctx {
-  const char *name;
-  const char *dir;
-  feast_error *err;
-} cfg_ctx;
 
 static int line_of(const feast_ynode *n) { return n->line; }
 
 static feast_code oom(cfg_ctx *c) { return feast_fail(c->err, FEAST_E_NOMEM, "out of memory"); }
 
-static feast_code bad(cfg_ctx *c, const feast_ynode *n, const char *fmt, const char *a, const char *b) {
-  feast_error e2;
-  feast_fail(&e2, FEAST_E_INVALID, fmt, a, b);
-  return feast_fail(c->err, FEAST_E_INVALID, "%s:%d: %s", c->name, line_of(n), e2.message);
+
+const char *feast_cfg_scalar(const feast_ynode *n) { return n && n->kind == FEAST_Y_SCALAR ? n->text : NULL; }
+#define scalar feast_cfg_scalar
+
+feast_code feast_cfg_fail(cfg_ctx *c, const feast_ynode *n, const char *fmt, ...) {
+  char msg[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  return feast_fail(c->err, FEAST_E_INVALID, "%s:%d: %s", c->name, n->line, msg);
 }
 
-static const char *scalar(const feast_ynode *n) { return n && n->kind == FEAST_Y_SCALAR ? n->text : NULL; }
-
-/* Make a relative path absolute against the config folder. */
-static char *resolve(const char *dir, const char *p) {
+char *feast_cfg_resolve(const char *dir, const char *p) {
   if (p[0] == '/' || !dir) return feast_strdup(p);
   size_t n = strlen(dir) + strlen(p) + 2;
   char *out = feast_malloc(n);
@@ -58,7 +58,7 @@ static feast_code set(cfg_ctx *c, char **dst, const char *value) {
 static feast_code setting_value(cfg_ctx *c, const char *key, feast_ynode *v, feast_buf *out) {
   feast_error *err = c->err;
   if (v->kind == FEAST_Y_SCALAR) return feast_buf_append_str(out, scalar(v), err);
-  if (v->kind != FEAST_Y_SEQ) return bad(c, v, "'%s' must be a value or a list of values%s", key, "");
+  if (v->kind != FEAST_Y_SEQ) return feast_cfg_fail(c, v, "'%s' must be a value or a list of values", key);
   for (size_t i = 0; i < v->n; i++) {
     feast_ynode *item = v->items[i];
     feast_code rc = i ? feast_buf_append_byte(out, ',', err) : FEAST_OK;
@@ -75,12 +75,12 @@ static feast_code setting_value(cfg_ctx *c, const char *key, feast_ynode *v, fea
         else if (ks && strcmp(ks, "port") == 0 && scalar(val))
           port = scalar(val);
         else
-          return bad(c, k, "unknown key '%s' in an entry of '%s' (expected host, port)", ks ? ks : "?", key);
+          return feast_cfg_fail(c, k, "unknown key '%s' in an entry of '%s' (expected host, port)", ks ? ks : "?", key);
       }
-      if (!host || !port) return bad(c, item, "each entry of '%s' needs host and port%s", key, "");
+      if (!host || !port) return feast_cfg_fail(c, item, "each entry of '%s' needs host and port", key);
       rc = feast_buf_printf(out, err, "%s:%s", host, port);
     } else {
-      return bad(c, item, "entries of '%s' must be values or {host, port}%s", key, "");
+      return feast_cfg_fail(c, item, "entries of '%s' must be values or {host, port}", key);
     }
     if (rc) return rc;
   }
@@ -110,12 +110,12 @@ static void join_keys(const char *const *keys, char *buf, size_t size) {
 }
 
 static feast_code parse_store(cfg_ctx *c, const char *section, feast_ynode *n, bool online, feast_backend_config *out) {
-  if (n->kind != FEAST_Y_MAP) return bad(c, n, "'%s' must be a mapping with a 'type'%s", section, "");
+  if (n->kind != FEAST_Y_MAP) return feast_cfg_fail(c, n, "'%s' must be a mapping with a 'type'", section);
   feast_ynode *type_node = NULL;
   for (size_t i = 0; i < n->n; i++)
     if (scalar(n->items[2 * i]) && strcmp(scalar(n->items[2 * i]), "type") == 0) type_node = n->items[2 * i + 1];
   if (!type_node || !scalar(type_node))
-    return bad(c, n, "'%s' needs a 'type' (%s)", section, online ? "lmdb, redis or redis_cluster" : "file");
+    return feast_cfg_fail(c, n, "'%s' needs a 'type' (%s)", section, online ? "lmdb, redis or redis_cluster" : "file");
   const char *type = scalar(type_node);
   const char *const *keys = NULL;
   if (online && strcmp(type, "lmdb") == 0) keys = LMDB_KEYS;
@@ -123,13 +123,13 @@ static feast_code parse_store(cfg_ctx *c, const char *section, feast_ynode *n, b
   if (online && strcmp(type, "redis_cluster") == 0) keys = CLUSTER_KEYS;
   if (!online && strcmp(type, "file") == 0) keys = FILE_KEYS;
   if (!keys)
-    return bad(c, type_node, "unknown %s type '%s'", section, type);
+    return feast_cfg_fail(c, type_node, "unknown %s type '%s'", section, type);
   feast_code rc = set(c, &out->type, type);
   if (rc) return rc;
   for (size_t i = 0; i < n->n; i++) {
     feast_ynode *k = n->items[2 * i], *v = n->items[2 * i + 1];
     const char *key = scalar(k);
-    if (!key) return bad(c, k, "keys of '%s' must be plain names%s", section, "");
+    if (!key) return feast_cfg_fail(c, k, "keys of '%s' must be plain names", section);
     if (strcmp(key, "type") == 0) continue;
     if (!in_list(keys, key)) {
       char expected[256];
@@ -139,14 +139,14 @@ static feast_code parse_store(cfg_ctx *c, const char *section, feast_ynode *n, b
                  expected[0] ? ", " : "", expected);
       return feast_fail(c->err, FEAST_E_INVALID, "%s:%d: %s", c->name, line_of(k), tmp.message);
     }
-    if (feast_map_get(&out->settings, key)) return bad(c, k, "key '%s' given twice in %s", key, section);
+    if (feast_map_get(&out->settings, key)) return feast_cfg_fail(c, k, "key '%s' given twice in %s", key, section);
     feast_buf b;
     feast_buf_init(&b, MAX_CONFIG_BYTES);
     rc = setting_value(c, key, v, &b);
     const char *value = rc ? NULL : feast_buf_cstr(&b, c->err);
     if (!rc && !value) rc = c->err->code;
     if (!rc && strcmp(key, "path") == 0 && *value) {
-      char *abs = resolve(c->dir, value);
+      char *abs = feast_cfg_resolve(c->dir, value);
       rc = abs ? feast_map_set(&out->settings, key, abs, c->err) : oom(c);
       feast_free(abs);
     } else if (!rc) {
@@ -164,15 +164,24 @@ static feast_code check_project(cfg_ctx *c, feast_ynode *v) {
   bool ok = n > 0 && n <= 64;
   for (size_t i = 0; ok && i < n; i++)
     ok = (p[i] >= 'a' && p[i] <= 'z') || (p[i] >= 'A' && p[i] <= 'Z') || (p[i] >= '0' && p[i] <= '9') || p[i] == '_';
-  if (!ok) return bad(c, v, "project '%s' is not valid: use 1 to 64 letters, digits or underscores%s", p ? p : "", "");
+  if (!ok) return feast_cfg_fail(c, v, "project '%s' is not valid: use 1 to 64 letters, digits or underscores", p ? p : "");
   return FEAST_OK;
 }
+
+/* The sections beyond the store settings, each read by its own file. */
+typedef struct section {
+  const char *name;
+  feast_code (*parse)(cfg_ctx *c, const feast_ynode *n, feast_config *out);
+} section;
+
+static const section SECTIONS[] = {{"streams", feast_cfg_parse_streams}};
+#define SECTION_NAMES ", streams"
 
 static feast_code parse_root(cfg_ctx *c, feast_ynode *root, feast_config *out) {
   if (!root) return FEAST_OK; /* an empty file: all defaults */
   if (root->kind != FEAST_Y_MAP)
-    return bad(c, root, "the configuration must be a mapping of keys (project, registry, online_store%s%s)", "", "");
-  bool seen[4] = {false, false, false, false};
+    return feast_cfg_fail(c, root, "the configuration must be a mapping of keys (project, registry, online_store, ...)");
+  bool seen[4 + sizeof SECTIONS / sizeof *SECTIONS] = {false};
   static const char *const KEYS[] = {"project", "registry", "online_store", "offline_store"};
   for (size_t i = 0; i < root->n; i++) {
     feast_ynode *k = root->items[2 * i], *v = root->items[2 * i + 1];
@@ -180,10 +189,12 @@ static feast_code parse_root(cfg_ctx *c, feast_ynode *root, feast_config *out) {
     int which = -1;
     for (int w = 0; key && w < 4; w++)
       if (strcmp(key, KEYS[w]) == 0) which = w;
+    for (size_t w = 0; key && which < 0 && w < sizeof SECTIONS / sizeof *SECTIONS; w++)
+      if (strcmp(key, SECTIONS[w].name) == 0) which = 4 + (int)w;
     if (which < 0)
-      return bad(c, k, "unknown key '%s' (expected project, registry, online_store, offline_store)%s", key ? key : "?",
-                 "");
-    if (seen[which]) return bad(c, k, "key '%s' given twice%s", key, "");
+      return feast_cfg_fail(c, k, "unknown key '%s' (expected project, registry, online_store, offline_store%s)",
+                            key ? key : "?", SECTION_NAMES);
+    if (seen[which]) return feast_cfg_fail(c, k, "key '%s' given twice", key);
     seen[which] = true;
     feast_code rc;
     switch (which) {
@@ -192,10 +203,10 @@ static feast_code parse_root(cfg_ctx *c, feast_ynode *root, feast_config *out) {
         break;
       case 1: {
         const char *r = scalar(v);
-        if (!r || !*r) return bad(c, v, "'registry' must be a path or a postgresql:// URL%s%s", "", "");
+        if (!r || !*r) return feast_cfg_fail(c, v, "'registry' must be a path or a postgresql:// URL");
         if (strncmp(r, "sqlite://", 9) == 0) r += 9;
         feast_free(out->registry);
-        out->registry = is_url(r) ? feast_strdup(r) : resolve(c->dir, r);
+        out->registry = is_url(r) ? feast_strdup(r) : feast_cfg_resolve(c->dir, r);
         if (!out->registry) return oom(c);
         break;
       }
@@ -205,9 +216,12 @@ static feast_code parse_root(cfg_ctx *c, feast_ynode *root, feast_config *out) {
         feast_map_clear(&out->online_store.settings);
         if ((rc = parse_store(c, "online_store", v, true, &out->online_store))) return rc;
         break;
-      default:
+      case 3:
         out->has_offline_store = true;
         if ((rc = parse_store(c, "offline_store", v, false, &out->offline_store))) return rc;
+        break;
+      default:
+        if ((rc = SECTIONS[which - 4].parse(c, v, out))) return rc;
     }
   }
   return FEAST_OK;
@@ -222,6 +236,7 @@ void feast_config_clear(feast_config *c) {
   feast_map_clear(&c->online_store.settings);
   feast_free(c->offline_store.type);
   feast_map_clear(&c->offline_store.settings);
+  feast_cfg_streams_clear(&c->streams);
   memset(c, 0, sizeof *c);
 }
 
@@ -229,9 +244,9 @@ feast_code feast_config_defaults(const char *dir, feast_config *out, feast_error
   memset(out, 0, sizeof *out);
   out->dir = feast_strdup(dir ? dir : ".");
   out->project = feast_strdup("default");
-  out->registry = resolve(out->dir, "data/registry.db");
+  out->registry = feast_cfg_resolve(out->dir, "data/registry.db");
   out->online_store.type = feast_strdup("lmdb");
-  char *lmdb = resolve(out->dir, "data/online_store");
+  char *lmdb = feast_cfg_resolve(out->dir, "data/online_store");
   feast_code rc = out->dir && out->project && out->registry && out->online_store.type && lmdb
                       ? feast_map_set(&out->online_store.settings, "path", lmdb, err)
                       : feast_fail(err, FEAST_E_NOMEM, "out of memory");

@@ -1,8 +1,8 @@
 build-tsan/obj/src/config/config.o: src/config/config.c \
  include/feast/config.h include/feast/error.h include/feast/export.h \
  include/feast/spec.h include/feast/time.h include/feast/types.h \
- src/base/alloc.h src/base/buf.h src/format/yaml/yaml_tree.h \
- src/base/arena.h
+ src/base/alloc.h src/base/buf.h src/base/file.h \
+ src/format/yaml/yaml_tree.h src/base/arena.h
 include/feast/config.h:
 include/feast/error.h:
 include/feast/export.h:
@@ -11,5 +11,6 @@ include/feast/time.h:
 include/feast/types.h:
 src/base/alloc.h:
 src/base/buf.h:
+src/base/file.h:
 src/format/yaml/yaml_tree.h:
 src/base/arena.h:

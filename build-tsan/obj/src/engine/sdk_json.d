@@ -5,8 +5,9 @@ build-tsan/obj/src/engine/sdk_json.o: src/engine/sdk_json.c \
  include/feast/store.h include/feast/config.h include/feast/csv.h \
  include/feast/ingest.h include/feast/online.h include/feast/registry.h \
  include/feast/retrieval.h src/base/alloc.h src/base/buf.h \
- include/feast/source.h include/feast/stream.h src/format/feastproto.h \
- src/base/varint.h src/format/proto/wire.h src/format/json/json_writer.h
+ include/feast/source.h include/feast/stream.h \
+ src/format/proto/feastproto.h src/base/varint.h src/format/proto/wire.h \
+ src/format/json/json_writer.h
 include/feast/sdk.h:
 include/feast/arrow.h:
 include/feast/array.h:
@@ -27,7 +28,7 @@ src/base/alloc.h:
 src/base/buf.h:
 include/feast/source.h:
 include/feast/stream.h:
-src/format/feastproto.h:
+src/format/proto/feastproto.h:
 src/base/varint.h:
 src/format/proto/wire.h:
 src/format/json/json_writer.h:
