@@ -25,6 +25,7 @@
 #include "feast/online.h"
 #include "feast/registry.h"
 #include "feast/retrieval.h"
+#include "feast/stream_ingest.h"
 
 typedef struct feast_store feast_store;
 
@@ -112,4 +113,38 @@ FEAST_API feast_code feast_store_ingest(feast_store *s, const char *table, feast
                                         const feast_ingest_options *opts, feast_ingest_summary *summary,
                                         feast_error *err);
 
+/* ---- stream ingestion ---- */
+
+/* Overrides of feature_store.yaml's streams: section; zero values keep it. */
+typedef struct feast_stream_run_options {
+  const char *start_from; /* "earliest", "latest" or a timestamp: for a group with no committed position */
+  const char *group_id;   /* NULL = "feast-<project>-<table>" */
+  int64_t max_batch_rows;
+  int max_batch_delay_ms;
+  const char *dead_letter_path; /* a folder for Parquet dead letters; NULL = the config's sink, else none */
+  bool until_caught_up;
+  /* Polled between batches: true finishes the batch in hand (flush, commit)
+   * and returns. Called from the consuming thread. */
+  bool (*should_stop)(void *ctx);
+  void *stop_ctx;
+  /* After every flush (from the consuming thread): counters and the lag of
+   * each partition or shard (borrowed: valid during the call). */
+  void (*progress)(void *ctx, const char *table, const feast_stream_counters *c, const feast_stream_lag *lag,
+                   size_t n_lag);
+  void *progress_ctx;
+  /* Why a subscription was reopened (a spec change), for the log. */
+  void (*notice)(void *ctx, const char *table, const char *message);
+} feast_stream_run_options;
+
+/* Consume `table`'s stream source into the online store until caught up
+ * (when asked), should_stop, or a failure that is not retriable (at least
+ * once: feast/stream_ingest.h). When the table's spec changes while it
+ * runs, the batch in hand is committed and the subscription reopened with
+ * the new spec (`notice` says so); when the table is deleted, it stops with
+ * an error. Thread-safe: one call per table, on as many threads as there
+ * are tables. `live` (may be NULL) is kept up to date while it runs. */
+FEAST_API feast_code feast_store_stream_ingest(feast_store *s, const char *table, const feast_stream_run_options *opts,
+                                               feast_stream_counters *live, feast_error *err);
+
 #endif
+

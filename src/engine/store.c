@@ -23,24 +23,13 @@
 
 #include "base/alloc.h"
 #include "engine/snapshot.h"
+#include "engine/store_internal.h"
 #include "registry/registry_internal.h"
 #include "feast/source.h"
 #include "source/connector.h"
 
 typedef struct request_tables request_tables;
 static void request_tables_free(request_tables *h);
-
-struct feast_store {
-  feast_config cfg;
-  char *project;
-  pthread_mutex_t mu; /* guards reg, snap, checked_ms, online's first open */
-  feast_registry *reg;
-  feast_snapshot *snap;
-  int64_t checked_ms; /* when the registry's revision was last read */
-  int refresh_ms;
-  feast_online_store *online;
-  request_tables *column_types; /* the specs whose names entity_column_types lends out */
-};
 
 feast_code feast_config_online_uri(const feast_config *cfg, char *uri, size_t size, feast_error *err) {
   const feast_backend_config *s = &cfg->online_store;
@@ -185,8 +174,7 @@ static feast_code refresh_locked(feast_store *s, bool force, feast_error *err) {
   return FEAST_OK;
 }
 
-/* A reference to the current snapshot (the caller unrefs it). */
-static feast_code current_snapshot(feast_store *s, bool force, feast_snapshot **out, feast_error *err) {
+feast_code feast_store_snapshot(feast_store *s, bool force, feast_snapshot **out, feast_error *err) {
   pthread_mutex_lock(&s->mu);
   feast_code rc = refresh_locked(s, force, err);
   if (!rc) {
@@ -215,7 +203,7 @@ static const feast_snapshot_table *snapshot_table(feast_store *s, feast_snapshot
   for (int attempt = 0; !t && attempt < 3; attempt++) {
     feast_snapshot *fresh;
     feast_error e;
-    if (current_snapshot(s, true, &fresh, &e) != FEAST_OK) break;
+    if (feast_store_snapshot(s, true, &fresh, &e) != FEAST_OK) break;
     bool moved = feast_snapshot_revision(fresh) != feast_snapshot_revision(*snap);
     feast_snapshot_unref(*snap);
     *snap = fresh;
@@ -261,7 +249,7 @@ static request_tables *request_tables_load(feast_store *s, const char *const *re
     feast_error_append(problems, "out of memory");
     return NULL;
   }
-  if (current_snapshot(s, false, &h->snap, &e)) {
+  if (feast_store_snapshot(s, false, &h->snap, &e)) {
     feast_error_append(problems, "%s", e.message);
     request_tables_free(h);
     return NULL;
@@ -477,11 +465,9 @@ static feast_code open_table_source(const feast_feature_table_spec *t, const fea
   return rc;
 }
 
-/* The table and its entities from the current snapshot; *snap is the
- * reference that keeps them alive. */
-static feast_code table_for_ingest(feast_store *s, const char *table, feast_snapshot **snap,
-                                   const feast_snapshot_table **out, feast_error *err) {
-  feast_code rc = current_snapshot(s, false, snap, err);
+feast_code feast_store_table(feast_store *s, const char *table, feast_snapshot **snap, const feast_snapshot_table **out,
+                            feast_error *err) {
+  feast_code rc = feast_store_snapshot(s, false, snap, err);
   if (rc) return rc;
   feast_error problems;
   feast_error_clear(&problems);
@@ -501,7 +487,7 @@ feast_code feast_store_open_table_source(feast_store *s, const char *table, cons
                                          feast_batch_source **out, feast_error *err) {
   feast_snapshot *snap;
   const feast_snapshot_table *t;
-  feast_code rc = table_for_ingest(s, table, &snap, &t, err);
+  feast_code rc = feast_store_table(s, table, &snap, &t, err);
   if (rc) return rc;
   rc = open_table_source(&t->table->spec, opts, out, err);
   feast_snapshot_unref(snap);
@@ -512,7 +498,7 @@ feast_code feast_store_ingest(feast_store *s, const char *table, feast_batch_sou
                               const feast_ingest_options *opts, feast_ingest_summary *summary, feast_error *err) {
   feast_snapshot *snap;
   const feast_snapshot_table *t;
-  feast_code rc = table_for_ingest(s, table, &snap, &t, err);
+  feast_code rc = feast_store_table(s, table, &snap, &t, err);
   if (rc) return rc;
   const feast_feature_table_spec *spec = &t->table->spec;
   feast_entity_spec *ents = feast_calloc(spec->n_entities + 1, sizeof *ents);
