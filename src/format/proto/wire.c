@@ -5,19 +5,19 @@
 
 #include <string.h>
 
-feast_code feast_wire_varint(feast_wire *w, uint64_t *out, feast_error *err) {
-  uint64_t v = 0;
-  for (int shift = 0; shift < 70; shift += 7) {
-    if (w->p >= w->end) return feast_fail(err, FEAST_E_CORRUPT, "truncated varint");
-    uint8_t b = *w->p++;
-    if (shift == 63 && b > 1) return feast_fail(err, FEAST_E_CORRUPT, "varint longer than 64 bits");
-    v |= (uint64_t)(b & 0x7F) << shift;
-    if (!(b & 0x80)) {
-      *out = v;
-      return FEAST_OK;
-    }
+const char *feast_wire_varint_error(const uint8_t *p, const uint8_t *end) {
+  for (int i = 0; i < FEAST_VARINT_MAX; i++) {
+    if (p + i >= end) return "truncated varint";
+    if (!(p[i] & 0x80)) return "varint longer than 64 bits";
   }
-  return feast_fail(err, FEAST_E_CORRUPT, "varint longer than 10 bytes");
+  return "varint longer than 10 bytes";
+}
+
+feast_code feast_wire_varint(feast_wire *w, uint64_t *out, feast_error *err) {
+  const uint8_t *q = feast_wire_varint_at(w->p, w->end, out);
+  if (!q) return feast_fail(err, FEAST_E_CORRUPT, "%s", feast_wire_varint_error(w->p, w->end));
+  w->p = q;
+  return FEAST_OK;
 }
 
 feast_code feast_wire_tag(feast_wire *w, uint32_t *field, int *wire_type, feast_error *err) {
@@ -34,19 +34,15 @@ feast_code feast_wire_tag(feast_wire *w, uint32_t *field, int *wire_type, feast_
 
 feast_code feast_wire_fixed32(feast_wire *w, uint32_t *out, feast_error *err) {
   if (w->end - w->p < 4) return feast_fail(err, FEAST_E_CORRUPT, "truncated fixed32");
-  uint32_t v = 0;
-  for (int i = 3; i >= 0; i--) v = (v << 8) | w->p[i];
+  *out = feast_wire_le32(w->p);
   w->p += 4;
-  *out = v;
   return FEAST_OK;
 }
 
 feast_code feast_wire_fixed64(feast_wire *w, uint64_t *out, feast_error *err) {
   if (w->end - w->p < 8) return feast_fail(err, FEAST_E_CORRUPT, "truncated fixed64");
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; i--) v = (v << 8) | w->p[i];
+  *out = feast_wire_le64(w->p);
   w->p += 8;
-  *out = v;
   return FEAST_OK;
 }
 

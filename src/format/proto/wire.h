@@ -1,7 +1,8 @@
 /*
  * wire.h - the protobuf wire format, read side: varints, tags, fixed-width
  * values and length-delimited slices over a bounded byte range. Used to
- * decode descriptor sets here and stream messages later. Every read checks
+ * decode descriptor sets and stream messages (proto_decode.c uses the inline
+ * reads below). Every read checks
  * the end of input and fails with FEAST_E_CORRUPT rather than reading past.
  */
 #ifndef FEAST_FORMAT_PROTO_WIRE_H
@@ -10,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/varint.h"
 #include "feast/error.h"
 
 enum {
@@ -42,6 +44,31 @@ feast_code feast_wire_bytes(feast_wire *w, const uint8_t **data, size_t *len, fe
 /* Skip the value of a field whose tag was just read (groups included,
  * without recursion). */
 feast_code feast_wire_skip(feast_wire *w, uint32_t field, int wire_type, feast_error *err);
+
+/* ---- inline reads for decoding hot paths ----
+ * Each returns the position after the value, or NULL when the value is
+ * truncated or malformed (nothing is read then); feast_wire_varint_error
+ * says why for an error message. Bounds are the caller's [p, end). */
+
+static inline const uint8_t *feast_wire_varint_at(const uint8_t *p, const uint8_t *end, uint64_t *out) {
+  int ok = 1;
+  const uint8_t *q = p;
+  uint64_t v = feast_varint_read(&q, end, &ok);
+  if (!ok || feast_varint_overflows(p, q)) return NULL;
+  *out = v;
+  return q;
+}
+/* Why feast_wire_varint_at failed at p: "truncated varint", "varint longer
+ * than 10 bytes" or "varint longer than 64 bits". Static string. */
+const char *feast_wire_varint_error(const uint8_t *p, const uint8_t *end);
+
+/* Little-endian loads; the caller has checked that 4 (8) bytes remain. */
+static inline uint32_t feast_wire_le32(const uint8_t *p) {
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static inline uint64_t feast_wire_le64(const uint8_t *p) {
+  return (uint64_t)feast_wire_le32(p) | (uint64_t)feast_wire_le32(p + 4) << 32;
+}
 
 static inline int64_t feast_wire_zigzag64(uint64_t v) { return (int64_t)(v >> 1) ^ -(int64_t)(v & 1); }
 static inline int32_t feast_wire_zigzag32(uint32_t v) { return (int32_t)(v >> 1) ^ -(int32_t)(v & 1); }
