@@ -126,8 +126,8 @@ static const feast_proto_action *named_action(const feast_proto_node *nd, uint32
 static inline int child_room(feast_proto_decoder *d, feast_array *c, int64_t rows) {
   if (c->length + rows <= c->capacity && c->capacity) return R_OK;
   feast_code rc = feast_array_reserve_uninit(c, rows, 0, d->err);
+  if (c->length == 0 && c->offsets) c->offsets[0] = 0; /* even when a later buffer failed */
   if (rc) return fatal(d, rc);
-  if (c->length == 0 && c->offsets) c->offsets[0] = 0;
   return R_OK;
 }
 
@@ -826,9 +826,12 @@ feast_code feast_proto_decode(feast_proto_decoder *d, const feast_proto_slice *m
   /* Room for a row per message in every column, and its presence bits. */
   for (int i = 0; i < plan->n_columns && !rc; i++) {
     feast_array *a = batch->columns[i];
-    if (!(rc = feast_array_reserve_uninit(a, (int64_t)n, 0, err)) && a->length == 0 && a->offsets) a->offsets[0] = 0;
+    /* offsets[0] = 0 even when a later buffer of the same reserve failed */
+    rc = feast_array_reserve_uninit(a, (int64_t)n, 0, err);
+    if (a->length == 0 && a->offsets) a->offsets[0] = 0;
     if (!rc && a->child && a->child->length == 0) {
-      if (!(rc = feast_array_reserve_uninit(a->child, 1, 0, err)) && a->child->offsets) a->child->offsets[0] = 0;
+      rc = feast_array_reserve_uninit(a->child, 1, 0, err);
+      if (a->child->offsets) a->child->offsets[0] = 0;
     }
   }
   if (!rc && (int64_t)n > d->present_cap) {
