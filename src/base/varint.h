@@ -21,6 +21,19 @@ static inline uint64_t feast_varint_read(const uint8_t **pp, const uint8_t *end,
     return *p;
   }
   uint64_t v = 0;
+  /* Ten bytes of room: the end need not be checked byte by byte. */
+  if (end - p >= FEAST_VARINT_MAX) {
+    for (int i = 0; i < FEAST_VARINT_MAX; i++) {
+      uint8_t b = p[i];
+      v |= (uint64_t)(b & 0x7f) << (7 * i);
+      if (!(b & 0x80)) {
+        *pp = p + i + 1;
+        return v;
+      }
+    }
+    *ok = 0;
+    return 0;
+  }
   for (int shift = 0; shift < 64; shift += 7) {
     if (p >= end) break;
     uint8_t b = *p++;

@@ -54,6 +54,17 @@ struct feast_proto_decoder {
   int leaf_words, node_words;
   uint32_t *oneof_case;
   feast_array **cols; /* per leaf, for the call in hand */
+  /* Fixed-width singular leaves (8- and 4-byte values, BOOL bits) are
+   * written straight into their column at index `row`, room the call
+   * reserved: that slot is scratch until the row is committed, so a bad
+   * message needs no undo there, and only unset ones need work at commit.
+   * Their columns' lengths are set once, at the end of the call. */
+  uint8_t *direct; /* per leaf: 8, 4, 1 (bit) or 0 (kept in the slot) */
+  void **vals;     /* per leaf: its column's values, for the call in hand */
+  int64_t row;     /* the row being decoded, an index into every column */
+  int *later;      /* leaves committed through commit_leaf (not direct) */
+  int n_later;
+  uint64_t *direct_mask;
   const uint8_t *msg_start;
   msg_fail fail;
   feast_error *err; /* the call's, for fatal failures */
@@ -228,6 +239,28 @@ static inline uint64_t convert(uint8_t conv, uint64_t v) {
   case FEAST_PCONV_ZZ32: return (uint64_t)(int64_t)feast_wire_zigzag32((uint32_t)v);
   case FEAST_PCONV_ZZ64: return (uint64_t)feast_wire_zigzag64(v);
   default: return v;
+  }
+}
+
+/* A singular scalar's value: into its column (direct leaves) or its slot. */
+static inline void keep(feast_proto_decoder *d, int li, uint64_t v, const uint8_t *at) {
+  switch (d->direct[li]) {
+  case 8: ((uint64_t *)d->vals[li])[d->row] = v; break;
+  case 4: ((uint32_t *)d->vals[li])[d->row] = (uint32_t)v; break;
+  case 1: feast_bit_set(d->vals[li], d->row, v != 0); break;
+  default:
+    d->slots[li].v = v;
+    d->slots[li].at = (uint32_t)(at - d->msg_start);
+  }
+}
+
+/* The value a direct leaf holds so far in this row (for a wrapper's merge). */
+static inline uint64_t kept_value(const feast_proto_decoder *d, int li) {
+  switch (d->direct[li]) {
+  case 8: return ((const uint64_t *)d->vals[li])[d->row];
+  case 4: return ((const uint32_t *)d->vals[li])[d->row];
+  case 1: return feast_bit_get(d->vals[li], d->row);
+  default: return d->slots[li].v;
   }
 }
 
@@ -559,9 +592,11 @@ static const uint8_t *do_action(feast_proto_decoder *d, const feast_proto_node *
       return *rc ? NULL : q + n;
     }
     s = &d->slots[a->target];
-    if (!bit_is(d->leaf_seen, a->target)) s->v = 0, s->p = (const uint8_t *)"", s->n = 0;
-    if ((*rc = read_wrapper(d, nd, a, at, q, q + n, &s->v, &s->p, &s->n))) return NULL;
-    s->at = (uint32_t)(at - d->msg_start);
+    bool was = bit_is(d->leaf_seen, a->target);
+    if (!was) s->p = (const uint8_t *)"", s->n = 0;
+    uint64_t x = was ? kept_value(d, a->target) : 0;
+    if ((*rc = read_wrapper(d, nd, a, at, q, q + n, &x, &s->p, &s->n))) return NULL;
+    keep(d, a->target, x, at);
     bit_on(d->leaf_seen, a->target);
     return q + n;
   }
@@ -579,9 +614,7 @@ static const uint8_t *do_action(feast_proto_decoder *d, const feast_proto_node *
   if (a->repeated) {
     if ((*rc = push_elem(d, nd, a, at, v))) return NULL;
   } else {
-    s = &d->slots[a->target];
-    s->v = v;
-    s->at = (uint32_t)(at - d->msg_start);
+    keep(d, a->target, v, at);
   }
   return q;
 }
@@ -616,7 +649,72 @@ static int read_node(feast_proto_decoder *d, int ni, const uint8_t *p, const uin
       p = q;
     }
     const feast_proto_action *a = key < nd->key_limit ? &nd->actions[nd->dispatch[key]] : lookup_slow(nd, key);
+    /* The common cases inline; anything unusual (a long length, a malformed
+     * value, a Timestamp with other fields) goes to do_action from the
+     * value's start, which redoes it in full and reports errors. */
+    slot *s = &d->slots[a->target];
+    uint64_t v;
+    const uint8_t *q;
+    switch (a->fast) {
+    case FEAST_PFAST_VARINT_RAW:
+    case FEAST_PFAST_VARINT_I32:
+    case FEAST_PFAST_VARINT_BOOL:
+      if (p < end && *p < 0x80) v = *p, q = p + 1;
+      else if (!(q = feast_wire_varint_at(p, end, &v))) break;
+      v = a->fast == FEAST_PFAST_VARINT_RAW ? v
+          : a->fast == FEAST_PFAST_VARINT_I32 ? (uint64_t)(int64_t)(int32_t)(uint32_t)v
+                                              : v != 0;
+      goto value;
+    case FEAST_PFAST_FIXED32:
+      if (end - p < 4) break;
+      v = feast_wire_le32(p);
+      q = p + 4;
+      goto value;
+    case FEAST_PFAST_FIXED64:
+      if (end - p < 8) break;
+      v = feast_wire_le64(p);
+      q = p + 8;
+      goto value;
+    case FEAST_PFAST_BYTES:
+      if (p >= end || *p >= 0x80 || *p > end - p - 1) break;
+      v = *p;
+      q = p + 1;
+      if (a->utf8 && !feast_utf8_valid(q, (size_t)v, NULL)) break;
+      s->p = q;
+      s->n = (uint32_t)v;
+      q += v;
+      s->at = (uint32_t)(at - d->msg_start);
+      goto kept;
+    case FEAST_PFAST_TIMESTAMP: {
+      if (p >= end || *p >= 0x80 || *p > end - p - 1) break;
+      const uint8_t *r = p + 1, *tend = r + *p;
+      bool seen = bit_is(d->leaf_seen, a->target);
+      int64_t sec = seen ? (int64_t)s->v : 0;
+      int32_t ns = seen ? s->nanos : 0;
+      while (r < tend) {
+        uint8_t k = *r;
+        const uint8_t *t;
+        if ((k != 0x08 && k != 0x10) || !(t = feast_wire_varint_at(r + 1, tend, &v))) break;
+        if (k == 0x08) sec = (int64_t)v;
+        else ns = (int32_t)(uint32_t)v;
+        r = t;
+      }
+      if (r < tend) break;
+      s->v = (uint64_t)sec;
+      s->nanos = ns;
+      s->at = (uint32_t)(at - d->msg_start);
+      q = tend;
+      goto kept;
+    }
+    default: break;
+    }
     if (!(p = do_action(d, nd, a, key, at, p, end, &rc))) return rc;
+    continue;
+  value:
+    keep(d, a->target, v, at);
+  kept:
+    bit_on(d->leaf_seen, a->target);
+    p = q;
   }
   return R_OK;
 }
@@ -734,16 +832,49 @@ static int commit_leaf(feast_proto_decoder *d, int li) {
   return R_OK;
 }
 
-static int commit_row(feast_proto_decoder *d) {
-  int n = d->plan->n_leaves;
-  for (int li = 0; li < n; li++) {
-    int rc = commit_leaf(d, li);
-    if (rc) {
-      for (int k = 0; k < li; k++) undo_row(d->cols[k]);
-      drop_elements(d);
-      return rc;
+/* The direct leaves this message did not set get null (an absent parent,
+ * explicit presence) or their default. `pass` 0 only makes sure the
+ * validity bitmaps exist (the one thing that can fail); pass 1 writes. */
+static int unset_direct(feast_proto_decoder *d, int pass) {
+  const feast_proto_plan *plan = d->plan;
+  for (int w = 0; w < d->leaf_words; w++) {
+    uint64_t unset = ~d->leaf_seen[w] & d->direct_mask[w];
+    while (unset) {
+      int li = w * 64 + __builtin_ctzll(unset);
+      unset &= unset - 1;
+      const feast_proto_leaf *l = &plan->leaves[li];
+      bool null = l->nullable || !bit_is(d->node_seen, l->node);
+      feast_array *c = d->cols[li];
+      if (pass == 0) {
+        if (null && ensure_validity(d, c)) return R_FATAL;
+        continue;
+      }
+      switch (d->direct[li]) {
+      case 8: ((uint64_t *)d->vals[li])[d->row] = 0; break;
+      case 4: ((uint32_t *)d->vals[li])[d->row] = 0; break;
+      default: feast_bit_set(d->vals[li], d->row, false);
+      }
+      if (null) {
+        feast_bit_set(c->validity, d->row, false);
+        c->null_count++;
+      }
     }
   }
+  return R_OK;
+}
+
+static int commit_row(feast_proto_decoder *d) {
+  int rc = unset_direct(d, 0);
+  for (int k = 0; !rc && k < d->n_later; k++) {
+    rc = commit_leaf(d, d->later[k]);
+    if (rc)
+      for (int j = 0; j < k; j++) undo_row(d->cols[d->later[j]]);
+  }
+  if (rc) {
+    drop_elements(d);
+    return rc;
+  }
+  unset_direct(d, 1);
   return R_OK;
 }
 
@@ -761,9 +892,20 @@ feast_code feast_proto_decoder_new(const feast_proto_plan *plan, feast_proto_dec
   d->node_seen = feast_calloc((size_t)d->node_words, sizeof *d->node_seen);
   d->oneof_case = feast_calloc((size_t)plan->n_oneofs + 1, sizeof *d->oneof_case);
   d->cols = feast_calloc((size_t)plan->n_leaves + 1, sizeof *d->cols);
-  if (!d->slots || !d->leaf_seen || !d->node_seen || !d->oneof_case || !d->cols) {
+  d->direct = feast_calloc((size_t)plan->n_leaves + 1, sizeof *d->direct);
+  d->vals = feast_calloc((size_t)plan->n_leaves + 1, sizeof *d->vals);
+  d->later = feast_calloc((size_t)plan->n_leaves + 1, sizeof *d->later);
+  d->direct_mask = feast_calloc((size_t)d->leaf_words, sizeof *d->direct_mask);
+  if (!d->slots || !d->leaf_seen || !d->node_seen || !d->oneof_case || !d->cols || !d->direct || !d->vals ||
+      !d->later || !d->direct_mask) {
     feast_proto_decoder_free(d);
     return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  }
+  for (int li = 0; li < plan->n_leaves; li++) {
+    uint8_t st = plan->leaves[li].store;
+    d->direct[li] = st == FEAST_PSTORE_W8 ? 8 : st == FEAST_PSTORE_W4 ? 4 : st == FEAST_PSTORE_BIT ? 1 : 0;
+    if (d->direct[li]) bit_on(d->direct_mask, li);
+    else d->later[d->n_later++] = li;
   }
   *out = d;
   return FEAST_OK;
@@ -776,6 +918,10 @@ void feast_proto_decoder_free(feast_proto_decoder *d) {
   feast_free(d->node_seen);
   feast_free(d->oneof_case);
   feast_free(d->cols);
+  feast_free(d->direct);
+  feast_free(d->vals);
+  feast_free(d->later);
+  feast_free(d->direct_mask);
   feast_free(d->rejects);
   feast_free(d->present);
   feast_free(d);
@@ -791,6 +937,9 @@ static feast_code check_batch(feast_proto_decoder *d, feast_batch *b, feast_erro
     if (!a || !feast_dtype_equal(a->type, plan->column_types[i]) ||
         (a->type.id == FEAST_DT_LIST && (!a->child || !feast_dtype_equal(a->child->type, plan->column_elems[i]))))
       return feast_fail(err, FEAST_E_INVALID, "batch column %d (%s) is not of the plan's type", i, plan->column_names[i]);
+    if (a->length != b->num_rows)
+      return feast_fail(err, FEAST_E_INVALID, "batch column %d (%s) has %lld rows, the batch %lld", i,
+                        plan->column_names[i], (long long)a->length, (long long)b->num_rows);
     d->cols[plan->column_leaf[i]] = a;
   }
   return FEAST_OK;
@@ -840,6 +989,15 @@ feast_code feast_proto_decode(feast_proto_decoder *d, const feast_proto_slice *m
     else d->present = p, d->present_cap = (int64_t)n;
   }
   if (rc) goto out;
+  d->row = batch->num_rows;
+  for (int li = 0; li < plan->n_leaves; li++) {
+    feast_array *c = d->cols[li];
+    d->vals[li] = c->values;
+    /* rows to come are valid unless a null clears them; the bitmap's new
+     * room was zeroed when it grew */
+    if (d->direct[li] && c->validity)
+      for (int64_t r = c->length; r < c->length + (int64_t)n; r++) feast_bit_set(c->validity, r, true);
+  }
   for (size_t k = 0; k < n; k++) {
     const uint8_t *p = msgs[k].data ? msgs[k].data : (const uint8_t *)"";
     d->msg_start = p;
@@ -861,12 +1019,14 @@ feast_code feast_proto_decode(feast_proto_decoder *d, const feast_proto_slice *m
              (size_t)d->leaf_words * sizeof *d->leaf_seen);
       d->present_rows++;
       res->rows++;
+      d->row++;
     }
     res->done = k + 1;
   }
-  batch->num_rows += res->rows;
 out:
-  if (rc) batch->num_rows += res->rows;
+  batch->num_rows += res->rows;
+  for (int li = 0; li < plan->n_leaves; li++)
+    if (d->direct[li] && d->cols[li]) d->cols[li]->length = batch->num_rows;
   res->n_rejects = d->n_rejects;
   res->rejects = d->rejects;
   return rc;

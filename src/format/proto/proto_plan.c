@@ -336,6 +336,22 @@ static size_t leaf_actions(const bleaf *l, int leaf_index, keyed *out) {
   return n;
 }
 
+static uint8_t fast_kind(const feast_proto_action *a) {
+  if (a->repeated || a->oneof >= 0) return FEAST_PFAST_NONE;
+  switch (a->op) {
+  case FEAST_POP_VARINT:
+    return a->conv == FEAST_PCONV_RAW ? FEAST_PFAST_VARINT_RAW
+           : a->conv == FEAST_PCONV_I32 ? FEAST_PFAST_VARINT_I32
+           : a->conv == FEAST_PCONV_BOOL ? FEAST_PFAST_VARINT_BOOL
+                                         : FEAST_PFAST_NONE;
+  case FEAST_POP_FIXED32: return a->conv == FEAST_PCONV_U32 ? FEAST_PFAST_FIXED32 : FEAST_PFAST_NONE;
+  case FEAST_POP_FIXED64: return FEAST_PFAST_FIXED64;
+  case FEAST_POP_BYTES: return FEAST_PFAST_BYTES;
+  case FEAST_POP_TIMESTAMP: return FEAST_PFAST_TIMESTAMP;
+  default: return FEAST_PFAST_NONE;
+  }
+}
+
 static feast_code build_node(build *b, int bi) {
   feast_proto_plan *plan = b->plan;
   bnode *bn = &b->bn[bi];
@@ -424,6 +440,7 @@ static feast_code build_node(build *b, int bi) {
   uint32_t max_field = 0;
   for (size_t k = 0; k < nk; k++) {
     nd->actions[k + 4] = ks[k].act;
+    nd->actions[k + 4].fast = fast_kind(&ks[k].act);
     if (ks[k].act.field <= MAX_DENSE_FIELD && ks[k].act.field > max_field) max_field = ks[k].act.field;
   }
   nd->key_limit = (max_field + 1) << 3;

@@ -99,7 +99,21 @@ typedef struct feast_proto_action {
   int16_t oneof;    /* index of the row's oneof case this field sets, -1 none */
   uint16_t target;  /* leaf index, or node index for MESSAGE */
   uint32_t field;   /* field number */
+  uint8_t fast;     /* FEAST_PFAST_*: handled inline by the decoding loop; 0 = the general path */
 } feast_proto_action;
+
+/* The common cases, a singular field outside any oneof, that the decoding
+ * loop takes inline without the general dispatch (see proto_decode.c). */
+enum {
+  FEAST_PFAST_NONE = 0,
+  FEAST_PFAST_VARINT_RAW, /* int64, uint64 */
+  FEAST_PFAST_VARINT_I32, /* int32, enum */
+  FEAST_PFAST_VARINT_BOOL,
+  FEAST_PFAST_FIXED32, /* float, fixed32 */
+  FEAST_PFAST_FIXED64, /* double, fixed64, sfixed64 */
+  FEAST_PFAST_BYTES,   /* string (utf8 set) or bytes */
+  FEAST_PFAST_TIMESTAMP
+};
 
 typedef struct feast_proto_sparse {
   uint32_t key; /* (field << 3) | wire type, for keys past the dense table */
