@@ -24,4 +24,11 @@ cc -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -O2 -g -Iinclude -Isrc -
 msgs=$(mktemp)
 trap 'rm -f "$msgs"' EXIT
 "$out/proto_decode_bench" "$out/feature_row.pb" "$msgs" "$n" "$batch" "$reps"
+# the same with glibc keeping freed memory: without it every new batch's
+# columns are fresh pages from the kernel (see README.md)
+GLIBC_TUNABLES=glibc.malloc.mmap_threshold=67108864:glibc.malloc.trim_threshold=268435456 \
+  "$out/proto_decode_bench" "$out/feature_row.pb" "$msgs" "$n" "$batch" "$reps" feast |
+  sed 's/"feast_proto_decode"/"feast_proto_decode, glibc keeps freed memory"/'
+"$out/proto_decode_bench" "$out/feature_row.pb" "$msgs" "$n" 4096 "$reps" feast |
+  sed 's/"feast_proto_decode"/"feast_proto_decode, batches of 4096 rows"/'
 python3 bench/stream/proto_decode_bench.py "$out/py" "$msgs" "$(( reps < 3 ? reps : 3 ))"

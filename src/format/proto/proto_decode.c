@@ -636,6 +636,15 @@ static const feast_proto_action *lookup_slow(const feast_proto_node *nd, uint64_
 static int read_node(feast_proto_decoder *d, int ni, const uint8_t *p, const uint8_t *end) {
   const feast_proto_node *nd = &d->plan->nodes[ni];
   int rc = R_OK;
+  /* Held in locals: the stores below go through uint64_t pointers, which
+   * the compiler must otherwise assume to alias every one of these. */
+  const uint16_t *dispatch = nd->dispatch;
+  const feast_proto_action *actions = nd->actions;
+  const uint32_t key_limit = nd->key_limit;
+  slot *const slots = d->slots;
+  void *const *vals = d->vals;
+  uint64_t *const seen_bits = d->leaf_seen;
+  const int64_t row = d->row;
   while (p < end) {
     const uint8_t *at = p;
     uint64_t key;
@@ -648,11 +657,11 @@ static int read_node(feast_proto_decoder *d, int ni, const uint8_t *p, const uin
                    feast_wire_varint_error(p, end));
       p = q;
     }
-    const feast_proto_action *a = key < nd->key_limit ? &nd->actions[nd->dispatch[key]] : lookup_slow(nd, key);
+    const feast_proto_action *a = key < key_limit ? &actions[dispatch[key]] : lookup_slow(nd, key);
     /* The common cases inline; anything unusual (a long length, a malformed
      * value, a Timestamp with other fields) goes to do_action from the
      * value's start, which redoes it in full and reports errors. */
-    slot *s = &d->slots[a->target];
+    slot *s = &slots[a->target];
     uint64_t v;
     const uint8_t *q;
     switch (a->fast) {
@@ -688,7 +697,7 @@ static int read_node(feast_proto_decoder *d, int ni, const uint8_t *p, const uin
     case FEAST_PFAST_TIMESTAMP: {
       if (p >= end || *p >= 0x80 || *p > end - p - 1) break;
       const uint8_t *r = p + 1, *tend = r + *p;
-      bool seen = bit_is(d->leaf_seen, a->target);
+      bool seen = bit_is(seen_bits, a->target);
       int64_t sec = seen ? (int64_t)s->v : 0;
       int32_t ns = seen ? s->nanos : 0;
       while (r < tend) {
@@ -711,9 +720,14 @@ static int read_node(feast_proto_decoder *d, int ni, const uint8_t *p, const uin
     if (!(p = do_action(d, nd, a, key, at, p, end, &rc))) return rc;
     continue;
   value:
-    keep(d, a->target, v, at);
+    switch (a->direct) {
+    case 8: ((uint64_t *)vals[a->target])[row] = v; break;
+    case 4: ((uint32_t *)vals[a->target])[row] = (uint32_t)v; break;
+    case 1: feast_bit_set(vals[a->target], row, v != 0); break;
+    default: s->v = v, s->at = (uint32_t)(at - d->msg_start);
+    }
   kept:
-    bit_on(d->leaf_seen, a->target);
+    bit_on(seen_bits, a->target);
     p = q;
   }
   return R_OK;
@@ -864,7 +878,9 @@ static int unset_direct(feast_proto_decoder *d, int pass) {
 }
 
 static int commit_row(feast_proto_decoder *d) {
-  int rc = unset_direct(d, 0);
+  bool any_unset = false;
+  for (int w = 0; w < d->leaf_words; w++) any_unset |= (~d->leaf_seen[w] & d->direct_mask[w]) != 0;
+  int rc = any_unset ? unset_direct(d, 0) : R_OK;
   for (int k = 0; !rc && k < d->n_later; k++) {
     rc = commit_leaf(d, d->later[k]);
     if (rc)
@@ -874,7 +890,7 @@ static int commit_row(feast_proto_decoder *d) {
     drop_elements(d);
     return rc;
   }
-  unset_direct(d, 1);
+  if (any_unset) unset_direct(d, 1);
   return R_OK;
 }
 

@@ -441,6 +441,11 @@ static feast_code build_node(build *b, int bi) {
   for (size_t k = 0; k < nk; k++) {
     nd->actions[k + 4] = ks[k].act;
     nd->actions[k + 4].fast = fast_kind(&ks[k].act);
+    feast_proto_action *a = &nd->actions[k + 4];
+    if (a->op >= FEAST_POP_VARINT && a->op <= FEAST_POP_WRAPPER && !a->repeated) {
+      uint8_t st = plan->leaves[a->target].store;
+      a->direct = st == FEAST_PSTORE_W8 ? 8 : st == FEAST_PSTORE_W4 ? 4 : st == FEAST_PSTORE_BIT ? 1 : 0;
+    }
     if (ks[k].act.field <= MAX_DENSE_FIELD && ks[k].act.field > max_field) max_field = ks[k].act.field;
   }
   nd->key_limit = (max_field + 1) << 3;
@@ -514,24 +519,6 @@ static feast_code lay_out(build *b) {
     nd->leaf_begin = b->bn[i].leaf_begin;
     nd->leaf_end = b->bn[i].leaf_end;
   }
-  /* Nodes in depth-first order, each with its oneof slots numbered before
-   * those of its children. */
-  for (int k = 0; k < b->n_bn; k++) {
-    int bi = -1;
-    for (int i = 0; i < b->n_bn; i++)
-      if (b->bn[i].index == k) bi = i;
-    feast_proto_node *nd = &plan->nodes[k];
-    nd->oneof_begin = b->next_oneof;
-    feast_code rc = build_node(b, bi);
-    if (rc) return rc;
-  }
-  plan->n_oneofs = b->next_oneof;
-  /* Oneof slots were numbered node by node in depth-first order, so a
-   * subtree's slots end where those of the node after it begin. */
-  for (int k = 0; k < b->n_bn; k++) {
-    feast_proto_node *nd = &plan->nodes[k];
-    nd->oneof_end = nd->node_end < b->n_bn ? plan->nodes[nd->node_end].oneof_begin : plan->n_oneofs;
-  }
   for (int i = 0; i < b->n_bl; i++) {
     bleaf *bl = &b->bl[i];
     feast_proto_leaf *l = &plan->leaves[bl->index];
@@ -556,6 +543,24 @@ static feast_code lay_out(build *b) {
       if (rc) return rc;
     }
     if (bl->list) plan->list_leaves[plan->n_list_leaves++] = (uint16_t)bl->index;
+  }
+  /* Nodes in depth-first order, each with its oneof slots numbered before
+   * those of its children. */
+  for (int k = 0; k < b->n_bn; k++) {
+    int bi = -1;
+    for (int i = 0; i < b->n_bn; i++)
+      if (b->bn[i].index == k) bi = i;
+    feast_proto_node *nd = &plan->nodes[k];
+    nd->oneof_begin = b->next_oneof;
+    feast_code rc = build_node(b, bi);
+    if (rc) return rc;
+  }
+  plan->n_oneofs = b->next_oneof;
+  /* Oneof slots were numbered node by node in depth-first order, so a
+   * subtree's slots end where those of the node after it begin. */
+  for (int k = 0; k < b->n_bn; k++) {
+    feast_proto_node *nd = &plan->nodes[k];
+    nd->oneof_end = nd->node_end < b->n_bn ? plan->nodes[nd->node_end].oneof_begin : plan->n_oneofs;
   }
   /* Columns in request order. */
   plan->n_columns = b->n_bl;

@@ -90,16 +90,18 @@ enum {
   FEAST_PCONV_ZZ64     /* sint64 */
 };
 
-typedef struct feast_proto_action {
+typedef struct feast_proto_action { /* 16 bytes: the decoding loop indexes these */
   uint8_t op;       /* FEAST_POP_* */
   uint8_t conv;     /* FEAST_PCONV_* for integer values */
   uint8_t wire;     /* PACKED: element wire type; WRAPPER: wire type of its value */
   uint8_t repeated; /* append to the leaf's list instead of keeping one value */
   uint8_t utf8;     /* BYTES (and string wrappers): validate as UTF-8 */
+  uint8_t fast;     /* FEAST_PFAST_*: handled inline by the decoding loop; 0 = the general path */
   int16_t oneof;    /* index of the row's oneof case this field sets, -1 none */
   uint16_t target;  /* leaf index, or node index for MESSAGE */
+  uint8_t direct;   /* a singular fixed-width leaf's value width in its column: 8, 4, 1 (bit); 0 = kept aside */
+  uint8_t pad;
   uint32_t field;   /* field number */
-  uint8_t fast;     /* FEAST_PFAST_*: handled inline by the decoding loop; 0 = the general path */
 } feast_proto_action;
 
 /* The common cases, a singular field outside any oneof, that the decoding
