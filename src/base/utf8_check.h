@@ -14,4 +14,15 @@
  * *bad_at is the offset of the first byte of the first invalid sequence. */
 bool feast_utf8_valid(const uint8_t *s, size_t n, size_t *bad_at);
 
+/* The same answer, with short ASCII strings (most field values) checked
+ * inline, without a call. */
+static inline bool feast_utf8_valid_inline(const uint8_t *s, size_t n) {
+  if (n <= 16) {
+    uint8_t any = 0;
+    for (size_t i = 0; i < n; i++) any |= s[i];
+    if (!(any & 0x80)) return true;
+  }
+  return feast_utf8_valid(s, n, NULL);
+}
+
 #endif

@@ -688,7 +688,7 @@ static int read_node(feast_proto_decoder *d, int ni, const uint8_t *p, const uin
       if (p >= end || *p >= 0x80 || *p > end - p - 1) break;
       v = *p;
       q = p + 1;
-      if (a->utf8 && !feast_utf8_valid(q, (size_t)v, NULL)) break;
+      if (a->utf8 && !feast_utf8_valid_inline(q, (size_t)v)) break;
       s->p = q;
       s->n = (uint32_t)v;
       q += v;
@@ -901,8 +901,9 @@ feast_code feast_proto_decoder_new(const feast_proto_plan *plan, feast_proto_dec
   feast_proto_decoder *d = feast_calloc(1, sizeof *d);
   if (!d) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
   d->plan = plan;
-  d->leaf_words = (plan->n_leaves + 63) / 64 + 1;
-  d->node_words = (plan->n_nodes + 63) / 64 + 1;
+  d->leaf_words = (plan->n_leaves + 63) / 64;
+  d->node_words = (plan->n_nodes + 63) / 64;
+  if (!d->leaf_words) d->leaf_words = 1;
   d->slots = feast_calloc((size_t)plan->n_leaves + 1, sizeof *d->slots);
   d->leaf_seen = feast_calloc((size_t)d->leaf_words, sizeof *d->leaf_seen);
   d->node_seen = feast_calloc((size_t)d->node_words, sizeof *d->node_seen);
@@ -1017,8 +1018,8 @@ feast_code feast_proto_decode(feast_proto_decoder *d, const feast_proto_slice *m
   for (size_t k = 0; k < n; k++) {
     const uint8_t *p = msgs[k].data ? msgs[k].data : (const uint8_t *)"";
     d->msg_start = p;
-    memset(d->leaf_seen, 0, (size_t)d->leaf_words * sizeof *d->leaf_seen);
-    memset(d->node_seen, 0, (size_t)d->node_words * sizeof *d->node_seen);
+    for (int w = 0; w < d->leaf_words; w++) d->leaf_seen[w] = 0; /* mostly one word: no memset call */
+    for (int w = 0; w < d->node_words; w++) d->node_seen[w] = 0;
     if (plan->n_oneofs) memset(d->oneof_case, 0, (size_t)plan->n_oneofs * sizeof *d->oneof_case);
     d->node_seen[0] = 1; /* the top message is always there */
     int r = read_node(d, 0, p, p + msgs[k].len);
@@ -1031,8 +1032,8 @@ feast_code feast_proto_decode(feast_proto_decoder *d, const feast_proto_slice *m
       rc = d->fatal_rc ? d->fatal_rc : FEAST_E_NOMEM;
       goto out;
     } else {
-      memcpy(d->present + (size_t)d->present_rows * (size_t)d->leaf_words, d->leaf_seen,
-             (size_t)d->leaf_words * sizeof *d->leaf_seen);
+      uint64_t *pr = d->present + (size_t)d->present_rows * (size_t)d->leaf_words;
+      for (int w = 0; w < d->leaf_words; w++) pr[w] = d->leaf_seen[w];
       d->present_rows++;
       res->rows++;
       d->row++;
