@@ -37,6 +37,7 @@ LIB_SRCS := $(shell find src -name '*.c' ! -path 'src/cli/*' | sort)
 CLI_SRCS := $(sort $(wildcard src/cli/*.c))
 TEST_SRCS := $(sort $(wildcard tests/unit/*_test.c))
 TEST_SUPPORT := $(filter-out $(TEST_SRCS),$(wildcard tests/unit/*.c))
+TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(wildcard tests/tools/*.c))
 
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
@@ -48,7 +49,7 @@ all: lib bin
 
 lib: $(BUILD)/libfeast.a $(BUILD)/libfeast.so
 bin: $(BUILD)/feast $(BUILD)/feast-shared
-tests: $(TEST_BINS)
+tests: $(TEST_BINS) $(TOOL_BINS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -77,6 +78,11 @@ $(BUILD)/feast-shared: $(CLI_OBJS) $(BUILD)/libfeast.so
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TEST_SUPPORT_OBJS) $(BUILD)/libfeast.a
 	@mkdir -p $(dir $@)
 	@$(CC) $(LDFLAGS) -o $@ $< $(TEST_SUPPORT_OBJS) $(BUILD)/libfeast.a $(LDLIBS)
+
+# Test-only drivers that tests/py runs (tests/tools/*.c, one binary each).
+$(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(BUILD)/libfeast.a
+	@mkdir -p $(dir $@)
+	@$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libfeast.a $(LDLIBS)
 
 deps:
 	@bash scripts/install-deps.sh

@@ -5,11 +5,18 @@
 
 #include <string.h>
 
+const char *feast_wire_varint_error(const uint8_t *p, const uint8_t *end) {
+  for (int i = 0; i < FEAST_VARINT_MAX; i++) {
+    if (p + i >= end) return "truncated varint";
+    if (!(p[i] & 0x80)) return "varint longer than 64 bits";
+  }
+  return "varint longer than 10 bytes";
+}
+
 feast_code feast_wire_varint(feast_wire *w, uint64_t *out, feast_error *err) {
-  int ok = 1;
-  uint64_t v = feast_varint_read(&w->p, w->end, &ok);
-  if (!ok) return feast_fail(err, FEAST_E_CORRUPT, "truncated or over-long varint");
-  *out = v;
+  const uint8_t *q = feast_wire_varint_at(w->p, w->end, out);
+  if (!q) return feast_fail(err, FEAST_E_CORRUPT, "%s", feast_wire_varint_error(w->p, w->end));
+  w->p = q;
   return FEAST_OK;
 }
 

@@ -4,8 +4,8 @@
  * bounded byte range; every read checks the end of input and fails with
  * FEAST_E_CORRUPT rather than reading past. Writing: the same pieces
  * appended to a capped feast_buf, in protoc's byte order. Descriptor sets,
- * Feast's messages (feastproto.c) and stream messages all go through here;
- * the varint itself is base/varint.h.
+ * Feast's messages (feastproto.c) and stream messages (proto_decode.c, on
+ * the inline reads) all go through here; the varint itself is base/varint.h.
  */
 #ifndef FEAST_FORMAT_PROTO_WIRE_H
 #define FEAST_FORMAT_PROTO_WIRE_H
@@ -62,7 +62,24 @@ typedef struct feast_wire_field {
  * of it simply ignores it. */
 feast_code feast_wire_next_field(feast_wire *w, feast_wire_field *f, feast_error *err);
 
-/* Little-endian fixed-width values at p (the caller checked the length). */
+/* ---- inline reads for decoding hot paths ----
+ * Each returns the position after the value, or NULL when the value is
+ * truncated or malformed (nothing is read then); feast_wire_varint_error
+ * says why for an error message. Bounds are the caller's [p, end). */
+
+static inline const uint8_t *feast_wire_varint_at(const uint8_t *p, const uint8_t *end, uint64_t *out) {
+  int ok = 1;
+  const uint8_t *q = p;
+  uint64_t v = feast_varint_read(&q, end, &ok);
+  if (!ok || feast_varint_overflows(p, q)) return NULL;
+  *out = v;
+  return q;
+}
+/* Why feast_wire_varint_at failed at p: "truncated varint", "varint longer
+ * than 10 bytes" or "varint longer than 64 bits". Static string. */
+const char *feast_wire_varint_error(const uint8_t *p, const uint8_t *end);
+
+/* Little-endian loads; the caller has checked that 4 (8) bytes remain. */
 static inline uint32_t feast_wire_le32(const uint8_t *p) {
   return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
