@@ -324,7 +324,7 @@ static int run(run_state *s, uint32_t pc) {
     }
     case FEAST_AOP_ARRAY: {
       for (;;) {
-        const uint8_t *bat = p;
+        const uint8_t *bat = at = p;
         int64_t cnt;
         CHECK_RC(rd_long(&p, end, &cnt));
         if (cnt == 0) break;
@@ -349,7 +349,7 @@ static int run(run_state *s, uint32_t pc) {
         }
         for (int64_t i = 0; i < cnt; i++) {
           if (in->flags & FEAST_AFLAG_MAP) {
-            const uint8_t *kat = p;
+            const uint8_t *kat = at = p;
             int64_t n;
             CHECK_RC(rd_long(&p, end, &n));
             if (n < 0) FAIL(E_NEGLEN, kat, n);
@@ -649,22 +649,22 @@ feast_code feast_avro_decoder_add_bad(feast_avro_decoder *d, size_t index, feast
 }
 
 /* The message for error e of a datum that starts at `base`; fills *offset and *path. */
-static void describe(const run_state *s, int e, const uint8_t *base, char *msg, size_t size, size_t *offset,
-                     const char **path) {
+static void describe(const run_state *s, int e, const uint8_t *base, const char *of, char *msg, size_t size,
+                     size_t *offset, const char **path) {
   char why[512];
   if (e == E_TRAILING) {
     *offset = (size_t)(s->p - base);
     *path = "";
-    snprintf(msg, size, "at byte %zu: %zu bytes left over after the datum", *offset, (size_t)(s->end - s->p));
+    snprintf(msg, size, "at byte %zu%s: %zu bytes left over after the datum", *offset, of, (size_t)(s->end - s->p));
     return;
   }
   *offset = (size_t)(s->err_at - base);
   *path = s->plan->strings[s->plan->code[s->err_pc].path];
   reason(e, s->err_val, why, sizeof why, s);
   if (**path)
-    snprintf(msg, size, "field %s at byte %zu: %s", *path, *offset, why);
+    snprintf(msg, size, "field %s at byte %zu%s: %s", *path, *offset, of, why);
   else
-    snprintf(msg, size, "at byte %zu: %s", *offset, why);
+    snprintf(msg, size, "at byte %zu%s: %s", *offset, of, why);
 }
 
 static feast_code batch_failure(int e, feast_error *err) {
@@ -696,7 +696,7 @@ feast_code feast_avro_decode_one(feast_avro_decoder *d, const feast_avro_plan *p
   char msg[1024];
   size_t offset;
   const char *path;
-  describe(&s, e, base, msg, sizeof msg, &offset, &path);
+  describe(&s, e, base, "", msg, sizeof msg, &offset, &path);
   return add_bad(d, index, code_of(e), offset, path, msg, err);
 }
 
@@ -732,8 +732,8 @@ feast_code feast_avro_decode_block(feast_avro_decoder *d, const feast_avro_plan 
       char msg[1024];
       size_t offset;
       const char *path;
-      describe(&s, e, base, msg, sizeof msg, &offset, &path);
-      return feast_fail(err, code_of(e), "Avro block: datum %lld of %lld, %s of the block", (long long)i,
+      describe(&s, e, base, " of the block", msg, sizeof msg, &offset, &path);
+      return feast_fail(err, code_of(e), "Avro block: datum %lld of %lld, %s", (long long)i,
                         (long long)count, msg);
     }
     d->rows++;
