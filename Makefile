@@ -39,7 +39,7 @@ CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
 TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_SUPPORT_OBJS := $(TEST_SUPPORT:%.c=$(BUILD)/obj/%.o)
 
-.PHONY: all lib bin tests test test-unit test-san test-py demo deps fuzz fuzz-smoke bench format clean
+.PHONY: all lib bin tests tools test test-unit test-san test-py demo deps fuzz fuzz-smoke bench format clean
 all: lib bin
 
 lib: $(BUILD)/libfeast.a $(BUILD)/libfeast.so
@@ -68,6 +68,18 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TEST_SUPPORT_OBJS) $(BUILD)/libf
 	@mkdir -p $(dir $@)
 	@$(CC) $(LDFLAGS) -o $@ $< $(TEST_SUPPORT_OBJS) $(BUILD)/libfeast.a $(LDLIBS)
 
+# Test-only drivers for the Python interop tests (tests/tools/*.c).
+TOOL_SRCS := $(sort $(wildcard tests/tools/*.c))
+tools: $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tools/%)
+$(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(BUILD)/libfeast.a
+	@mkdir -p $(dir $@)
+	@$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libfeast.a $(LDLIBS)
+
+# The Avro decoding benchmark (bench/stream/README.md).
+$(BUILD)/bench/avro_decode_bench: $(BUILD)/obj/bench/stream/avro_decode_bench.o $(BUILD)/libfeast.a
+	@mkdir -p $(dir $@)
+	@$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libfeast.a $(LDLIBS)
+
 deps:
 	@bash scripts/install-deps.sh
 
@@ -90,7 +102,7 @@ test-san:
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 FEAST_BIN=$(CURDIR)/build-san/feast \
 	  bash scripts/run-py-tests.sh tests/py/test_cli_registry.py tests/py/test_cli_data.py
 
-test-py: all
+test-py: all tools
 	@FEAST_BIN=$(CURDIR)/$(BUILD)/feast FEAST_LIB=$(CURDIR)/$(BUILD)/libfeast.so \
 	  bash scripts/run-py-tests.sh
 

@@ -678,9 +678,16 @@ static feast_code code_of(int e) {
 
 feast_code feast_avro_decode_one(feast_avro_decoder *d, const feast_avro_plan *plan, const void *data, size_t len,
                                  size_t index, feast_error *err) {
+  return feast_avro_decode_framed(d, plan, data, len, 0, index, err);
+}
+
+feast_code feast_avro_decode_framed(feast_avro_decoder *d, const feast_avro_plan *plan, const void *data, size_t len,
+                                    size_t header, size_t index, feast_error *err) {
+  if (plan->n_columns != d->n_cols || plan->n_slots != d->n_slots) return plan_fits(d, plan, err);
   const uint8_t *base = data ? data : (const uint8_t *)"";
+  if (header > len) header = len;
   run_state s;
-  s.p = base;
+  s.p = base + header;
   s.end = base + len;
   s.slots = d->slots;
   s.plan = plan;

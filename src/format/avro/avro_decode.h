@@ -64,6 +64,11 @@ feast_code feast_avro_decode_datums(feast_avro_decoder *d, const feast_avro_plan
 feast_code feast_avro_decode_one(feast_avro_decoder *d, const feast_avro_plan *plan, const void *data, size_t len,
                                  size_t index, feast_error *err);
 
+/* A message of `header` framing bytes and then one datum: offsets in
+ * reports count from the start of the message. */
+feast_code feast_avro_decode_framed(feast_avro_decoder *d, const feast_avro_plan *plan, const void *data, size_t len,
+                                    size_t header, size_t index, feast_error *err);
+
 /* `count` datums concatenated in one buffer: an object container file's
  * block, after decompression, or a BigQuery Storage Read API AvroRows
  * block. The datums before a bad one are kept as rows; the bad one cannot
