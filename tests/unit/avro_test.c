@@ -956,6 +956,33 @@ static void block_of_datums(void) {
   teardown(&f);
 }
 
+
+/* Named types used many times expand exponentially: a small schema must
+ * be refused, not compiled forever. */
+static void expanding_schema_refused(void) {
+  /* field k defines record Rk with four fields of type R(k-1): 4^24 longs */
+  static char json[16384];
+  size_t n = (size_t)snprintf(json, sizeof json,
+                              "{\"type\":\"record\",\"name\":\"Top\",\"fields\":[{\"name\":\"f0\",\"type\":"
+                              "{\"type\":\"record\",\"name\":\"R0\",\"fields\":[{\"name\":\"x\",\"type\":\"long\"}]}}");
+  for (int k = 1; k <= 24; k++) {
+    n += (size_t)snprintf(json + n, sizeof json - n, ",{\"name\":\"f%d\",\"type\":{\"type\":\"record\",\"name\":\"R%d\",\"fields\":[", k, k);
+    for (int j = 0; j < 4; j++)
+      n += (size_t)snprintf(json + n, sizeof json - n, "%s{\"name\":\"a%d\",\"type\":\"R%d\"}", j ? "," : "", j, k - 1);
+    n += (size_t)snprintf(json + n, sizeof json - n, "]}}");
+  }
+  snprintf(json + n, sizeof json - n, "]}");
+  feast_avro_schema *s = schema(json);
+  if (!s) return;
+  feast_avro_column c[] = {{"f0.x", dt(FEAST_DT_INT64), {0}}};
+  feast_avro_plan *p = NULL;
+  feast_error err;
+  CHECK_INT(feast_avro_plan_compile(s->root, s->root, c, 1, &p, &err), FEAST_E_TOO_BIG);
+  CHECK_CONTAINS(err.message, "expand to more than");
+  feast_avro_plan_free(p);
+  feast_avro_schema_free(s);
+}
+
 /* ---- out of memory at every allocation ---- */
 
 static void every_allocation_can_fail(void) {
@@ -1017,4 +1044,4 @@ static void check_sees_logical_types(void) {
 TEST_MAIN(T(parse_every_type), T(parse_refusals), T(decode_every_type), T(timestamps_round_and_overflow),
           T(nested_paths), T(column_refusals), T(arrays_to_lists), T(promotions), T(fields_reordered_added_removed),
           T(enums_resolve), T(unions_resolve), T(bad_datums_reported), T(bad_datum_after_null_leaves_nothing),
-          T(block_of_datums), T(every_allocation_can_fail), T(check_sees_logical_types))
+          T(block_of_datums), T(expanding_schema_refused), T(every_allocation_can_fail), T(check_sees_logical_types))
