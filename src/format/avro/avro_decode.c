@@ -49,6 +49,7 @@ struct feast_avro_decoder {
   feast_avro_bad *bad;
   size_t n_bad, cap_bad;
   feast_arena *bad_arena; /* the bad datums' messages and paths */
+  feast_batch *view;      /* peek's batch: names owned, columns borrowed from slots */
 };
 
 typedef struct run_state {
@@ -72,6 +73,23 @@ static inline int rd_u64(const uint8_t **pp, const uint8_t *end, uint64_t *out) 
     return E_OK;
   }
   uint64_t v = 0;
+  if (__builtin_expect(end - p >= 8, 1)) {
+    /* up to 8 bytes at once: find the last byte (high bit clear), keep the
+     * bytes up to it, and squeeze out the continuation bits in three steps */
+    uint64_t w;
+    memcpy(&w, p, 8);
+    uint64_t stops = ~w & UINT64_C(0x8080808080808080);
+    if (stops) {
+      int bits = __builtin_ctzll(stops) + 1; /* through the last byte's high bit */
+      uint64_t x = bits == 64 ? w : w & ((UINT64_C(1) << bits) - 1);
+      x = ((x & UINT64_C(0x7f007f007f007f00)) >> 1) | (x & UINT64_C(0x007f007f007f007f));
+      x = ((x & UINT64_C(0x3fff00003fff0000)) >> 2) | (x & UINT64_C(0x00003fff00003fff));
+      x = ((x & UINT64_C(0x0fffffff00000000)) >> 4) | (x & UINT64_C(0x000000000fffffff));
+      *out = x;
+      *pp = p + bits / 8;
+      return E_OK;
+    }
+  }
   for (int i = 0; i < 10; i++) {
     if (p >= end) return E_TRUNC;
     uint8_t b = *p++;
@@ -571,8 +589,16 @@ feast_code feast_avro_decoder_new(const feast_avro_column *cols, size_t n_cols, 
   return FEAST_OK;
 }
 
+static void drop_view(feast_avro_decoder *d) {
+  if (!d->view) return;
+  for (int i = 0; i < d->view->num_columns; i++) d->view->columns[i] = NULL;
+  feast_batch_free(d->view);
+  d->view = NULL;
+}
+
 void feast_avro_decoder_free(feast_avro_decoder *d) {
   if (!d) return;
+  drop_view(d);
   if (d->slots) free_columns(d);
   for (size_t i = 0; d->cols && i < d->n_cols; i++) feast_free((char *)d->cols[i].path);
   feast_free(d->cols);
@@ -711,11 +737,24 @@ feast_code feast_avro_decode_datums(feast_avro_decoder *d, const feast_avro_plan
                                     size_t n, size_t *done, feast_error *err) {
   if (done) *done = 0;
   feast_code rc = plan_fits(d, plan, err);
-  for (size_t i = 0; i < n && !rc; i++) {
-    rc = feast_avro_decode_one(d, plan, msgs[i].data, msgs[i].len, i, err);
-    if (!rc && done) *done = i + 1;
+  if (rc) return rc;
+  run_state s;
+  s.slots = d->slots;
+  s.plan = plan;
+  for (size_t i = 0; i < n; i++) {
+    /* the good datum's path, inline; anything else goes the long way */
+    s.p = msgs[i].data ? msgs[i].data : (const uint8_t *)"";
+    s.end = s.p + msgs[i].len;
+    s.items_left = ZERO_SIZE_ITEMS;
+    if (__builtin_expect(run(&s, 0) == E_OK && s.p == s.end, 1)) {
+      d->rows++;
+    } else {
+      rollback(d);
+      if ((rc = feast_avro_decode_one(d, plan, msgs[i].data, msgs[i].len, i, err))) return rc;
+    }
+    if (done) *done = i + 1;
   }
-  return rc;
+  return FEAST_OK;
 }
 
 feast_code feast_avro_decode_block(feast_avro_decoder *d, const feast_avro_plan *plan, const void *data, size_t len,
@@ -762,8 +801,56 @@ void feast_avro_decoder_clear_bad(feast_avro_decoder *d) {
   feast_arena_reset(d->bad_arena);
 }
 
+feast_code feast_avro_decoder_reserve(feast_avro_decoder *d, int64_t rows, int64_t bytes_per_row, feast_error *err) {
+  for (size_t i = 0; i < d->n_cols; i++) {
+    feast_array *a = d->slots[i];
+    bool var = a->type.id == FEAST_DT_STRING || a->type.id == FEAST_DT_BINARY;
+    int64_t more = rows - (a->capacity - a->length);
+    if (more < 0) more = 0;
+    int64_t bytes = var ? rows * bytes_per_row - (a->data_capacity - a->data_len) : 0;
+    if (bytes < 0) bytes = 0;
+    if ((more || bytes) && feast_array_reserve_uninit(a, more, bytes, err)) return err->code;
+    if (a->offsets && a->length == 0) a->offsets[0] = 0;
+  }
+  return FEAST_OK;
+}
+
+const feast_batch *feast_avro_decoder_peek(feast_avro_decoder *d) {
+  if (!d->view) {
+    /* not feast_batch_set_column: it frees the array when it fails */
+    feast_batch *b = feast_batch_new((int)d->n_cols);
+    for (size_t i = 0; b && i < d->n_cols; i++)
+      if (!(b->names[i] = feast_strdup(d->cols[i].path))) {
+        feast_batch_free(b);
+        b = NULL;
+      }
+    if (!b) return NULL;
+    for (size_t i = 0; i < d->n_cols; i++) b->columns[i] = d->slots[i];
+    d->view = b;
+  }
+  d->view->num_rows = d->rows;
+  return d->view;
+}
+
+static void reset_array(feast_array *a) {
+  a->length = 0;
+  a->null_count = 0;
+  a->data_len = 0;
+  /* a bitmap comes back on the next null; until then every row is valid */
+  feast_free(a->validity);
+  a->validity = NULL;
+  if (a->offsets) a->offsets[0] = 0;
+  if (a->child) reset_array(a->child);
+}
+
+void feast_avro_decoder_reset(feast_avro_decoder *d) {
+  for (size_t i = 0; i < d->n_cols; i++) reset_array(d->slots[i]);
+  d->rows = 0;
+}
+
 feast_code feast_avro_decoder_finish(feast_avro_decoder *d, feast_batch **out, feast_error *err) {
   *out = NULL;
+  drop_view(d);
   for (size_t i = 0; i < d->n_cols; i++)
     if (d->slots[i]->length != d->rows)
       return feast_fail(err, FEAST_E_INTERNAL, "Avro decoder: column %s has %lld rows, the batch %lld", d->cols[i].path,

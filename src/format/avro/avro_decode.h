@@ -94,6 +94,19 @@ size_t feast_avro_decoder_bad_count(const feast_avro_decoder *d);
 const feast_avro_bad *feast_avro_decoder_bad(const feast_avro_decoder *d, size_t i);
 void feast_avro_decoder_clear_bad(feast_avro_decoder *d);
 
+/* Room for `rows` rows (and `bytes_per_row` bytes in each string or
+ * binary column per row) before anything grows: a consumer that knows its
+ * batch size saves the doubling copies. */
+feast_code feast_avro_decoder_reserve(feast_avro_decoder *d, int64_t rows, int64_t bytes_per_row, feast_error *err);
+
+/* The rows so far as a batch that the decoder keeps: borrowed, valid until
+ * the next call on the decoder. With feast_avro_decoder_reset, the hot
+ * path of a stream: decode, write the rows out, reset; no memory is
+ * allocated or touched for the first time once the buffers have grown. */
+const feast_batch *feast_avro_decoder_peek(feast_avro_decoder *d);
+/* Drop the rows, keep the buffers. */
+void feast_avro_decoder_reset(feast_avro_decoder *d);
+
 /* Hand out the rows so far as a batch whose columns are named by their
  * paths; the caller owns *out (feast_batch_free). The decoder starts an
  * empty batch. */
