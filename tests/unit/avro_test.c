@@ -927,6 +927,46 @@ static void bad_datum_after_null_leaves_nothing(void) {
   teardown(&f);
 }
 
+
+/* The reuse path: peek at the rows, reset, decode again into the same buffers. */
+static void peek_and_reset(void) {
+  fixture f;
+  if (!setup(&f, bad_schema, NULL, bad_cols, 5)) return teardown(&f);
+  feast_error err;
+  CHECK_OK(feast_avro_decoder_reserve(f.dec, 1000, 8, &err), &err);
+  enc e;
+  for (int i = 0; i < 3; i++) {
+    good_row(&e, i);
+    if (i == 1) e.b[e.n - 2] = 2, e.b[e.n - 1] = 10, e_bool(&e, 0); /* opt = 5, ok = false */
+    CHECK_OK(feed(&f, &e, (size_t)i), &err);
+  }
+  const feast_batch *b = feast_avro_decoder_peek(f.dec);
+  CHECK(b && b->num_rows == 3);
+  if (b) {
+    CHECK_INT(col(b, "opt")->null_count, 2);
+    CHECK_INT(feast_array_get_int(col(b, "opt"), 1), 5);
+  }
+  feast_avro_decoder_reset(f.dec);
+  CHECK_INT(feast_avro_decoder_rows(f.dec), 0);
+  good_row(&e, 7);
+  e.b[e.n - 2] = 2, e.b[e.n - 1] = 12, e_bool(&e, 1);
+  CHECK_OK(feed(&f, &e, 0), &err);
+  b = feast_avro_decoder_peek(f.dec);
+  CHECK(b && b->num_rows == 1);
+  if (b) {
+    CHECK_INT(col(b, "opt")->null_count, 0);
+    CHECK(col(b, "opt")->validity == NULL);
+    CHECK_INT(feast_array_get_int(col(b, "id"), 0), 7);
+    CHECK_INT(feast_array_get_int(col(b, "opt"), 0), 6);
+    CHECK(str_is(col(b, "tags")->child, 1, "t2"));
+    CHECK_INT(col(b, "tags")->child->length, 2);
+  }
+  /* finish after a peek hands the same rows out */
+  const feast_batch *out = finish(&f);
+  if (out) CHECK(out->num_rows == 1 && feast_array_get_int(col(out, "id"), 0) == 7);
+  teardown(&f);
+}
+
 /* ---- blocks ---- */
 
 static void block_of_datums(void) {
@@ -1043,5 +1083,5 @@ static void check_sees_logical_types(void) {
 
 TEST_MAIN(T(parse_every_type), T(parse_refusals), T(decode_every_type), T(timestamps_round_and_overflow),
           T(nested_paths), T(column_refusals), T(arrays_to_lists), T(promotions), T(fields_reordered_added_removed),
-          T(enums_resolve), T(unions_resolve), T(bad_datums_reported), T(bad_datum_after_null_leaves_nothing),
+          T(enums_resolve), T(unions_resolve), T(bad_datums_reported), T(bad_datum_after_null_leaves_nothing), T(peek_and_reset),
           T(block_of_datums), T(expanding_schema_refused), T(every_allocation_can_fail), T(check_sees_logical_types))
