@@ -6,6 +6,7 @@
  */
 #include "base/alloc.h"
 #include "format/avro/avro_check.h"
+#include "format/avro/avro_confluent.h"
 #include "format/avro/avro_decode.h"
 #include "format/avro/avro_plan.h"
 #include "format/avro/avro_resolve.h"
@@ -967,6 +968,84 @@ static void peek_and_reset(void) {
   teardown(&f);
 }
 
+
+/* ---- Confluent framing ---- */
+
+static int lookups;
+static feast_code fake_registry(void *ctx, uint32_t id, const char **json, size_t *len, feast_error *err) {
+  (void)ctx;
+  lookups++;
+  static const char *w1 = "{\"type\":\"record\",\"name\":\"B\",\"fields\":[{\"name\":\"ok\",\"type\":\"boolean\"},"
+                          "{\"name\":\"id\",\"type\":\"int\"}]}";
+  if (id == 1) {
+    *json = w1;
+    *len = strlen(w1);
+    return FEAST_OK;
+  }
+  if (id == 2) return feast_fail_retriable(err, FEAST_E_CONNECT, "registry down");
+  if (id == 4) {
+    *json = "{\"type\":\"record\",\"name\":\"Other\",\"fields\":[]}";
+    *len = strlen(*json);
+    return FEAST_OK;
+  }
+  return feast_fail(err, FEAST_E_NOT_FOUND, "no schema %u", id);
+}
+
+static void confluent_framing(void) {
+  const char *reader = "{\"type\":\"record\",\"name\":\"B\",\"fields\":[{\"name\":\"id\",\"type\":\"long\"},"
+                       "{\"name\":\"name\",\"type\":\"string\",\"default\":\"?\"},{\"name\":\"ok\",\"type\":\"boolean\"}]}";
+  feast_avro_column cols[] = {{"id", dt(FEAST_DT_INT64), {0}}, {"name", dt(FEAST_DT_STRING), {0}}, {"ok", dt(FEAST_DT_BOOL), {0}}};
+  feast_error err;
+  feast_avro_confluent *c = NULL;
+  feast_avro_decoder *d = NULL;
+  CHECK_OK(feast_avro_confluent_new(reader, cols, 3, fake_registry, NULL, &c, &err), &err);
+  CHECK_OK(feast_avro_decoder_new(cols, 3, &d, &err), &err);
+  if (!c || !d) goto out;
+  uint8_t good[] = {0, 0, 0, 0, 1, 1, 0x54}; /* ok = true, id = 42 */
+  uint8_t down[] = {0, 0, 0, 0, 2, 1, 2};
+  uint8_t unknown[] = {0, 0, 0, 0, 3, 1, 2};
+  uint8_t other[] = {0, 0, 0, 0, 4};
+  uint8_t magic[] = {1, 0, 0, 0, 1, 1, 2};
+  uint8_t shortm[] = {0, 0, 1};
+  uint8_t trunc[] = {0, 0, 0, 0, 1, 1};
+  feast_avro_msg m1[] = {{good, sizeof good}, {down, sizeof down}};
+  size_t done = 99;
+  lookups = 0;
+  CHECK_INT(feast_avro_confluent_decode(c, d, m1, 2, &done, &err), FEAST_E_CONNECT);
+  CHECK(err.retriable);
+  CHECK_CONTAINS(err.message, "schema id 2: registry down");
+  CHECK_INT(done, 0);
+  CHECK_INT(feast_avro_decoder_rows(d), 0); /* nothing added before the registry answers */
+  feast_avro_msg m2[] = {{good, sizeof good}, {unknown, sizeof unknown}, {other, sizeof other}, {magic, sizeof magic},
+                         {shortm, sizeof shortm}, {trunc, sizeof trunc}, {good, sizeof good}, {unknown, sizeof unknown}};
+  CHECK_OK(feast_avro_confluent_decode(c, d, m2, 8, &done, &err), &err);
+  CHECK_INT(done, 8);
+  CHECK_INT(feast_avro_decoder_rows(d), 2);
+  CHECK_INT(lookups, 4); /* 1 (cached after the first call), 2, 3, 4: each once */
+  CHECK_INT(feast_avro_confluent_cached(c), 3);
+  CHECK_INT(feast_avro_decoder_bad_count(d), 6);
+  const char *want[] = {"no schema 3", "schema id 4 against the reader schema: writer record Other cannot be read as reader record B",
+                        "magic byte 0x01", "shorter than the 5-byte Confluent header", "field id at byte 6: truncated", "no schema 3"};
+  size_t idx[] = {1, 2, 3, 4, 5, 7};
+  for (size_t i = 0; i < 6 && i < feast_avro_decoder_bad_count(d); i++) {
+    CHECK_INT(feast_avro_decoder_bad(d, i)->index, idx[i]);
+    CHECK_CONTAINS(feast_avro_decoder_bad(d, i)->message, want[i]);
+  }
+  CHECK_INT(feast_avro_decoder_bad(d, 0)->code, FEAST_E_NOT_FOUND);
+  CHECK_INT(feast_avro_decoder_bad(d, 4)->offset, 6);
+  feast_batch *b = NULL;
+  CHECK_OK(feast_avro_decoder_finish(d, &b, &err), &err);
+  if (b) {
+    CHECK_INT(feast_array_get_int(col(b, "id"), 1), 42);
+    CHECK(str_is(col(b, "name"), 0, "?"));
+    CHECK(feast_bit_get(col(b, "ok")->values, 0));
+  }
+  feast_batch_free(b);
+out:
+  feast_avro_decoder_free(d);
+  feast_avro_confluent_free(c);
+}
+
 /* ---- blocks ---- */
 
 static void block_of_datums(void) {
@@ -1083,5 +1162,5 @@ static void check_sees_logical_types(void) {
 
 TEST_MAIN(T(parse_every_type), T(parse_refusals), T(decode_every_type), T(timestamps_round_and_overflow),
           T(nested_paths), T(column_refusals), T(arrays_to_lists), T(promotions), T(fields_reordered_added_removed),
-          T(enums_resolve), T(unions_resolve), T(bad_datums_reported), T(bad_datum_after_null_leaves_nothing), T(peek_and_reset),
+          T(enums_resolve), T(unions_resolve), T(bad_datums_reported), T(bad_datum_after_null_leaves_nothing), T(peek_and_reset), T(confluent_framing),
           T(block_of_datums), T(expanding_schema_refused), T(every_allocation_can_fail), T(check_sees_logical_types))
