@@ -38,13 +38,15 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
 TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_SUPPORT_OBJS := $(TEST_SUPPORT:%.c=$(BUILD)/obj/%.o)
+# Test-only command-line tools the integration tests drive (tests/tools/).
+TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(wildcard tests/tools/*.c))
 
 .PHONY: all lib bin tests test test-unit test-san test-py demo deps fuzz fuzz-smoke bench format clean
 all: lib bin
 
 lib: $(BUILD)/libfeast.a $(BUILD)/libfeast.so
 bin: $(BUILD)/feast
-tests: $(TEST_BINS)
+tests: $(TEST_BINS) $(TOOL_BINS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -68,6 +70,10 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TEST_SUPPORT_OBJS) $(BUILD)/libf
 	@mkdir -p $(dir $@)
 	@$(CC) $(LDFLAGS) -o $@ $< $(TEST_SUPPORT_OBJS) $(BUILD)/libfeast.a $(LDLIBS)
 
+$(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(BUILD)/libfeast.a
+	@mkdir -p $(dir $@)
+	@$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libfeast.a $(LDLIBS)
+
 deps:
 	@bash scripts/install-deps.sh
 
@@ -90,7 +96,7 @@ test-san:
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 FEAST_BIN=$(CURDIR)/build-san/feast \
 	  bash scripts/run-py-tests.sh tests/py/test_cli_registry.py tests/py/test_cli_data.py
 
-test-py: all
+test-py: all $(TOOL_BINS)
 	@FEAST_BIN=$(CURDIR)/$(BUILD)/feast FEAST_LIB=$(CURDIR)/$(BUILD)/libfeast.so \
 	  bash scripts/run-py-tests.sh
 
