@@ -186,7 +186,10 @@ static feast_code report(feast_aws_client *c, const call_state *st, const feast_
     feast_aws_error_parse(resp->status, resp->body.data, resp->body.len, has_type ? type : NULL, &info);
     int attempts = resp->attempts;
     feast_code code = feast_aws_error_fail(err, c->service, call->op, call->resource, resp->status, &info);
-    if (err && err->retriable && attempts > 1) feast_error_append(err, " (after %d attempts)", attempts);
+    if (err && err->retriable && attempts > 1) {
+      size_t used = strlen(err->message);
+      snprintf(err->message + used, sizeof err->message - used, " (after %d attempts)", attempts);
+    }
     return code;
   }
   if (!err) return rc;

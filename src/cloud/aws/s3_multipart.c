@@ -162,8 +162,11 @@ abort : {
   ab.n_query = 1;
   feast_http_response ar;
   feast_http_response_init(&ar);
-  if (feast_aws_send(client, &ab, &ar, &abort_err) != FEAST_OK && err)
-    feast_error_append(err, " (and aborting upload %s failed: %s)", upload_id, abort_err.message);
+  if (feast_aws_send(client, &ab, &ar, &abort_err) != FEAST_OK && err) {
+    size_t used = strlen(err->message);
+    snprintf(err->message + used, sizeof err->message - used, " (and aborting upload %s failed: %.500s)", upload_id,
+             abort_err.message);
+  }
   feast_http_response_free(&ar);
 }
 
