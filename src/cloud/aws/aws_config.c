@@ -64,7 +64,7 @@ static bool section_is(const char *b, const char *e, bool is_config, const char 
 static bool ini_scan(const char *text, size_t len, bool is_config, const char *profile, const char *key, char *out,
                      size_t cap, bool *found) {
   const char *p = text, *end = text + len;
-  bool in_section = false, seen = false;
+  bool in_section = false, seen = false, after_key = false;
   *found = false;
   while (p < end) {
     const char *eol = memchr(p, '\n', (size_t)(end - p));
@@ -78,9 +78,14 @@ static bool ini_scan(const char *text, size_t len, bool is_config, const char *p
       const char *close = memchr(b, ']', (size_t)(e - b));
       in_section = close && section_is(b + 1, close, is_config, profile);
       if (in_section) seen = true;
+      after_key = false;
       continue;
     }
-    if (!in_section || indented || !key) continue;
+    /* An indented line after a key continues it (a value or an "s3 ="
+     * sub-section); right after the section header it is a key itself. */
+    bool continuation = indented && after_key;
+    after_key = true;
+    if (!in_section || continuation || !key) continue;
     const char *eq = memchr(b, '=', (size_t)(e - b));
     if (!eq) continue;
     const char *kb = b, *ke = eq, *vb = eq + 1, *ve = e;

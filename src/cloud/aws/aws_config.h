@@ -52,7 +52,8 @@ bool feast_aws_credentials_file_path(char *out, size_t cap);
 /* Read `key` of `profile` from an INI text. In a config file (is_config)
  * profiles are [profile NAME], the default one [default] (or
  * [profile default]); in a credentials file they are [NAME]. Values are
- * trimmed; an indented line continues a sub-section and is skipped. */
+ * trimmed; an indented line after a key continues it (a
+ * sub-section such as "s3 =") and is skipped. */
 bool feast_aws_ini_get(const char *text, size_t len, bool is_config, const char *profile, const char *key,
                        char *out, size_t cap);
 /* Whether the profile's section exists at all. */
