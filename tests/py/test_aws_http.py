@@ -194,3 +194,31 @@ def test_multipart_upload_aborts_when_a_part_fails(tmp_path):
         assert sum(1 for m, _ in methods if m == "PUT") == 3
     finally:
         s.close()
+
+
+def test_ranges_are_fetched_several_at_a_time():
+    import threading
+    data = bytes(range(256)) * 64
+    lock = threading.Lock()
+    state = {"now": 0, "max": 0}
+
+    def answer(method, path, headers, body):
+        if method == "HEAD":
+            return (200, {}, data)
+        first, last = (int(x) for x in headers["Range"].split("=", 1)[1].split("-"))
+        with lock:
+            state["now"] += 1
+            state["max"] = max(state["max"], state["now"])
+        time.sleep(0.25)
+        with lock:
+            state["now"] -= 1
+        return (206, {"Content-Range": f"bytes {first}-{last}/{len(data)}"}, data[first:last + 1])
+    s = StandIn([answer])
+    try:
+        spec = ",".join(f"{i * 1000}:{500}" for i in range(8))
+        p = run_tool(["s3", "read-many", "s3://bkt/f.parquet", "/dev/null", spec, "4"], aws_env(s.url), check=False)
+        assert p.returncode == 0, p.stderr
+        assert kv(p.stdout)["gets"] == "8"
+        assert state["max"] == 4, state  # four in flight, never more
+    finally:
+        s.close()

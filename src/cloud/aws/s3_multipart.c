@@ -68,7 +68,7 @@ feast_code feast_s3_put_multipart(feast_s3 *s3, const char *bucket, const char *
   feast_aws_call *calls = NULL;
   feast_http_response *resps = NULL;
   feast_sigv4_pair *queries = NULL;
-  char(*numbers)[12] = NULL;
+  char(*numbers)[24] = NULL;
   feast_arena *a = NULL;
 
   /* 1. create */
