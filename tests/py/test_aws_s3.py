@@ -10,12 +10,12 @@ import subprocess
 import time
 
 import pytest
-import requests
 
-import awspeers
+import awspeers  # noqa: I001 (installs the Python clients when missing)
+import boto3
+import requests
 from awspeers import base_env, kv, run_tool
 
-boto3 = pytest.importorskip("boto3") if os.environ.get("CI") != "true" else __import__("boto3")
 
 
 @pytest.fixture(scope="module")

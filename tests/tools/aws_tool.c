@@ -96,9 +96,11 @@ static int cmd_sign(void) {
                           .body = body ? body->str : NULL, .body_len = body ? body->len : 0,
                           .payload_hash = str_of(r, "payload_hash")};
   const feast_json_value *s3 = feast_json_get(r, "s3"), *now = feast_json_get(r, "now");
-  feast_sigv4_options opt = {.region = str_of(r, "region"), .service = str_of(r, "service"),
-                             .s3 = s3 && s3->kind == FEAST_JSON_TRUE, .content_sha256 = s3 && s3->kind == FEAST_JSON_TRUE,
-                             .now = now ? atoll(now->str) : 0};
+  const feast_json_value *presign = feast_json_get(r, "presign"), *expires = feast_json_get(r, "expires");
+  bool is_s3 = s3 && s3->kind == FEAST_JSON_TRUE, is_presign = presign && presign->kind == FEAST_JSON_TRUE;
+  feast_sigv4_options opt = {.region = str_of(r, "region"), .service = str_of(r, "service"), .s3 = is_s3,
+                             .content_sha256 = is_s3 && !is_presign, .presign = is_presign,
+                             .expires = expires ? atoll(expires->str) : 0, .now = now ? atoll(now->str) : 0};
   feast_sigv4_output out;
   feast_sigv4_output_init(&out);
   rc = feast_sigv4_sign(NULL, &creds, &opt, &in, &out, &err);
@@ -134,6 +136,7 @@ static int cmd_sign(void) {
 /* ---- options ---- */
 
 typedef struct opts {
+  bool stream;
   feast_aws_settings s;
   feast_http_options http;
   feast_aws_creds_options creds;
@@ -157,6 +160,7 @@ static int parse_opts(int argc, char **argv, opts *o) {
     else if (!strcmp(k, "max-ms")) o->http.backoff_max_ms = atol(v);
     else if (!strcmp(k, "max-body")) o->http.max_response_body = (size_t)atoll(v);
     else if (!strcmp(k, "refresh-before-s")) o->creds.refresh_before_s = atol(v);
+    else if (!strcmp(k, "stream")) o->stream = atoi(v) != 0;
     else {
       fprintf(stderr, "unknown option --%s\n", k);
       exit(2);
@@ -167,6 +171,19 @@ static int parse_opts(int argc, char **argv, opts *o) {
 
 /* ---- http ---- */
 
+typedef struct stream_sink {
+  uint64_t bytes, calls, checksum; /* a checksum so the test can compare content */
+} stream_sink;
+
+static feast_code on_stream(void *ctx, const uint8_t *p, size_t n, feast_error *err) {
+  (void)err;
+  stream_sink *s = ctx;
+  for (size_t i = 0; i < n; i++) s->checksum = s->checksum * 31 + p[i];
+  s->bytes += n;
+  s->calls++;
+  return FEAST_OK;
+}
+
 static int cmd_http(opts *o, int argc, char **argv) {
   if (argc < 2) return 2;
   feast_error err;
@@ -174,6 +191,11 @@ static int cmd_http(opts *o, int argc, char **argv) {
   if (!c) return fail(err.code, &err);
   feast_http_request req;
   feast_http_request_init(&req, argv[0], argv[1]);
+  stream_sink sink = {0};
+  if (o->stream) {
+    req.on_body = on_stream;
+    req.body_ctx = &sink;
+  }
   feast_http_response resp;
   feast_http_response_init(&resp);
   feast_code rc = feast_http_send(c, &req, &resp, &err);
@@ -182,6 +204,7 @@ static int cmd_http(opts *o, int argc, char **argv) {
   printf("backoff_ms=");
   for (int i = 0; i + 1 < resp.attempts && i < 16; i++) printf("%s%ld", i ? "," : "", resp.backoff_ms[i]);
   printf("\nbody=%.*s\n", (int)resp.body.len, resp.body.data ? (const char *)resp.body.data : "");
+  printf("streamed=%llu\nstream_checksum=%llu\n", (unsigned long long)sink.bytes, (unsigned long long)sink.checksum);
   feast_http_response_free(&resp);
   feast_http_client_free(c);
   return rc ? fail(rc, &err) : 0;
