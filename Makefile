@@ -1,7 +1,7 @@
 # Makefile - builds libfeast (static + shared), the feast binary, the unit
 # tests and the fuzz targets. Sources are discovered, so a new module needs
 # no edit here. `make SAN=1 ...` builds everything with ASan + UBSan into
-# build-san/.
+# build-san/, `make SAN=thread ...` with ThreadSanitizer into build-tsan/.
 #
 #   make            library + binary          make test      every test
 #   make demo       the main job, embedded     make test-san  unit tests under ASan/UBSan
@@ -12,6 +12,10 @@ SAN ?= 0
 ifeq ($(SAN),1)
 BUILD ?= build-san
 SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+OPT ?= -O1 -g
+else ifeq ($(SAN),thread)
+BUILD ?= build-tsan
+SANFLAGS = -fsanitize=thread -fno-omit-frame-pointer
 OPT ?= -O1 -g
 else
 BUILD ?= build
@@ -33,19 +37,18 @@ LIB_SRCS := $(shell find src -name '*.c' ! -path 'src/cli/*' | sort)
 CLI_SRCS := $(sort $(wildcard src/cli/*.c))
 TEST_SRCS := $(sort $(wildcard tests/unit/*_test.c))
 TEST_SUPPORT := $(filter-out $(TEST_SRCS),$(wildcard tests/unit/*.c))
+TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(wildcard tests/tools/*.c))
 
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
 TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_SUPPORT_OBJS := $(TEST_SUPPORT:%.c=$(BUILD)/obj/%.o)
-# Test-only command-line tools the integration tests drive (tests/tools/).
-TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(wildcard tests/tools/*.c))
 
-.PHONY: all lib bin tests test test-unit test-san test-py demo deps fuzz fuzz-smoke bench format clean
+.PHONY: all lib bin tests tools test test-unit test-san test-tsan test-py demo deps fuzz fuzz-smoke bench format clean
 all: lib bin
 
 lib: $(BUILD)/libfeast.a $(BUILD)/libfeast.so
-bin: $(BUILD)/feast
+bin: $(BUILD)/feast $(BUILD)/feast-shared
 tests: $(TEST_BINS) $(TOOL_BINS)
 
 $(BUILD)/obj/%.o: %.c
@@ -66,11 +69,24 @@ $(BUILD)/feast: $(CLI_OBJS) $(BUILD)/libfeast.a
 	@echo "  LD $@"
 	@$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(BUILD)/libfeast.a $(LDLIBS)
 
+# The same CLI linked against libfeast.so: it links only if the CLI uses
+# nothing but the exported (FEAST_API) interface.
+$(BUILD)/feast-shared: $(CLI_OBJS) $(BUILD)/libfeast.so
+	@echo "  LD $@"
+	@$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) -L$(BUILD) -lfeast -Wl,-rpath,'$$ORIGIN' $(LDLIBS)
+
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TEST_SUPPORT_OBJS) $(BUILD)/libfeast.a
 	@mkdir -p $(dir $@)
 	@$(CC) $(LDFLAGS) -o $@ $< $(TEST_SUPPORT_OBJS) $(BUILD)/libfeast.a $(LDLIBS)
 
+# Test-only drivers that tests/py runs (tests/tools/*.c, one binary each).
+tools: $(TOOL_BINS)
 $(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(BUILD)/libfeast.a
+	@mkdir -p $(dir $@)
+	@$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libfeast.a $(LDLIBS)
+
+# The Avro decoding benchmark (bench/stream/README.md).
+$(BUILD)/bench/avro_decode_bench: $(BUILD)/obj/bench/stream/avro_decode_bench.o $(BUILD)/libfeast.a
 	@mkdir -p $(dir $@)
 	@$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libfeast.a $(LDLIBS)
 
@@ -83,6 +99,7 @@ test: deps
 	@$(MAKE) --no-print-directory all tests
 	@bash scripts/run-unit-tests.sh $(BUILD)/tests
 	@$(MAKE) --no-print-directory test-san
+	@$(MAKE) --no-print-directory test-tsan
 	@$(MAKE) --no-print-directory test-py
 
 test-unit: all tests
@@ -96,7 +113,15 @@ test-san:
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 FEAST_BIN=$(CURDIR)/build-san/feast \
 	  bash scripts/run-py-tests.sh tests/py/test_cli_registry.py tests/py/test_cli_data.py
 
-test-py: all $(TOOL_BINS)
+# The unit tests under ThreadSanitizer, with a Redis server for the
+# threaded store test; any report fails the run.
+test-tsan:
+	@$(MAKE) --no-print-directory SAN=thread tests
+	@port=$$(bash scripts/start-redis.sh) && \
+	  TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" FEAST_TEST_REDIS=127.0.0.1:$$port \
+	  bash scripts/run-unit-tests.sh build-tsan/tests; rc=$$?; bash scripts/stop-redis.sh $$port; exit $$rc
+
+test-py: all tools
 	@FEAST_BIN=$(CURDIR)/$(BUILD)/feast FEAST_LIB=$(CURDIR)/$(BUILD)/libfeast.so \
 	  bash scripts/run-py-tests.sh
 
@@ -123,7 +148,7 @@ format:
 	clang-format -i $$(find src include tests/unit fuzz -name '*.[ch]')
 
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san build-tsan build-fuzz
 
 .SECONDARY:
 

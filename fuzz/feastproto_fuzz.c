@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "base/buf.h"
-#include "format/feastproto.h"
+#include "format/proto/feastproto.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   feast_error err;

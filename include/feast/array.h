@@ -50,8 +50,8 @@ typedef struct feast_batch {
 /* ---- arrays ---- */
 
 /* An empty array of `type`. For LIST, `child_type` is the element type
- * (ignored otherwise). Returns NULL on out-of-memory. The caller owns it and
- * releases it with feast_array_free. */
+ * (ignored otherwise). Returns NULL on out-of-memory. The caller owns the
+ * result: release it with feast_array_free. */
 FEAST_API feast_array *feast_array_new(feast_dtype type, feast_dtype child_type);
 FEAST_API void feast_array_free(feast_array *a); /* accepts NULL */
 
@@ -69,7 +69,7 @@ FEAST_API feast_code feast_array_append_bytes(feast_array *a, const void *p, siz
 FEAST_API feast_code feast_array_append_list_end(feast_array *a, feast_error *err);
 
 /* Gather: a new array whose row i is row idx[i] of `a`; idx[i] < 0 gives a
- * null row. The caller owns the result. */
+ * null row. The caller owns *out: release it with feast_array_free. */
 FEAST_API feast_code feast_array_take(const feast_array *a, const int64_t *idx, int64_t n, feast_array **out,
                                       feast_error *err);
 
@@ -110,8 +110,8 @@ static inline void feast_array_push_fixed(feast_array *dst, const feast_array *s
 FEAST_API int64_t feast_array_get_int(const feast_array *a, int64_t i);
 /* Read row i of FLOAT, DOUBLE or FLOAT16 as double. */
 FEAST_API double feast_array_get_double(const feast_array *a, int64_t i);
-/* STRING/BINARY/FIXED_BINARY row i: pointer into the array, valid while the
- * array lives. */
+/* STRING/BINARY/FIXED_BINARY row i: a pointer into the array. Borrowed:
+ * valid until the array is freed. */
 FEAST_API const uint8_t *feast_array_get_bytes(const feast_array *a, int64_t i, size_t *len);
 /* A timestamp column's row i in microseconds (feast_ts), whatever its unit;
  * DATE32 counts as midnight UTC. */
@@ -122,8 +122,7 @@ FEAST_API int64_t feast_array_get_ts_us(const feast_array *a, int64_t i);
 /* An empty batch with room for `num_columns` columns, all NULL. */
 FEAST_API feast_batch *feast_batch_new(int num_columns);
 FEAST_API void feast_batch_free(feast_batch *b); /* accepts NULL */
-/* Put column i: the batch takes ownership of `col` (even on failure) and
- * copies `name`. */
+/* Put column i. Takes ownership of `col` (even on failure); copies `name`. */
 FEAST_API feast_code feast_batch_set_column(feast_batch *b, int i, const char *name, feast_array *col,
                                             feast_error *err);
 /* Index of the column called `name`, or -1. */

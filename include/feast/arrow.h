@@ -54,9 +54,9 @@ struct ArrowArrayStream {
 #endif
 
 /* Export a batch as a struct array ("+s") whose children are its columns.
- * On success the batch is consumed (freed); the consumer owns *schema and
- * *array and must call their release callbacks. On failure the batch is
- * untouched and still the caller's. */
+ * On success takes ownership of the batch (it is freed) and the caller owns
+ * *schema and *array: release them with their release callbacks. On failure
+ * the batch is untouched and still the caller's. */
 FEAST_API feast_code feast_batch_export(feast_batch *batch, struct ArrowSchema *schema, struct ArrowArray *array,
                                         feast_error *err);
 
@@ -69,21 +69,24 @@ FEAST_API feast_code feast_batch_export_schema(const feast_batch *batch, struct 
 FEAST_API feast_code feast_batch_import(const struct ArrowSchema *schema, const struct ArrowArray *array,
                                         feast_batch **out, feast_error *err);
 
-/* A pull source of batches, the shape every reader and engine exposes.
- * next() sets *out to a new batch the caller owns, or to NULL at the end. */
+/* A pull source of batches, the shape every reader and engine exposes;
+ * used by one thread at a time.
+ * next() sets *out to a new batch, or to NULL at the end; the caller owns
+ * *out: release it with feast_batch_free. close() releases the source. */
 typedef struct feast_batch_source {
   feast_code (*next)(struct feast_batch_source *self, feast_batch **out, feast_error *err);
   void (*close)(struct feast_batch_source *self); /* frees self too */
 } feast_batch_source;
 
-/* Wrap a batch source as an ArrowArrayStream; the stream owns the source.
- * `schema_batch` gives the schema (it is copied, not kept). */
-FEAST_API feast_code feast_stream_export(feast_batch_source *src, const feast_batch *schema_batch,
+/* Wrap a batch source as an ArrowArrayStream. Takes ownership of `src`;
+ * the caller owns *out: release it with its release callback. `schema_batch`
+ * gives the schema (it is copied, not kept). */
+FEAST_API feast_code feast_arrow_stream_export(feast_batch_source *src, const feast_batch *schema_batch,
                                          struct ArrowArrayStream *out, feast_error *err);
 
 /* Read an ArrowArrayStream of struct arrays as a batch source (each array
- * is copied into a feast_batch). The source takes the stream over and
- * releases it when closed. */
-FEAST_API feast_code feast_stream_import(struct ArrowArrayStream *stream, feast_batch_source **out, feast_error *err);
+ * is copied into a feast_batch). Takes ownership of `stream` (released when
+ * the source closes); the caller owns *out: release it with (*out)->close. */
+FEAST_API feast_code feast_arrow_stream_import(struct ArrowArrayStream *stream, feast_batch_source **out, feast_error *err);
 
 #endif

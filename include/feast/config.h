@@ -10,6 +10,13 @@
  *     ...settings of that type
  *   offline_store:                     # optional
  *     type: file | bigquery
+ *   streams:                           # optional: stream ingestion (docs/streams.md)
+ *     start_from: latest               # earliest | latest | an RFC 3339 timestamp
+ *     max_batch_rows: 10000
+ *     max_batch_delay: 1s
+ *     dead_letter: {type: parquet, path: data/dead_letters}   # or {type: kafka, topic: T}
+ *     schema_registry_url: http://...  # Confluent-framed Avro
+ *     kafka: {security.protocol: SSL, ...}   # librdkafka properties, passed through
  *
  * Unknown keys are errors naming the key and its line. Store settings are
  * kept as parsed strings for the modules that use them (lists are joined
@@ -26,22 +33,34 @@
 #include "feast/export.h"
 #include "feast/spec.h"
 
-typedef struct feast_store_config {
+typedef struct feast_backend_config {
   char *type;         /* "lmdb", "redis", "redis_cluster"; "file", "bigquery" */
   feast_map settings; /* every other key of the mapping, in file order */
-} feast_store_config;
+} feast_backend_config;
+
+/* The `streams:` section. Zero values mean the defaults. */
+typedef struct feast_stream_config {
+  char *start_from;            /* "earliest", "latest" or a timestamp; NULL = latest */
+  int64_t max_batch_rows;
+  int64_t max_batch_delay_ms;
+  feast_backend_config dead_letter; /* type "parquet" (path, absolute) or "kafka" (topic, bootstrap_servers); type NULL = none */
+  char *schema_registry_url;
+  feast_map kafka; /* librdkafka properties, in file order, checked by the Kafka connector at start */
+} feast_stream_config;
 
 typedef struct feast_config {
   char *path;     /* the file read (absolute); NULL when built from defaults */
   char *dir;      /* absolute folder relative paths resolve against */
   char *project;  /* never NULL after a successful load */
   char *registry; /* absolute SQLite path or a postgresql:// URL */
-  feast_store_config online_store;
+  feast_backend_config online_store;
   bool has_offline_store;
-  feast_store_config offline_store;
+  feast_backend_config offline_store;
+  feast_stream_config streams;
 } feast_config;
 
-/* Read `path`. *out is overwritten; the caller owns it: feast_config_clear. */
+/* Read `path` (*out is overwritten). The caller owns *out: release it with
+ * feast_config_clear. */
 FEAST_API feast_code feast_config_load(const char *path, feast_config *out, feast_error *err);
 /* The same for text in memory: `name` is used in messages, `dir` is the
  * folder relative paths resolve against. */

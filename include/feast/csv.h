@@ -49,7 +49,7 @@ typedef struct feast_csv_options {
 FEAST_API void feast_csv_options_init(feast_csv_options *o);
 
 /* Open `path`, read the header and the sample, and fix the schema. opts may
- * be NULL. The caller owns *out and releases it with (*out)->close(*out).
+ * be NULL. The caller owns *out: release it with (*out)->close(*out).
  * An override naming a column the file lacks is FEAST_E_SCHEMA. */
 FEAST_API feast_code feast_csv_open(const char *path, const feast_csv_options *opts, feast_batch_source **out,
                                     feast_error *err);

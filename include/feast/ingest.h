@@ -71,6 +71,35 @@ typedef struct feast_ingest_summary {
   char first_reject[256]; /* the first rejection's reason, "" when none */
 } feast_ingest_summary;
 
+/* An ingestion in progress, step by step, for sources of every shape: feed
+ * batches (each is validated, windowed and deduplicated into the pending
+ * winners at once; the caller may free it after the call), flush (every
+ * row fed so far is then durable in the online store), feed more. A batch
+ * run feeds until its source ends; a stream consumer flushes before it
+ * commits its source positions (feast/stream.h). Feeding writes out by
+ * itself when opts->dedup_bytes are pending, or after every batch with
+ * opts->write_each_batch.
+ *
+ * `store`, `table`, `entities` (declared types of the table's entities)
+ * and what `opts` points to are borrowed: they must outlive the
+ * ingestion. One ingestion is used by one thread at a time; several may
+ * write to one store at once. */
+typedef struct feast_ingestion feast_ingestion;
+
+/* The caller owns *out and releases it with feast_ingestion_free (which
+ * does not flush). */
+FEAST_API feast_code feast_ingestion_begin(feast_online_store *store, const feast_feature_table_spec *table,
+                                           const feast_entity_spec *entities, size_t n_entities,
+                                           const feast_ingest_options *opts, feast_ingestion **out,
+                                           feast_error *err);
+FEAST_API feast_code feast_ingestion_feed(feast_ingestion *in, const feast_batch *batch, feast_error *err);
+FEAST_API feast_code feast_ingestion_flush(feast_ingestion *in, feast_error *err);
+/* Keys waiting for the next write-out. */
+FEAST_API size_t feast_ingestion_pending(const feast_ingestion *in);
+/* What happened so far. Borrowed: valid until the next call on `in`. */
+FEAST_API const feast_ingest_summary *feast_ingestion_summary(const feast_ingestion *in);
+FEAST_API void feast_ingestion_free(feast_ingestion *in); /* accepts NULL */
+
 /* Ingest every batch of `src` into the store for `table`. `entities` gives
  * the declared types of the table's entities. The source stays the
  * caller's (not closed). The summary is filled even on failure (what was

@@ -40,10 +40,11 @@ typedef struct feast_online_options {
  *   "lmdb:PATH" / "lmdb://PATH" / a plain PATH  - an LMDB directory (created)
  *   "redis://HOST:PORT"                         - one Redis server
  *   "redis-cluster://HOST:PORT[,HOST:PORT...]"  - a Redis Cluster (seed nodes)
- * `opts` may be NULL. On success the caller owns *out and releases it with
- * feast_online_store_free. A store handle is not thread-safe; open one per
- * thread (LMDB environments opened twice in one process are not allowed:
- * share the handle under a lock instead). */
+ * `opts` may be NULL. The caller owns *out: release it with
+ * feast_online_store_free. A handle is thread-safe: many threads may read
+ * and write through it at once (LMDB readers renew transactions from a
+ * pool; Redis calls take pooled connections). Open one handle per store
+ * and process (LMDB forbids opening one environment twice in a process). */
 FEAST_API feast_code feast_online_store_open(const char *uri, const feast_online_options *opts,
                                              feast_online_store **out, feast_error *err);
 FEAST_API void feast_online_store_free(feast_online_store *s); /* accepts NULL */
@@ -91,6 +92,7 @@ typedef struct feast_online_request {
   feast_ts at_ts; /* ages for max_age are measured from here */
 } feast_online_request;
 
+/* A result is immutable: any number of threads may read it at once. */
 typedef struct feast_online_result feast_online_result;
 
 /* Read the requested features for every entity row. Each table's key is
@@ -99,8 +101,8 @@ typedef struct feast_online_result feast_online_result;
  * entity_rows order) then one per feature ("table__feature", request order),
  * and one value per entity row. A missing key or feature is NOT_FOUND; an
  * empty stored value is NULL_VALUE; a row older than max_age at at_ts is
- * OUTSIDE_MAX_AGE (value null). On success the caller owns *out and releases
- * it with feast_online_result_free. */
+ * OUTSIDE_MAX_AGE (value null). The caller owns *out: release it with
+ * feast_online_result_free. */
 FEAST_API feast_code feast_online_read(feast_online_store *s, const feast_online_request *req,
                                        feast_online_result **out, feast_error *err);
 FEAST_API void feast_online_result_free(feast_online_result *r); /* accepts NULL */
@@ -119,13 +121,20 @@ FEAST_API const uint8_t *feast_online_result_value(const feast_online_result *r,
 /* The Feast HTTP feature server's JSON:
  * {"metadata":{"feature_names":[...]},"results":[{"values":[...],
  *  "statuses":[...],"event_timestamps":[...]},...]}
- * *out is NUL-terminated; the caller owns it and frees it with free(). */
+ * *out is NUL-terminated; the caller owns *out: release it with free(). */
 FEAST_API feast_code feast_online_result_to_json(const feast_online_result *r, char **out, size_t *len,
                                                  feast_error *err);
 
+/* A serialized feast.types.Value as JSON, as in the document above: null,
+ * a number, a string, true/false or an array; bytes as base64. *out is
+ * NUL-terminated; the caller owns *out: release it with free(). */
+FEAST_API feast_code feast_value_to_json(const uint8_t *value, size_t len, char **out, size_t *out_len,
+                                         feast_error *err);
+
 /* Entity rows from text: each row is "name=value[,name=value...]" and every
  * row names the same entities. Produces STRING columns (feast_online_read
- * parses them to the declared types). The caller owns *out. */
+ * parses them to the declared types). The caller owns *out: release it with
+ * feast_batch_free. */
 FEAST_API feast_code feast_entity_rows_from_strings(const char *const *rows, size_t n_rows, feast_batch **out,
                                                     feast_error *err);
 

@@ -26,6 +26,8 @@
 #include "feast/export.h"
 #include "feast/types.h"
 
+/* A file is read-only once open: many threads may read its row groups at
+ * once. A batch source (reader, dataset) is used by one thread at a time. */
 typedef struct feast_parquet_file feast_parquet_file;
 
 typedef struct feast_parquet_options {
@@ -49,8 +51,8 @@ typedef struct feast_parquet_range {
   int64_t lo, hi;
 } feast_parquet_range;
 
-/* Open a file. `opts` may be NULL. On success the caller owns *out and frees
- * it with feast_parquet_file_free. */
+/* Open a file. `opts` may be NULL. The caller owns *out: release it with
+ * feast_parquet_file_free. */
 FEAST_API feast_code feast_parquet_file_open(const char *path, const feast_parquet_options *opts,
                                              feast_parquet_file **out, feast_error *err);
 /* Open an in-memory image; `data` must stay valid until the file is freed.
@@ -60,8 +62,8 @@ FEAST_API feast_code feast_parquet_file_open_memory(const void *data, size_t len
                                                     feast_error *err);
 FEAST_API void feast_parquet_file_free(feast_parquet_file *f); /* accepts NULL */
 
-/* Schema: top-level columns. Strings are owned by the file and valid until
- * it is freed. `elem` (may be NULL) receives a LIST column's element type. */
+/* Schema: top-level columns. Strings are borrowed: valid until the file is
+ * freed. `elem` (may be NULL) receives a LIST column's element type. */
 FEAST_API int feast_parquet_num_columns(const feast_parquet_file *f);
 FEAST_API const char *feast_parquet_column_name(const feast_parquet_file *f, int i);
 FEAST_API feast_dtype feast_parquet_column_type(const feast_parquet_file *f, int i, feast_dtype *elem);
@@ -74,26 +76,28 @@ FEAST_API int64_t feast_parquet_num_rows(const feast_parquet_file *f);
 FEAST_API int feast_parquet_num_row_groups(const feast_parquet_file *f);
 FEAST_API int64_t feast_parquet_row_group_rows(const feast_parquet_file *f, int rg);
 
-/* Key-value metadata: count, then key/value i (value may be NULL); strings
- * owned by the file. feast_parquet_metadata_get returns NULL when absent. */
+/* Key-value metadata: count, then key/value i (value may be NULL). Strings
+ * are borrowed: valid until the file is freed. feast_parquet_metadata_get
+ * returns NULL when absent. */
 FEAST_API int feast_parquet_num_metadata(const feast_parquet_file *f);
 FEAST_API const char *feast_parquet_metadata_key(const feast_parquet_file *f, int i);
 FEAST_API const char *feast_parquet_metadata_value(const feast_parquet_file *f, int i);
 FEAST_API const char *feast_parquet_metadata_get(const feast_parquet_file *f, const char *key);
 
 /* Read whole row group `rg`, columns by index (NULL/0 = every column), into
- * one batch the caller owns. */
+ * one batch. The caller owns *out: release it with feast_batch_free. */
 FEAST_API feast_code feast_parquet_read_row_group(const feast_parquet_file *f, int rg, const int *columns, int ncols,
                                                   feast_batch **out, feast_error *err);
 
-/* An empty batch (0 rows) with the columns a reader over `columns` yields;
- * the caller owns it. */
+/* An empty batch (0 rows) with the columns a reader over `columns` yields.
+ * The caller owns *out: release it with feast_batch_free. */
 FEAST_API feast_code feast_parquet_schema_batch(const feast_parquet_file *f, const char *const *columns, int ncols,
                                                 feast_batch **out, feast_error *err);
 
 /* Stream batches of at most opts->batch_rows rows from `f` (borrowed: it
  * must outlive the source), projecting `columns` by name (NULL/0 = all) and
- * pruning row groups with `ranges`. The caller owns *out (close it). */
+ * pruning row groups with `ranges`. The caller owns *out: release it with
+ * (*out)->close(*out). */
 FEAST_API feast_code feast_parquet_reader_open(feast_parquet_file *f, const char *const *columns, int ncols,
                                                const feast_parquet_range *ranges, int nranges,
                                                const feast_parquet_options *opts, feast_batch_source **out,
@@ -116,12 +120,13 @@ typedef struct feast_parquet_dataset_options {
  * `key=value/...`, as a plain path or `file://` URL. Partition keys become
  * STRING columns after the file columns. Every file must have the same
  * column names and types (the error names the first that differs). The
- * caller owns *out. */
+ * caller owns *out: release it with (*out)->close(*out). */
 FEAST_API feast_code feast_parquet_dataset_open(const char *url_or_path, const feast_parquet_dataset_options *opts,
                                                 feast_batch_source **out, feast_error *err);
 
 /* For a source from feast_parquet_reader_open or feast_parquet_dataset_open:
- * an empty batch with its columns (caller owns), e.g. for feast_stream_export. */
+ * an empty batch with its columns, e.g. for feast_arrow_stream_export. The
+ * caller owns *out: release it with feast_batch_free. */
 FEAST_API feast_code feast_parquet_source_schema(feast_batch_source *src, feast_batch **out, feast_error *err);
 
 /* For the same sources: how many rows the source will yield in all, from

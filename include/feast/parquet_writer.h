@@ -61,11 +61,13 @@ FEAST_API void feast_parquet_write_options_init(feast_parquet_write_options *o);
 /* Parse "snappy", "zstd", "gzip", "lz4" / "lz4_raw", "none" / "uncompressed". */
 FEAST_API feast_code feast_parquet_codec_parse(const char *name, feast_parquet_codec *out, feast_error *err);
 
+/* A writer is used by one thread at a time (it runs its own encoding
+ * threads). */
 typedef struct feast_parquet_writer feast_parquet_writer;
 
 /* Open a writer for batches shaped like `schema` (only its column names and
  * types are used; its rows are NOT written). opts may be NULL. The caller
- * owns *out and frees it with feast_parquet_writer_free. Fails with
+ * owns *out: release it with feast_parquet_writer_free. Fails with
  * FEAST_E_IO when the directory is not writable and FEAST_E_UNSUPPORTED for
  * a column type Parquet cannot hold (null, list of list). */
 FEAST_API feast_code feast_parquet_writer_open(const char *path, const feast_batch *schema,

@@ -35,11 +35,18 @@ typedef struct feast_registry feast_registry;
 /* `url_or_path`: "postgresql://..." or "postgres://..." (a libpq URI) for
  * PostgreSQL, "sqlite:///abs/path" or a plain filesystem path for SQLite (the
  * file is created when missing; its folder must exist). The schema is
- * created on first use. *out is owned by the caller: feast_registry_free. */
+ * created on first use. The caller owns *out: release it with
+ * feast_registry_free. */
 FEAST_API feast_code feast_registry_open(const char *url_or_path, feast_registry **out, feast_error *err);
 FEAST_API void feast_registry_free(feast_registry *reg);
 /* "sqlite" or "postgresql". Static storage. */
-FEAST_API const char *feast_registry_backend(const feast_registry *reg);
+FEAST_API const char *feast_registry_backend_name(const feast_registry *reg);
+
+/* The registry's revision: every committed change to a project, entity or
+ * feature table (by any handle or process) raises it; an apply that
+ * changes nothing does not. One small read: cheap enough for a server to
+ * poll and reload its specs only when it moved. */
+FEAST_API feast_code feast_registry_revision(feast_registry *reg, int64_t *out, feast_error *err);
 
 /* ---- projects ---- */
 
@@ -82,8 +89,9 @@ FEAST_API void feast_entity_list_clear(feast_entity_list *l);
 FEAST_API void feast_feature_table_list_clear(feast_feature_table_list *l);
 
 /* `project` NULL means "default". *out (zeroed by the caller or not) is
- * overwritten and owned by the caller: feast_entity_clear. FEAST_E_NOT_FOUND
- * names project and entity when absent. */
+ * overwritten; the caller owns *out: release it with feast_entity_clear (or
+ * feast_feature_table_clear, and the lists' clear functions below).
+ * FEAST_E_NOT_FOUND names project and entity when absent. */
 FEAST_API feast_code feast_registry_get_entity(feast_registry *reg, const char *project, const char *name,
                                                feast_entity *out, feast_error *err);
 /* Entities whose labels contain every key=value of `labels` (NULL or empty:
@@ -95,6 +103,13 @@ FEAST_API feast_code feast_registry_get_feature_table(feast_registry *reg, const
 FEAST_API feast_code feast_registry_list_feature_tables(feast_registry *reg, const char *project,
                                                         const feast_map *labels, feast_feature_table_list *out,
                                                         feast_error *err);
+/* Every entity and feature table of `project` and the registry's revision,
+ * read in one transaction: a consistent view (a table never without the
+ * entities applied with it). The caller owns *entities and *tables: release
+ * them with feast_entity_list_clear and feast_feature_table_list_clear. */
+FEAST_API feast_code feast_registry_read_project(feast_registry *reg, const char *project, feast_entity_list *entities,
+                                                 feast_feature_table_list *tables, int64_t *revision,
+                                                 feast_error *err);
 /* FEAST_E_NOT_FOUND when absent. */
 FEAST_API feast_code feast_registry_delete_feature_table(feast_registry *reg, const char *project, const char *name,
                                                          feast_error *err);
@@ -126,7 +141,8 @@ FEAST_API void feast_apply_result_clear(feast_apply_result *r);
 
 /* Validate then store every document of `docs` into `project` (NULL =
  * "default") in one transaction. *out (may be NULL) receives what happened
- * to each document; it is overwritten and owned by the caller. On any error
+ * to each document (overwritten); the caller owns *out: release it with
+ * feast_apply_result_clear. On any error
  * nothing is stored. Errors: FEAST_E_VALIDATION (every problem listed, also
  * an entity whose value type would change, a name given twice),
  * FEAST_E_INVALID (archived project, bad project name), FEAST_E_CONFLICT

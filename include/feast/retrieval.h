@@ -99,18 +99,18 @@ typedef struct feast_retrieval_summary {
  * On success *out yields the output batches in entity-row order: every
  * entity column as it came, then `table__feature` per reference (tables in
  * first-reference order, features in reference order). Output batches have
- * the entity input's batch boundaries. The caller owns *out and closes it;
- * it does not borrow from `req`. `summary` may be NULL. */
+ * the entity input's batch boundaries. The caller owns *out: release it with
+ * (*out)->close(*out); it does not borrow from `req`. `summary` may be NULL. */
 FEAST_API feast_code feast_historical_retrieve(const feast_retrieval_request *req, feast_batch_source **out,
                                                feast_retrieval_summary *summary, feast_error *err);
 
-/* The same, exported as an Arrow C stream (for the Python SDK). The consumer
- * owns *out and calls its release. */
+/* The same, exported as an Arrow C stream (for the Python SDK). The caller
+ * owns *out: release it with its release callback. */
 FEAST_API feast_code feast_historical_retrieve_stream(const feast_retrieval_request *req, struct ArrowArrayStream *out,
                                                       feast_retrieval_summary *summary, feast_error *err);
 
 /* The output schema of a source returned by feast_historical_retrieve: a
- * batch with zero rows, valid while the source lives. */
+ * batch with zero rows. Borrowed: valid until the source is closed. */
 FEAST_API const feast_batch *feast_retrieval_schema(const feast_batch_source *out);
 
 #endif

@@ -4,8 +4,8 @@
  * a binding never mirrors the spec structs, and historical retrieval from
  * either an Arrow stream or a file path with a summary.
  *
- * Every char ** result is NUL-terminated JSON the caller owns and releases
- * with feast_string_free.
+ * Every char ** result is NUL-terminated JSON; the caller owns it: release
+ * it with feast_string_free.
  */
 #ifndef FEAST_SDK_H
 #define FEAST_SDK_H
@@ -44,7 +44,8 @@ FEAST_API feast_code feast_store_list_json(feast_store *s, feast_doc_kind kind, 
 /* Historical retrieval with the entity rows given as an Arrow stream
  * (consumed and released, also on failure) or, when `entities` is NULL, as
  * a file `entities_path` (Parquet file, folder or glob, or .csv read with
- * the referenced entities' declared types). The consumer owns *out.
+ * the referenced entities' declared types). The caller owns *out: release it
+ * with its release callback.
  * `opts` and `summary` may be NULL (the join runs during the call, so the
  * summary is complete on return; the stream hands out its batches). */
 FEAST_API feast_code feast_store_historical_stream(feast_store *s, const char *const *refs, size_t n_refs,

@@ -43,7 +43,8 @@ FEAST_API feast_code feast_specfile_parse_text(const char *text, size_t len, con
 typedef enum feast_spec_format { FEAST_SPEC_YAML = 0, FEAST_SPEC_JSON = 1 } feast_spec_format;
 
 /* Print specs in the form they are read back in (round trip: parse(emit(x))
- * == x). *out is NUL-terminated text the caller owns and frees with free(). */
+ * == x). *out is NUL-terminated text; the caller owns *out: release it with
+ * free(). */
 FEAST_API feast_code feast_entity_emit(const feast_entity_spec *e, feast_spec_format fmt, char **out, feast_error *err);
 FEAST_API feast_code feast_feature_table_emit(const feast_feature_table_spec *t, feast_spec_format fmt, char **out,
                                               feast_error *err);

@@ -96,6 +96,8 @@ static inline feast_dtype feast_dtype_timestamp(feast_time_unit unit, bool utc) 
  * and LIST types. */
 FEAST_API int feast_dtype_byte_width(feast_dtype t);
 FEAST_API bool feast_dtype_equal(feast_dtype a, feast_dtype b);
+/* INT8..INT64 and UINT8..UINT64. */
+FEAST_API bool feast_dtype_is_integer(feast_dtype t);
 /* "int64", "timestamp[us, UTC]", "decimal128(10, 2)", "list<...>" needs the
  * child, so lists print as "list". Writes into buf; returns buf. */
 FEAST_API const char *feast_dtype_name(feast_dtype t, char *buf, int size);

@@ -4,8 +4,10 @@
 #include "base/alloc.h"
 
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 /* Atomic because decoder threads allocate too; relaxed ordering is enough
  * for a counter that only tests read. */
@@ -52,3 +54,15 @@ char *feast_strndup(const char *s, size_t n) {
 }
 
 char *feast_strdup(const char *s) { return s ? feast_strndup(s, strlen(s)) : NULL; }
+
+void *feast_table_alloc(size_t n, void **base) {
+  const uintptr_t huge = (uintptr_t)2 << 20;
+  uintptr_t align = n >= 4 * huge ? huge : 64;
+  *base = feast_malloc(n + align);
+  if (!*base) return NULL;
+  void *p = (void *)(((uintptr_t)*base + align - 1) & ~(align - 1));
+#ifdef MADV_HUGEPAGE
+  if (align == huge) (void)madvise(p, n & ~(huge - 1), MADV_HUGEPAGE); /* a hint; whole huge pages only */
+#endif
+  return p;
+}

@@ -11,7 +11,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "base/alloc.h"
 
 const char *cli_global_config;
 const char *cli_global_output;
@@ -83,23 +82,23 @@ int cli_parse(int argc, char **argv, unsigned allowed, const char *usage, cli_op
     } else if ((allowed & CLI_OPT_LABELS) && is_opt(a, "-l", "--labels")) {
       if (!(v = opt_value(argc, argv, &i, a, "--labels"))) goto missing;
       /* "-l a=1,b=2" or repeated "-l a=1 -l b=2" */
-      char *copy = feast_strdup(v);
+      char *copy = strdup(v);
       if (!copy) return cli_fail("out of memory");
       for (char *save = NULL, *kv = strtok_r(copy, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
         char *eq = strchr(kv, '=');
         feast_error err;
         if (!eq || eq == kv) {
           fprintf(stderr, "feast: a label filter is key=value, not '%s'\n", kv);
-          feast_free(copy);
+          free(copy);
           return 2;
         }
         *eq = 0;
         if (feast_map_set(&o->labels, kv, eq + 1, &err)) {
-          feast_free(copy);
+          free(copy);
           return cli_fail_err(&err);
         }
       }
-      feast_free(copy);
+      free(copy);
     } else if ((allowed & CLI_OPT_FILES) && is_opt(a, "-f", "--filename")) {
       if (!(v = opt_value(argc, argv, &i, a, "--filename"))) goto missing;
       if (o->n_files == CLI_MAX_FILES) return fprintf(stderr, "feast: too many -f options\n"), 2;
@@ -140,7 +139,7 @@ int cli_load_config(const cli_opts *o, feast_config *cfg) {
 
 /* mkdir -p for the folder of a SQLite registry file. */
 static int make_parent(const char *file) {
-  char *dir = feast_strdup(file);
+  char *dir = strdup(file);
   if (!dir) return cli_fail("out of memory");
   char *slash = strrchr(dir, '/');
   int rc = 0;
@@ -155,7 +154,7 @@ static int make_parent(const char *file) {
     if (!rc && mkdir(dir, 0777) != 0 && errno != EEXIST)
       rc = cli_fail("cannot create folder %s: %s", dir, strerror(errno));
   }
-  feast_free(dir);
+  free(dir);
   return rc;
 }
 
@@ -176,3 +175,33 @@ int cli_open(const cli_opts *o, feast_config *cfg, feast_registry **reg) {
 }
 
 const char *cli_project(const cli_opts *o, const feast_config *cfg) { return o->project ? o->project : cfg->project; }
+
+int cli_list_add_split(cli_list *l, const char *arg) {
+  char *save = NULL, *copy = strdup(arg);
+  if (!copy) return cli_fail("out of memory");
+  for (char *r = strtok_r(copy, ",", &save); r; r = strtok_r(NULL, ",", &save)) {
+    if (l->n == l->cap) {
+      size_t cap = l->cap ? l->cap * 2 : 16;
+      char **items = realloc(l->items, cap * sizeof *items);
+      if (!items) {
+        free(copy);
+        return cli_fail("out of memory");
+      }
+      l->items = items;
+      l->cap = cap;
+    }
+    if (!(l->items[l->n] = strdup(r))) {
+      free(copy);
+      return cli_fail("out of memory");
+    }
+    l->n++;
+  }
+  free(copy);
+  return 0;
+}
+
+void cli_list_clear(cli_list *l) {
+  for (size_t i = 0; i < l->n; i++) free(l->items[i]);
+  free(l->items);
+  memset(l, 0, sizeof *l);
+}

@@ -35,6 +35,17 @@ typedef struct cli_opts {
 /* Which options a command takes (the rest are usage errors). */
 enum { CLI_OPT_PROJECT = 1, CLI_OPT_OUTPUT = 2, CLI_OPT_LABELS = 4, CLI_OPT_FILES = 8, CLI_OPT_SKIP = 16 };
 
+/* A growable list of strings the CLI owns (feature references, ...). */
+typedef struct cli_list {
+  size_t n, cap;
+  char **items;
+} cli_list;
+
+/* Append each comma-separated part of `arg` (copied). 0, or 1 when out of
+ * memory (reported). */
+int cli_list_add_split(cli_list *l, const char *arg);
+void cli_list_clear(cli_list *l);
+
 /* Parses argv[0..argc); prints `usage` for --help (returns -1: exit 0) and on
  * a usage error (returns 2). 0 when parsed. */
 int cli_parse(int argc, char **argv, unsigned allowed, const char *usage, cli_opts *o);
@@ -61,6 +72,16 @@ const char *cli_project(const cli_opts *o, const feast_config *cfg);
  * repository folder), keep only documents of `only_kind` (0 = any; others
  * are an error), apply them and print what happened. Returns an exit code. */
 int cli_apply_specs(const cli_opts *o, int only_kind);
+/* Open the configuration and registry, run fn with the project (-p or
+ * the configuration's), close both. Returns fn's exit code, or the open's. */
+typedef int (*cli_registry_fn)(feast_registry *reg, const char *project, const cli_opts *o);
+int cli_with_registry(const cli_opts *o, cli_registry_fn fn);
+/* Print a listing: the table for people (-o table), else the tree as JSON
+ * or YAML; frees both. */
+void cli_print_listing(cli_table *t, ov *tree, cli_format fmt);
+/* `feast entities|feature-tables describe NAME`: the spec of o->args[1]
+ * as YAML or JSON. Returns the exit code. */
+int cli_describe(feast_registry *reg, const char *project, const cli_opts *o, bool table);
 /* Entity / feature table summaries for -o json|yaml. */
 void cli_entity_ov(ov *parent, const feast_entity *e);
 void cli_table_ov(ov *parent, const feast_feature_table *t);

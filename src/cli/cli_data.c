@@ -9,7 +9,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "base/alloc.h"
 #include "cli/cli_common.h"
 
 int cli_store_open(const char *config, const char *project, feast_store **out) {
@@ -71,11 +70,11 @@ static feast_code progress_next(feast_batch_source *self, feast_batch **out, fea
 static void progress_close(feast_batch_source *self) {
   progress_source *s = (progress_source *)self;
   s->inner->close(s->inner);
-  feast_free(s);
+  free(s);
 }
 
 feast_code cli_progress_source(feast_batch_source *inner, cli_progress *p, feast_batch_source **out, feast_error *err) {
-  progress_source *s = feast_calloc(1, sizeof *s);
+  progress_source *s = calloc(1, sizeof *s);
   if (!s) {
     inner->close(inner);
     return feast_fail(err, FEAST_E_NOMEM, "out of memory");

@@ -9,7 +9,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "base/alloc.h"
 #include "cli/cli_common.h"
 #include "feast/specfile.h"
 
@@ -76,9 +75,9 @@ static int parse_path(const char *path, feast_spec_docs *docs) {
   int rc = 0;
   for (struct dirent *e; !rc && (e = readdir(d));) {
     if (!spec_name(e->d_name)) continue;
-    char **grown = feast_realloc(names, (n + 1) * sizeof *names);
+    char **grown = realloc(names, (n + 1) * sizeof *names);
     size_t len = strlen(path) + strlen(e->d_name) + 2;
-    char *full = grown ? feast_malloc(len) : NULL;
+    char *full = grown ? malloc(len) : NULL;
     if (grown) names = grown;
     if (!full) {
       rc = cli_fail("out of memory");
@@ -91,9 +90,9 @@ static int parse_path(const char *path, feast_spec_docs *docs) {
   if (names) qsort(names, n, sizeof *names, cmp_str);
   for (size_t i = 0; i < n; i++) {
     if (!rc && feast_specfile_parse(names[i], docs, &err)) rc = cli_fail_err(&err);
-    feast_free(names[i]);
+    free(names[i]);
   }
-  feast_free(names);
+  free(names);
   return rc;
 }
 
@@ -126,34 +125,69 @@ int cli_apply_specs(const cli_opts *o, int only_kind) {
   feast_error err;
   if (feast_registry_apply(reg, cli_project(o, &cfg), &docs, o->skip_source_check, &res, &err)) {
     rc = cli_fail_err(&err);
-  } else if (o->format == CLI_TABLE) {
+  } else {
     cli_table t;
     const char *h[] = {"KIND", "NAME", "RESULT", "REVISION"};
     cli_table_init(&t, 4, h);
+    ov *list = ov_new(OV_LIST);
     for (size_t i = 0; i < res.n; i++) {
       char rev[24];
       snprintf(rev, sizeof rev, "%lld", (long long)res.items[i].revision);
       const char *row[] = {kind_name(res.items[i].kind), res.items[i].name, feast_apply_action_name(res.items[i].action),
                            rev};
       cli_table_add(&t, row);
-    }
-    cli_table_print(stdout, &t);
-    cli_table_free(&t);
-  } else {
-    ov *list = ov_new(OV_LIST);
-    for (size_t i = 0; i < res.n; i++) {
       ov *item = ov_add(list, NULL, OV_OBJ);
       ov_add_str(item, "kind", res.items[i].kind == FEAST_DOC_ENTITY ? "entity" : "feature_table");
       ov_add_str(item, "name", res.items[i].name);
       ov_add_str(item, "result", feast_apply_action_name(res.items[i].action));
       ov_add_int(item, "revision", res.items[i].revision);
     }
-    ov_print(stdout, list, o->format);
-    ov_free(list);
+    cli_print_listing(&t, list, o->format);
   }
   feast_apply_result_clear(&res);
   feast_spec_docs_clear(&docs);
   feast_registry_free(reg);
   feast_config_clear(&cfg);
   return rc;
+}
+
+int cli_with_registry(const cli_opts *o, cli_registry_fn fn) {
+  feast_config cfg;
+  feast_registry *reg;
+  int rc = cli_open(o, &cfg, &reg);
+  if (rc) return rc;
+  rc = fn(reg, cli_project(o, &cfg), o);
+  feast_registry_free(reg);
+  feast_config_clear(&cfg);
+  return rc;
+}
+
+void cli_print_listing(cli_table *t, ov *tree, cli_format fmt) {
+  if (fmt == CLI_TABLE) cli_table_print(stdout, t);
+  else ov_print(stdout, tree, fmt);
+  cli_table_free(t);
+  ov_free(tree);
+}
+
+int cli_describe(feast_registry *reg, const char *project, const cli_opts *o, bool table) {
+  feast_spec_format fmt = o->format == CLI_JSON ? FEAST_SPEC_JSON : FEAST_SPEC_YAML;
+  feast_error err;
+  char *text = NULL;
+  feast_code rc;
+  if (table) {
+    feast_feature_table t;
+    if (!(rc = feast_registry_get_feature_table(reg, project, o->args[1], &t, &err))) {
+      rc = feast_feature_table_emit(&t.spec, fmt, &text, &err);
+      feast_feature_table_clear(&t);
+    }
+  } else {
+    feast_entity e;
+    if (!(rc = feast_registry_get_entity(reg, project, o->args[1], &e, &err))) {
+      rc = feast_entity_emit(&e.spec, fmt, &text, &err);
+      feast_entity_clear(&e);
+    }
+  }
+  if (!rc) fputs(text, stdout);
+  free(text);
+  return rc ? cli_fail_err(&err) : 0;
 }

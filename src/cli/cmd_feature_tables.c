@@ -21,50 +21,40 @@ static const char USAGE[] =
     "  --skip-source-check     do not check that sources supply the declared columns\n"
     "  -o, --output FORMAT     table, json or yaml\n";
 
-static int describe(feast_registry *reg, const char *project, const char *name, cli_format fmt) {
-  feast_feature_table t;
-  feast_error err;
-  if (feast_registry_get_feature_table(reg, project, name, &t, &err)) return cli_fail_err(&err);
-  char *text = NULL;
-  int rc = 0;
-  if (feast_feature_table_emit(&t.spec, fmt == CLI_JSON ? FEAST_SPEC_JSON : FEAST_SPEC_YAML, &text, &err))
-    rc = cli_fail_err(&err);
-  else
-    fputs(text, stdout);
-  free(text);
-  feast_feature_table_clear(&t);
-  return rc;
+static int describe(feast_registry *reg, const char *project, const cli_opts *o) {
+  return cli_describe(reg, project, o, true);
 }
 
-static int list(feast_registry *reg, const char *project, const feast_map *labels, cli_format fmt) {
+static int list(feast_registry *reg, const char *project, const cli_opts *o) {
   feast_feature_table_list l;
   feast_error err;
-  if (feast_registry_list_feature_tables(reg, project, labels, &l, &err)) return cli_fail_err(&err);
-  if (fmt == CLI_TABLE) {
-    cli_table t;
-    const char *h[] = {"NAME", "ENTITIES", "FEATURES", "REVISION"};
-    cli_table_init(&t, 4, h);
-    for (size_t i = 0; i < l.n; i++) {
-      const feast_feature_table_spec *s = &l.items[i].spec;
-      char ents[512] = "", rev[24], nf[24];
-      for (size_t k = 0; k < s->n_entities; k++) {
-        size_t used = strlen(ents);
-        snprintf(ents + used, sizeof ents - used, "%s%s", k ? "," : "", s->entities[k]);
-      }
-      snprintf(rev, sizeof rev, "%lld", (long long)l.items[i].meta.revision);
-      snprintf(nf, sizeof nf, "%zu", s->n_features);
-      const char *row[] = {s->name, ents, nf, rev};
-      cli_table_add(&t, row);
+  if (feast_registry_list_feature_tables(reg, project, &o->labels, &l, &err)) return cli_fail_err(&err);
+  cli_table t;
+  const char *h[] = {"NAME", "ENTITIES", "FEATURES", "REVISION"};
+  cli_table_init(&t, 4, h);
+  ov *out = ov_new(OV_LIST);
+  for (size_t i = 0; i < l.n; i++) {
+    const feast_feature_table_spec *s = &l.items[i].spec;
+    char ents[512] = "", rev[24], nf[24];
+    for (size_t k = 0; k < s->n_entities; k++) {
+      size_t used = strlen(ents);
+      snprintf(ents + used, sizeof ents - used, "%s%s", k ? "," : "", s->entities[k]);
     }
-    cli_table_print(stdout, &t);
-    cli_table_free(&t);
-  } else {
-    ov *out = ov_new(OV_LIST);
-    for (size_t i = 0; i < l.n; i++) cli_table_ov(out, &l.items[i]);
-    ov_print(stdout, out, fmt);
-    ov_free(out);
+    snprintf(rev, sizeof rev, "%lld", (long long)l.items[i].meta.revision);
+    snprintf(nf, sizeof nf, "%zu", s->n_features);
+    const char *row[] = {s->name, ents, nf, rev};
+    cli_table_add(&t, row);
+    cli_table_ov(out, &l.items[i]);
   }
+  cli_print_listing(&t, out, o->format);
   feast_feature_table_list_clear(&l);
+  return 0;
+}
+
+static int delete(feast_registry *reg, const char *project, const cli_opts *o) {
+  feast_error err;
+  if (feast_registry_delete_feature_table(reg, project, o->args[1], &err)) return cli_fail_err(&err);
+  printf("Deleted feature table %s\n", o->args[1]);
   return 0;
 }
 
@@ -74,26 +64,14 @@ int cmd_feature_tables(int argc, char **argv) {
                      USAGE, &o);
   if (rc) return rc < 0 ? 0 : rc;
   const char *sub = o.n_args ? o.args[0] : "";
-  bool named = (strcmp(sub, "describe") == 0 || strcmp(sub, "delete") == 0) && o.n_args == 2;
   if (strcmp(sub, "apply") == 0 && o.n_args == 1 && o.n_files > 0) {
     rc = cli_apply_specs(&o, FEAST_DOC_FEATURE_TABLE);
-  } else if (named || (strcmp(sub, "list") == 0 && o.n_args == 1)) {
-    feast_config cfg;
-    feast_registry *reg;
-    if (!(rc = cli_open(&o, &cfg, &reg))) {
-      const char *project = cli_project(&o, &cfg);
-      feast_error err;
-      if (strcmp(sub, "describe") == 0)
-        rc = describe(reg, project, o.args[1], o.format);
-      else if (strcmp(sub, "list") == 0)
-        rc = list(reg, project, &o.labels, o.format);
-      else if (feast_registry_delete_feature_table(reg, project, o.args[1], &err))
-        rc = cli_fail_err(&err);
-      else
-        printf("Deleted feature table %s\n", o.args[1]);
-      feast_registry_free(reg);
-      feast_config_clear(&cfg);
-    }
+  } else if (strcmp(sub, "describe") == 0 && o.n_args == 2) {
+    rc = cli_with_registry(&o, describe);
+  } else if (strcmp(sub, "delete") == 0 && o.n_args == 2) {
+    rc = cli_with_registry(&o, delete);
+  } else if (strcmp(sub, "list") == 0 && o.n_args == 1) {
+    rc = cli_with_registry(&o, list);
   } else {
     fputs(USAGE, stderr);
     rc = 2;

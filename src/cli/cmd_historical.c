@@ -11,7 +11,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "base/alloc.h"
 #include "cli/cli_common.h"
 #include "cli/cli_data.h"
 #include "cli/commands.h"
@@ -81,8 +80,8 @@ int cmd_get_historical_features(int argc, char **argv) {
                                            {"config", required_argument, NULL, 'c'},
                                            {"help", no_argument, NULL, 'h'},
                                            {NULL, 0, NULL, 0}};
-  char *refs[1024];
-  int n_refs = 0, threads = 0;
+  cli_list refs = {0};
+  int threads = 0;
   const char *entities_path = NULL, *out_path = NULL, *ts_col = "event_timestamp", *project = NULL;
   const char *config = NULL, *codec_name = "snappy";
   size_t memory_limit = 0;
@@ -92,13 +91,7 @@ int cmd_get_historical_features(int argc, char **argv) {
   int c;
   while (!rc && (c = getopt_long(argc, argv, "f:e:o:p:h", longopts, NULL)) != -1) {
     switch (c) {
-    case 'f': {
-      char *save = NULL, *copy = feast_strdup(optarg);
-      for (char *r = strtok_r(copy, ",", &save); r && n_refs < 1024; r = strtok_r(NULL, ",", &save))
-        refs[n_refs++] = feast_strdup(r);
-      feast_free(copy);
-      break;
-    }
+    case 'f': rc = cli_list_add_split(&refs, optarg); break;
     case 'e': entities_path = optarg; break;
     case 'o': out_path = optarg; break;
     case 't': ts_col = optarg; break;
@@ -113,9 +106,9 @@ int cmd_get_historical_features(int argc, char **argv) {
     default: rc = 2; fprintf(stderr, "feast: unknown or incomplete option '%s'\n%s", argv[optind - 1], USAGE);
     }
   }
-  if (!rc && (!n_refs || !entities_path || !out_path || optind < argc)) {
+  if (!rc && (!refs.n || !entities_path || !out_path || optind < argc)) {
     fprintf(stderr, "feast: %s\n%s",
-            !n_refs ? "which features? (-f)" : !entities_path ? "which entity rows? (-e)"
+            !refs.n ? "which features? (-f)" : !entities_path ? "which entity rows? (-e)"
                                            : !out_path        ? "where to write? (-o OUT.parquet)"
                                                               : "unexpected argument",
             USAGE);
@@ -133,7 +126,7 @@ int cmd_get_historical_features(int argc, char **argv) {
   feast_batch *entity_schema = NULL;
   feast_parquet_writer *w = NULL;
   feast_csv_column_type types[256];
-  int ntypes = feast_store_entity_column_types(store, (const char *const *)refs, (size_t)n_refs, ts_col, types, 256);
+  int ntypes = feast_store_entity_column_types(store, (const char *const *)refs.items, refs.n, ts_col, types, 256);
   if (feast_rows_open(entities_path, types, ntypes, &entities, &entity_schema, &err)) {
     rc = cli_fail_err(&err);
     goto close;
@@ -146,7 +139,7 @@ int cmd_get_historical_features(int argc, char **argv) {
   feast_retrieval_summary sum;
   memset(&sum, 0, sizeof sum);
   double t0 = cli_now();
-  if (feast_store_get_historical_features(store, (const char *const *)refs, (size_t)n_refs, entities, &opts, &result,
+  if (feast_store_get_historical_features(store, (const char *const *)refs.items, refs.n, entities, &opts, &result,
                                           &sum, &err)) {
     cli_progress_end(&prog.p);
     rc = cli_fail_err(&err);
@@ -177,6 +170,6 @@ close:
   feast_batch_free(entity_schema);
   feast_store_free(store);
 cleanup:
-  for (int i = 0; i < n_refs; i++) feast_free(refs[i]);
+  cli_list_clear(&refs);
   return rc;
 }

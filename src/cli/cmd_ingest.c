@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/alloc.h"
 #include "cli/cli_common.h"
 #include "cli/cli_data.h"
 #include "cli/cli_ingest.h"

@@ -9,12 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/alloc.h"
-#include "base/buf.h"
 #include "cli/cli_common.h"
 #include "cli/cli_data.h"
 #include "cli/commands.h"
-#include "format/feastproto.h"
 
 static const char USAGE[] =
     "usage: feast get-online-features -f TABLE:FEATURE[,...] -e NAME=VALUE[,NAME=VALUE] [-e ...]\n"
@@ -25,13 +22,12 @@ static const char USAGE[] =
     "      --at TS          measure max_age from this time (default: now)\n"
     "  -o, --output FMT     table (default) or json (Feast's /get-online-features document)\n";
 
-#define MAX_REFS 1024
 #define MAX_ROWS 100000
 
 static void print_table(const feast_online_result *res) {
   size_t names = feast_online_result_num_names(res), rows = feast_online_result_num_rows(res);
-  const char **headers = feast_calloc(names + 1, sizeof *headers);
-  char **cells = feast_calloc(names + 1, sizeof *cells);
+  const char **headers = calloc(names + 1, sizeof *headers);
+  char **cells = calloc(names + 1, sizeof *cells);
   cli_table t;
   for (size_t i = 0; i < names; i++) headers[i] = feast_online_result_name(res, i);
   cli_table_init(&t, (int)names, headers);
@@ -40,22 +36,17 @@ static void print_table(const feast_online_result *res) {
       feast_field_status st = feast_online_result_status(res, i, r);
       size_t len;
       const uint8_t *v = feast_online_result_value(res, i, r, &len);
-      feast_buf b;
-      feast_buf_init(&b, 1 << 20);
       feast_error err;
-      if (st == FEAST_STATUS_PRESENT && feast_pb_value_to_json(v, len, &b, &err) == FEAST_OK)
-        cells[i] = feast_strdup(feast_buf_cstr(&b, &err));
-      else
-        cells[i] = feast_strdup(feast_field_status_name(st));
-      feast_buf_free(&b);
+      if (st != FEAST_STATUS_PRESENT || feast_value_to_json(v, len, &cells[i], NULL, &err) != FEAST_OK)
+        cells[i] = strdup(feast_field_status_name(st));
     }
     cli_table_add(&t, (const char *const *)cells);
-    for (size_t i = 0; i < names; i++) feast_free(cells[i]);
+    for (size_t i = 0; i < names; i++) free(cells[i]);
   }
   cli_table_print(stdout, &t);
   cli_table_free(&t);
-  feast_free(headers);
-  feast_free(cells);
+  free(headers);
+  free(cells);
 }
 
 int cmd_get_online_features(int argc, char **argv) {
@@ -67,25 +58,19 @@ int cmd_get_online_features(int argc, char **argv) {
                                            {"config", required_argument, NULL, 'c'},
                                            {"help", no_argument, NULL, 'h'},
                                            {NULL, 0, NULL, 0}};
-  char **refs = feast_calloc(MAX_REFS, sizeof *refs);
-  const char **rows = feast_calloc(MAX_ROWS, sizeof *rows);
-  size_t n_refs = 0, n_rows = 0;
+  cli_list refs = {0};
+  const char **rows = calloc(MAX_ROWS, sizeof *rows);
+  size_t n_rows = 0;
   const char *project = NULL, *config = NULL, *out = cli_global_output ? cli_global_output : "table";
   feast_ts at = feast_now();
   feast_error err;
-  int rc = refs && rows ? 0 : cli_fail("out of memory");
+  int rc = rows ? 0 : cli_fail("out of memory");
   optind = 1;
   opterr = 0;
   int c;
   while (!rc && (c = getopt_long(argc, argv, "f:e:o:p:h", longopts, NULL)) != -1) {
     switch (c) {
-    case 'f': {
-      char *save = NULL, *copy = feast_strdup(optarg);
-      for (char *r = copy ? strtok_r(copy, ",", &save) : NULL; r && n_refs < MAX_REFS; r = strtok_r(NULL, ",", &save))
-        refs[n_refs++] = feast_strdup(r);
-      feast_free(copy);
-      break;
-    }
+    case 'f': rc = cli_list_add_split(&refs, optarg); break;
     case 'e':
       if (n_rows < MAX_ROWS) rows[n_rows++] = optarg;
       break;
@@ -99,9 +84,9 @@ int cmd_get_online_features(int argc, char **argv) {
     default: rc = 2; fprintf(stderr, "feast: unknown or incomplete option '%s'\n%s", argv[optind - 1], USAGE);
     }
   }
-  if (!rc && (optind < argc || !n_refs || !n_rows || (strcmp(out, "json") && strcmp(out, "table")))) {
+  if (!rc && (optind < argc || !refs.n || !n_rows || (strcmp(out, "json") && strcmp(out, "table")))) {
     fprintf(stderr, "feast: %s\n%s",
-            optind < argc ? "unexpected argument" : !n_refs ? "which features? (-f)" : !n_rows ? "which entities? (-e)"
+            optind < argc ? "unexpected argument" : !refs.n ? "which features? (-f)" : !n_rows ? "which entities? (-e)"
                                                                                               : "-o takes table or json",
             USAGE);
     rc = 2;
@@ -114,7 +99,7 @@ int cmd_get_online_features(int argc, char **argv) {
   char *json = NULL;
   size_t len;
   if (feast_entity_rows_from_strings(rows, n_rows, &entity_rows, &err) ||
-      feast_store_get_online_features(store, (const char *const *)refs, n_refs, entity_rows, at, &res, &err)) {
+      feast_store_get_online_features(store, (const char *const *)refs.items, refs.n, entity_rows, at, &res, &err)) {
     rc = cli_fail_err(&err);
   } else if (strcmp(out, "json") == 0) {
     if (feast_online_result_to_json(res, &json, &len, &err)) rc = cli_fail_err(&err);
@@ -127,8 +112,7 @@ int cmd_get_online_features(int argc, char **argv) {
   feast_batch_free(entity_rows);
   feast_store_free(store);
 cleanup:
-  for (size_t i = 0; refs && i < n_refs; i++) feast_free(refs[i]);
-  feast_free(refs);
-  feast_free(rows);
+  cli_list_clear(&refs);
+  free(rows);
   return rc;
 }

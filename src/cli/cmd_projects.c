@@ -51,25 +51,19 @@ int cmd_projects(int argc, char **argv) {
     feast_project_list l;
     if (feast_registry_list_projects(reg, all, &l, &err)) {
       rc = cli_fail_err(&err);
-    } else if (o.format == CLI_TABLE) {
+    } else {
       cli_table t;
       const char *h[] = {"NAME", "STATUS"};
       cli_table_init(&t, 2, h);
+      ov *list = ov_new(OV_LIST);
       for (size_t i = 0; i < l.n; i++) {
         const char *row[] = {l.items[i].name, l.items[i].archived ? "archived" : "active"};
         cli_table_add(&t, row);
-      }
-      cli_table_print(stdout, &t);
-      cli_table_free(&t);
-    } else {
-      ov *list = ov_new(OV_LIST);
-      for (size_t i = 0; i < l.n; i++) {
         ov *p = ov_add(list, NULL, OV_OBJ);
         ov_add_str(p, "name", l.items[i].name);
         ov_add_bool(p, "archived", l.items[i].archived);
       }
-      ov_print(stdout, list, o.format);
-      ov_free(list);
+      cli_print_listing(&t, list, o.format);
     }
     feast_project_list_clear(&l);
   }

@@ -14,7 +14,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "base/alloc.h"
 #include "cli/cli_common.h"
 #include "cli/cli_data.h"
 #include "cli/cli_ingest.h"
@@ -40,7 +39,7 @@ typedef struct batches {
 
 static void batches_free(batches *b) {
   for (int i = 0; i < b->n; i++) feast_batch_free(b->items[i]);
-  feast_free(b->items);
+  free(b->items);
   memset(b, 0, sizeof *b);
 }
 
@@ -50,7 +49,7 @@ static feast_code read_all(feast_batch_source *src, batches *out, feast_error *e
     feast_code rc = src->next(src, &b, err);
     if (rc) return rc;
     if (!b) return FEAST_OK;
-    feast_batch **items = feast_realloc(out->items, (size_t)(out->n + 1) * sizeof *items);
+    feast_batch **items = realloc(out->items, (size_t)(out->n + 1) * sizeof *items);
     if (!items) {
       feast_batch_free(b);
       return feast_fail(err, FEAST_E_NOMEM, "out of memory");
@@ -78,7 +77,7 @@ static feast_code replay_next(feast_batch_source *self, feast_batch **out, feast
 static void replay_close(feast_batch_source *self) {
   replay *r = (replay *)self;
   batches_free(&r->b);
-  feast_free(r);
+  free(r);
 }
 
 /* CSV column types: what the spec says each column holds. */
@@ -215,8 +214,8 @@ static feast_code write_offline(const feast_data_source *s, const batches *rows,
   for (int i = 0; i < rows->n && !rc; i++) {
     const feast_batch *b = rows->items[i];
     const feast_array *ts = b->columns[ts_col];
-    int64_t *idx = feast_malloc((size_t)(b->num_rows + 1) * sizeof *idx);
-    bool *done = feast_calloc((size_t)b->num_rows + 1, 1);
+    int64_t *idx = malloc((size_t)(b->num_rows + 1) * sizeof *idx);
+    bool *done = calloc((size_t)b->num_rows + 1, 1);
     if (!idx || !done) rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
     for (int64_t r = 0; !rc && r < b->num_rows; r++) {
       if (done[r]) continue;
@@ -247,8 +246,8 @@ static feast_code write_offline(const feast_data_source *s, const batches *rows,
         if (!rc) printf("offline: %s\n", path);
       }
     }
-    feast_free(idx);
-    feast_free(done);
+    free(idx);
+    free(done);
   }
   return rc;
 }
@@ -326,7 +325,7 @@ int cmd_push(int argc, char **argv) {
     goto done;
   }
   if (online) {
-    replay *r = feast_calloc(1, sizeof *r);
+    replay *r = calloc(1, sizeof *r);
     if (!r) {
       rc = cli_fail("out of memory");
       goto done;

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "base/alloc.h"
+#include "feast/json.h"
 #include "feast/time.h"
 
 static void *need(void *p) {
@@ -21,14 +21,14 @@ static void *need(void *p) {
 }
 
 ov *ov_new(ov_kind kind) {
-  ov *v = need(feast_calloc(1, sizeof *v));
+  ov *v = need(calloc(1, sizeof *v));
   v->kind = kind;
   return v;
 }
 
 ov *ov_add(ov *parent, const char *key, ov_kind kind) {
   ov *v = ov_new(kind);
-  if (key) v->key = need(feast_strdup(key));
+  if (key) v->key = need(strdup(key));
   if (parent->last)
     parent->last->next = v;
   else
@@ -39,7 +39,7 @@ ov *ov_add(ov *parent, const char *key, ov_kind kind) {
 
 ov *ov_add_str(ov *parent, const char *key, const char *s) {
   ov *v = ov_add(parent, key, s ? OV_STR : OV_NULL);
-  if (s) v->s = need(feast_strdup(s));
+  if (s) v->s = need(strdup(s));
   return v;
 }
 
@@ -59,28 +59,24 @@ void ov_free(ov *v) {
   while (v) {
     ov *next = v->next;
     ov_free(v->first);
-    feast_free(v->key);
-    feast_free(v->s);
-    feast_free(v);
+    free(v->key);
+    free(v->s);
+    free(v);
     v = next;
   }
 }
 
+/* Through the library's one escaper; text that is not UTF-8 (a file name,
+ * say) is printed with each bad byte as U+FFFD. */
 static void json_str(FILE *out, const char *s) {
-  fputc('"', out);
-  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-    if (*p == '"' || *p == '\\')
-      fprintf(out, "\\%c", *p);
-    else if (*p == '\n')
-      fputs("\\n", out);
-    else if (*p == '\t')
-      fputs("\\t", out);
-    else if (*p < 0x20)
-      fprintf(out, "\\u%04x", *p);
-    else
-      fputc(*p, out);
+  char *q;
+  feast_error err;
+  if (feast_json_quote(s, strlen(s), true, &q, NULL, &err) != FEAST_OK) {
+    fputs("feast: out of memory\n", stderr);
+    exit(1);
   }
-  fputc('"', out);
+  fputs(q, out);
+  free(q);
 }
 
 static void json(FILE *out, const ov *v, int indent) {
@@ -184,9 +180,9 @@ void cli_table_init(cli_table *t, int ncols, const char *const *headers) {
 }
 
 void cli_table_add(cli_table *t, const char *const *cells) {
-  t->cells = need(feast_realloc(t->cells, (size_t)(t->nrows + 1) * (size_t)t->ncols * sizeof *t->cells));
+  t->cells = need(realloc(t->cells, (size_t)(t->nrows + 1) * (size_t)t->ncols * sizeof *t->cells));
   for (int i = 0; i < t->ncols; i++)
-    t->cells[t->nrows * t->ncols + i] = need(feast_strdup(cells[i] ? cells[i] : ""));
+    t->cells[t->nrows * t->ncols + i] = need(strdup(cells[i] ? cells[i] : ""));
   t->nrows++;
 }
 
@@ -209,8 +205,8 @@ void cli_table_print(FILE *out, const cli_table *t) {
 }
 
 void cli_table_free(cli_table *t) {
-  for (int i = 0; i < t->nrows * t->ncols; i++) feast_free(t->cells[i]);
-  feast_free(t->cells);
+  for (int i = 0; i < t->nrows * t->ncols; i++) free(t->cells[i]);
+  free(t->cells);
   t->cells = NULL;
   t->nrows = 0;
 }

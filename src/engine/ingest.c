@@ -21,15 +21,15 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "base/alloc.h"
 #include "base/arena.h"
 #include "base/buf.h"
 #include "base/hash.h"
+#include "engine/ingest_internal.h"
 #include "engine/ingest_schema.h"
-#include "format/feastproto.h"
-#include "online/store.h"
+#include "format/proto/feastproto.h"
+#include "online/backend.h"
 
 #define VALUE_MAX ((size_t)64 << 20) /* one serialized value or key */
 #define DEFAULT_DEDUP_BYTES ((size_t)256 << 20)
@@ -40,12 +40,12 @@
 /* One slot of the open-addressing table: everything a row needs to lose
  * (the common case with many rows per key), so a losing row costs one cache
  * line, fetched ahead of time. */
-typedef struct slot {
+typedef struct dedup_slot {
   uint64_t id;     /* integer keys: the entity value; else the key's 64-bit hash */
   feast_ts ev, cr; /* the pending winner's times */
   uint32_t idx;    /* into ents; EMPTY = a free slot */
   uint32_t row1;   /* 1 + the winner's row in the batch being read; 0 = encoded */
-} slot;
+} dedup_slot;
 
 typedef struct pend { /* the winning row of one key */
   const uint8_t *key; /* RedisKeyV2 bytes; integer keys build it when first encoded */
@@ -60,7 +60,8 @@ typedef struct pending {
   pend *ents;         /* first-seen order */
   uint32_t *touched;  /* slots whose winner is in the batch being read */
   size_t n, n_touched, ents_cap;
-  slot *slots; /* power-of-two count, at most half full */
+  dedup_slot *slots; /* power-of-two count, at most half full (feast_table_alloc: random probes) */
+  void *slots_mem;
   size_t cap;
   size_t bytes;  /* roughly what is pending, for dedup_bytes */
   int int_keys;  /* -1 = not known yet; 1 = one INT32/INT64 entity: the value is the key */
@@ -80,19 +81,6 @@ typedef struct batch_ctx {
   feast_ingest_summary *sum;
 } batch_ctx;
 
-/* Ask for huge pages under a large table: its probes are random, and with
- * 4 KiB pages nearly each one would also miss the TLB. */
-static void advise_huge(void *p, size_t n) {
-#ifdef MADV_HUGEPAGE
-  const uintptr_t huge = (uintptr_t)2 << 20;
-  uintptr_t lo = ((uintptr_t)p + huge - 1) & ~(huge - 1), hi = ((uintptr_t)p + n) & ~(huge - 1);
-  if (hi > lo) madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
-#else
-  (void)p;
-  (void)n;
-#endif
-}
-
 static inline uint64_t slot_home(const pending *p, uint64_t id) { return p->int_keys == 1 ? feast_hash_u64(id) : id; }
 
 static feast_code pending_init(pending *p, size_t expect_keys, feast_error *err) {
@@ -101,9 +89,8 @@ static feast_code pending_init(pending *p, size_t expect_keys, feast_error *err)
   p->arena = feast_arena_new((size_t)1 << 20);
   p->cap = 1024;
   while (p->cap < expect_keys * 2 && p->cap < ((size_t)1 << 31)) p->cap *= 2;
-  p->slots = feast_malloc(p->cap * sizeof *p->slots);
+  p->slots = feast_table_alloc(p->cap * sizeof *p->slots, &p->slots_mem);
   if (!p->arena || !p->slots) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
-  advise_huge(p->slots, p->cap * sizeof *p->slots);
   memset(p->slots, 0xff, p->cap * sizeof *p->slots);
   return FEAST_OK;
 }
@@ -112,7 +99,7 @@ static void pending_free(pending *p) {
   feast_arena_free(p->arena);
   feast_free(p->ents);
   feast_free(p->touched);
-  feast_free(p->slots);
+  feast_free(p->slots_mem);
   memset(p, 0, sizeof *p);
 }
 
@@ -139,12 +126,12 @@ static feast_code pending_grow(pending *p, size_t more, feast_error *err) {
   if ((p->n + more) * 2 > p->cap) {
     size_t nc = p->cap * 2;
     while ((p->n + more) * 2 > nc) nc *= 2;
-    slot *s = feast_malloc(nc * sizeof *s);
+    void *mem;
+    dedup_slot *s = feast_table_alloc(nc * sizeof *s, &mem);
     if (!s) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
-    advise_huge(s, nc * sizeof *s);
     memset(s, 0xff, nc * sizeof *s);
     for (size_t i = 0; i < p->cap; i++) {
-      slot *o = &p->slots[i];
+      dedup_slot *o = &p->slots[i];
       if (o->idx == EMPTY) continue;
       size_t pos = (size_t)slot_home(p, o->id) & (nc - 1);
       while (s[pos].idx != EMPTY) pos = (pos + 1) & (nc - 1);
@@ -153,8 +140,9 @@ static feast_code pending_grow(pending *p, size_t more, feast_error *err) {
       o->id = pos; /* the old table is dropped below: leave the forwarding address */
     }
     for (size_t i = 0; i < p->n_touched; i++) p->touched[i] = (uint32_t)p->slots[p->touched[i]].id;
-    feast_free(p->slots);
+    feast_free(p->slots_mem);
     p->slots = s;
+    p->slots_mem = mem;
     p->cap = nc;
   }
   return FEAST_OK;
@@ -195,71 +183,18 @@ static inline int fixed_width(const feast_array *a) {
   }
 }
 
-/* How a feature column is encoded: the common scalar layouts are written
- * straight into the blob (the same bytes feast_pb_value_from_array makes:
- * tag = field number (the value type) << 3 | wire type); the rest go
- * through feast_pb_value_from_array. */
-enum { ENC_GENERIC, ENC_F64, ENC_F32, ENC_I64, ENC_I32 };
-
-static int enc_kind(const feast_array *a, feast_value_type vt) {
-  switch (a->type.id) {
-  case FEAST_DT_DOUBLE: return vt == FEAST_VT_DOUBLE ? ENC_F64 : ENC_GENERIC;
-  case FEAST_DT_FLOAT: return vt == FEAST_VT_FLOAT ? ENC_F32 : ENC_GENERIC;
-  case FEAST_DT_INT64: return vt == FEAST_VT_INT64 ? ENC_I64 : ENC_GENERIC;
-  case FEAST_DT_INT32: return vt == FEAST_VT_INT64 || vt == FEAST_VT_INT32 ? ENC_I32 : ENC_GENERIC;
-  default: return ENC_GENERIC;
-  }
-}
-
-static inline size_t put_varint_raw(uint8_t *d, uint64_t v) {
-  size_t n = 0;
-  while (v >= 0x80) {
-    d[n++] = (uint8_t)(v | 0x80);
-    v >>= 7;
-  }
-  d[n++] = (uint8_t)v;
-  return n;
-}
-
 /* Append feature f of `row` to c->scratch as u32 length + Value bytes. */
-static feast_code put_feature(batch_ctx *c, const feast_array *a, int kind, feast_value_type vt, int64_t row,
+static feast_code put_feature(batch_ctx *c, const feast_array *a, feast_pb_fast kind, feast_value_type vt, int64_t row,
                               feast_error *err) {
-  feast_code rc = feast_buf_reserve(&c->scratch, 4 + 11, err);
+  feast_code rc = feast_buf_reserve(&c->scratch, 4 + FEAST_PB_FAST_MAX, err);
   if (rc) return rc;
   uint8_t *d = c->scratch.data + c->scratch.len;
   uint32_t len = 0;
-  if (kind != ENC_GENERIC && feast_array_is_valid(a, row)) {
-    uint8_t *q = d + 4;
-    switch (kind) {
-    case ENC_F64:
-      *q++ = (uint8_t)(vt << 3 | 1);
-      memcpy(q, (const double *)a->values + row, 8); /* little-endian hosts, as the Parquet reader assumes */
-      q += 8;
-      break;
-    case ENC_F32: {
-      float v = (float)(double)((const float *)a->values)[row];
-      *q++ = (uint8_t)(vt << 3 | 5);
-      memcpy(q, &v, 4);
-      q += 4;
-      break;
-    }
-    case ENC_I64:
-      *q++ = (uint8_t)(vt << 3);
-      q += put_varint_raw(q, (uint64_t)((const int64_t *)a->values)[row]);
-      break;
-    default:
-      *q++ = (uint8_t)(vt << 3);
-      q += put_varint_raw(q, (uint64_t)(int64_t)((const int32_t *)a->values)[row]);
-      break;
-    }
-    len = (uint32_t)(q - d - 4);
+  if (kind != FEAST_PB_FAST_NONE) {
+    /* a null is the empty Value */
+    if (feast_array_is_valid(a, row)) len = (uint32_t)feast_pb_fast_put(d + 4, kind, vt, a, row);
     memcpy(d, &len, 4);
     c->scratch.len += 4 + len;
-    return FEAST_OK;
-  }
-  if (kind != ENC_GENERIC) { /* null: the empty Value */
-    memcpy(d, &len, 4);
-    c->scratch.len += 4;
     return FEAST_OK;
   }
   size_t at = c->scratch.len;
@@ -320,14 +255,14 @@ static feast_code row_check(batch_ctx *c, const feast_feature_table_spec *t, con
 /* Encode the features (and, for integer keys, the key) of every entry that
  * won in this batch. */
 static feast_code encode_touched(batch_ctx *c, pending *pd, const feast_feature_table_spec *t, const ingest_cols *cols,
-                                 const char *project, const uint8_t **eptr, size_t *elen, const int *kinds,
+                                 const char *project, const uint8_t **eptr, size_t *elen, const feast_pb_fast *kinds,
                                  feast_error *err) {
   for (size_t i = 0; i < pd->n_touched; i++) {
     /* Winners sit at random slots and random rows: fetch the slot 16
      * entries ahead, then its entry and the row's features 8 ahead. */
     if (i + 16 < pd->n_touched) __builtin_prefetch(&pd->slots[pd->touched[i + 16]]);
     if (i + 8 < pd->n_touched) {
-      const slot *ahead = &pd->slots[pd->touched[i + 8]];
+      const dedup_slot *ahead = &pd->slots[pd->touched[i + 8]];
       int64_t ar = (int64_t)ahead->row1 - 1;
       __builtin_prefetch(&pd->ents[ahead->idx]);
       for (size_t f = 0; f < t->n_features; f++) {
@@ -336,7 +271,7 @@ static feast_code encode_touched(batch_ctx *c, pending *pd, const feast_feature_
         if (w) __builtin_prefetch((const uint8_t *)a->values + ar * w);
       }
     }
-    slot *s = &pd->slots[pd->touched[i]];
+    dedup_slot *s = &pd->slots[pd->touched[i]];
     pend *p = &pd->ents[s->idx];
     int64_t row = (int64_t)s->row1 - 1;
     feast_code rc;
@@ -371,7 +306,7 @@ static feast_code probe(pending *pd, batch_ctx *c, const cand *x, feast_error *e
   size_t mask = pd->cap - 1, pos = (size_t)slot_home(pd, x->id) & mask;
   const uint8_t *kb = c->bkeys.data + x->key_off;
   for (;;) {
-    slot *s = &pd->slots[pos];
+    dedup_slot *s = &pd->slots[pos];
     if (s->idx == EMPTY) {
       pend *p = &pd->ents[pd->n];
       memset(p, 0, sizeof *p);
@@ -384,10 +319,10 @@ static feast_code probe(pending *pd, batch_ctx *c, const cand *x, feast_error *e
         pd->bytes += x->key_len;
       }
       p->slot = (uint32_t)pos;
-      *s = (slot){x->id, x->ev, x->cr, (uint32_t)pd->n, (uint32_t)(x->row + 1)};
+      *s = (dedup_slot){x->id, x->ev, x->cr, (uint32_t)pd->n, (uint32_t)(x->row + 1)};
       pd->touched[pd->n_touched++] = (uint32_t)pos;
       pd->n++;
-      pd->bytes += sizeof(pend) + 2 * sizeof(slot) + sizeof(uint32_t);
+      pd->bytes += sizeof(pend) + 2 * sizeof(dedup_slot) + sizeof(uint32_t);
       return FEAST_OK;
     }
     if (s->id == x->id) {
@@ -431,14 +366,14 @@ static feast_code add_batch(pending *pd, const feast_feature_table_spec *t, cons
   feast_buf_init(&c.kbuf, VALUE_MAX);
   feast_buf_init(&c.bkeys, VALUE_MAX * 2);
   bool *is_list = feast_calloc(t->n_features + 1, sizeof *is_list);
-  int *kinds = feast_calloc(t->n_features + 1, sizeof *kinds);
+  feast_pb_fast *kinds = feast_calloc(t->n_features + 1, sizeof *kinds);
   const uint8_t **eptr = feast_calloc(cols.n_entities + 1, sizeof *eptr);
   size_t *elen = feast_calloc(cols.n_entities + 1, sizeof *elen);
   if (!is_list || !kinds || !eptr || !elen) rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
   bool any_list = false;
   for (size_t f = 0; f < t->n_features && !rc; f++) {
     is_list[f] = cols.feature_cols[f]->type.id == FEAST_DT_LIST;
-    kinds[f] = enc_kind(cols.feature_cols[f], t->features[f].value_type);
+    kinds[f] = feast_pb_fast_kind(cols.feature_cols[f], t->features[f].value_type);
     any_list |= is_list[f];
   }
   cand blk[BLOCK];
@@ -495,29 +430,32 @@ static feast_code add_batch(pending *pd, const feast_feature_table_spec *t, cons
   return rc;
 }
 
-/* Write every pending winner (first-seen order) and empty the table. */
-static feast_code flush(feast_online_store *s, const feast_feature_table_spec *t, pending *pd, const feast_ingest_options *o,
-                        feast_ingest_summary *sum, feast_error *err) {
-  if (!pd->n) return FEAST_OK;
+/* Write every pending winner (first-seen order) and empty the table, with
+ * `pos` in the last write where the backend stores positions atomically. */
+static feast_code write_out(feast_online_store *s, const feast_feature_table_spec *t, pending *pd,
+                            const feast_ingest_options *o, const feast_online_positions *pos, feast_ingest_summary *sum,
+                            feast_error *err) {
+  if (!pd->n && !pos) return FEAST_OK;
   size_t nf = t->n_features;
-  feast_store_table st = {t->name, nf, NULL, t->has_max_age, t->max_age};
-  size_t chunk = strcmp(s->ops->kind, "lmdb") == 0 ? pd->n : (o->write_chunk ? o->write_chunk : DEFAULT_CHUNK);
+  feast_online_table st = {t->name, nf, NULL, t->has_max_age, t->max_age};
+  size_t chunk = s->ops->caps & FEAST_ONLINE_CAP_BULK_ORDERED ? pd->n : (o->write_chunk ? o->write_chunk : DEFAULT_CHUNK);
   if (chunk > pd->n) chunk = pd->n;
   const char **names = feast_calloc(nf + 1, sizeof *names);
-  feast_store_row *sr = feast_calloc(chunk, sizeof *sr);
+  feast_online_row *sr = feast_calloc(chunk + 1, sizeof *sr);
   const uint8_t **vals = feast_calloc(chunk * nf + 1, sizeof *vals);
   size_t *lens = feast_calloc(chunk * nf + 1, sizeof *lens);
-  uint8_t *written = feast_calloc(chunk, 1);
+  uint8_t *written = feast_calloc(chunk + 1, 1);
   feast_code rc = FEAST_OK;
   if (!names || !sr || !vals || !lens || !written) rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
   for (size_t f = 0; f < nf && !rc; f++) names[f] = t->features[f].name;
   st.features = names;
-  for (size_t off = 0; off < pd->n && !rc; off += chunk) {
+  size_t off = 0;
+  do {
     size_t m = pd->n - off < chunk ? pd->n - off : chunk;
-    for (size_t i = 0; i < m; i++) {
+    for (size_t i = 0; i < m && !rc; i++) {
       const pend *p = &pd->ents[off + i];
       if (i + 8 < m) __builtin_prefetch(&pd->slots[pd->ents[off + i + 8].slot]);
-      const slot *sl = &pd->slots[p->slot];
+      const dedup_slot *sl = &pd->slots[p->slot];
       const uint8_t *q = p->blob;
       for (size_t f = 0; f < nf; f++) {
         uint32_t len;
@@ -526,51 +464,121 @@ static feast_code flush(feast_online_store *s, const feast_feature_table_spec *t
         vals[i * nf + f] = len ? q + 4 : NULL;
         q += 4 + len;
       }
-      sr[i] = (feast_store_row){p->key, p->key_len, sl->ev, sl->cr, vals + i * nf, lens + i * nf};
+      sr[i] = (feast_online_row){p->key, p->key_len, sl->ev, sl->cr, vals + i * nf, lens + i * nf};
     }
+    if (rc) break;
     memset(written, 0, m);
-    rc = s->ops->write(s, &st, sr, m, written, err);
+    bool last = off + m >= pd->n;
+    rc = s->ops->write(s, &st, sr, m, written, last ? pos : NULL, err);
     for (size_t i = 0; i < m; i++) {
       if (written[i]) sum->written++;
       else if (!rc) sum->skipped_older++;
     }
-  }
+    off += m;
+  } while (!rc && off < pd->n);
   feast_free(names);
   feast_free(sr);
   feast_free(vals);
   feast_free(lens);
   feast_free(written);
+  /* After a failure the winners stay pending, so a retry writes them again
+   * (writing a row twice leaves what writing it once does). */
+  if (rc) return feast_error_prefix(err, "table %s: writing to the %s store: ", t->name, s->ops->kind);
   pending_reset(pd);
-  if (rc) feast_error_prefix(err, "table %s: writing to the %s store: ", t->name, s->ops->kind);
+  return FEAST_OK;
+}
+
+/* ---- the step-wise engine ---- */
+
+struct feast_ingestion {
+  feast_online_store *store;
+  const feast_feature_table_spec *table;
+  const feast_entity_spec *entities;
+  size_t n_entities;
+  feast_ingest_options opts;
+  size_t budget;
+  pending pd;
+  feast_ingest_summary sum;
+};
+
+feast_code feast_ingestion_begin(feast_online_store *store, const feast_feature_table_spec *table,
+                                 const feast_entity_spec *entities, size_t n_entities,
+                                 const feast_ingest_options *opts, feast_ingestion **out, feast_error *err) {
+  feast_ingestion *in = feast_calloc(1, sizeof *in);
+  if (!in) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  in->store = store;
+  in->table = table;
+  in->entities = entities;
+  in->n_entities = n_entities;
+  if (opts) in->opts = *opts;
+  in->budget = in->opts.dedup_bytes ? in->opts.dedup_bytes : DEFAULT_DEDUP_BYTES;
+  /* Size the table for the rows the source says it holds (Parquet footers),
+   * up to what the dedup budget can hold, so it rarely grows. */
+  int64_t expect = in->opts.expected_rows > 0 ? in->opts.expected_rows : 0;
+  size_t max_keys = in->budget / 128;
+  feast_code rc = pending_init(&in->pd, (size_t)expect < max_keys ? (size_t)expect : max_keys, err);
+  if (rc) {
+    feast_ingestion_free(in);
+    return rc;
+  }
+  *out = in;
+  return FEAST_OK;
+}
+
+feast_code feast_ingestion_feed(feast_ingestion *in, const feast_batch *b, feast_error *err) {
+  feast_code rc = add_batch(&in->pd, in->table, in->entities, in->n_entities, b, &in->opts, &in->sum, err);
+  if (!rc && (in->opts.write_each_batch || in->pd.bytes >= in->budget)) rc = feast_ingestion_flush(in, err);
   return rc;
 }
+
+feast_code feast_ingestion_flush(feast_ingestion *in, feast_error *err) {
+  return write_out(in->store, in->table, &in->pd, &in->opts, NULL, &in->sum, err);
+}
+
+feast_code feast_ingestion_flush_positions(feast_ingestion *in, const feast_online_positions *pos, feast_error *err) {
+  feast_online_store *s = in->store;
+  if (s->ops->caps & FEAST_ONLINE_CAP_ATOMIC_POSITIONS) return write_out(s, in->table, &in->pd, &in->opts, pos, &in->sum, err);
+  feast_code rc = write_out(s, in->table, &in->pd, &in->opts, NULL, &in->sum, err);
+  if (!rc && pos && pos->n) rc = s->ops->put_positions(s, pos, err);
+  return rc;
+}
+
+size_t feast_ingestion_pending(const feast_ingestion *in) { return in->pd.n; }
+
+const feast_ingest_summary *feast_ingestion_summary(const feast_ingestion *in) { return &in->sum; }
+
+void feast_ingestion_free(feast_ingestion *in) {
+  if (!in) return;
+  pending_free(&in->pd);
+  feast_free(in);
+}
+
+/* ---- one-call forms ---- */
 
 feast_code feast_ingest_batch(feast_online_store *store, const feast_feature_table_spec *table,
                               const feast_entity_spec *entities, size_t n_entities, const feast_batch *batch,
                               const feast_ingest_options *opts, feast_ingest_summary *summary, feast_error *err) {
-  feast_ingest_options none = {0};
-  if (!opts) opts = &none;
-  pending pd;
-  feast_code rc = pending_init(&pd, batch ? (size_t)batch->num_rows : 0, err);
-  if (!rc) rc = add_batch(&pd, table, entities, n_entities, batch, opts, summary, err);
-  if (!rc) rc = flush(store, table, &pd, opts, summary, err);
-  pending_free(&pd);
+  feast_ingest_options o = {0};
+  if (opts) o = *opts;
+  if (batch && o.expected_rows <= 0) o.expected_rows = batch->num_rows;
+  feast_ingestion *in;
+  feast_code rc = feast_ingestion_begin(store, table, entities, n_entities, &o, &in, err);
+  if (rc) return rc;
+  in->sum = *summary; /* counts are added to */
+  rc = feast_ingestion_feed(in, batch, err);
+  if (!rc) rc = feast_ingestion_flush(in, err);
+  *summary = in->sum;
+  feast_ingestion_free(in);
   return rc;
 }
 
 feast_code feast_ingest(feast_online_store *store, const feast_feature_table_spec *table,
                         const feast_entity_spec *entities, size_t n_entities, feast_batch_source *src,
                         const feast_ingest_options *opts, feast_ingest_summary *summary, feast_error *err) {
-  feast_ingest_options none = {0};
-  if (!opts) opts = &none;
-  size_t budget = opts->dedup_bytes ? opts->dedup_bytes : DEFAULT_DEDUP_BYTES;
   memset(summary, 0, sizeof *summary);
-  pending pd;
-  /* Size the table for the rows the source says it holds (Parquet footers),
-   * up to what the dedup budget can hold, so it rarely grows. */
-  int64_t expect = opts->expected_rows > 0 ? opts->expected_rows : 0;
-  size_t max_keys = budget / 128;
-  feast_code rc = pending_init(&pd, (size_t)expect < max_keys ? (size_t)expect : max_keys, err);
+  feast_ingestion *in;
+  feast_code rc = feast_ingestion_begin(store, table, entities, n_entities, opts, &in, err);
+  if (rc) return rc;
   while (!rc) {
     feast_batch *b = NULL;
     if ((rc = src->next(src, &b, err))) {
@@ -578,13 +586,13 @@ feast_code feast_ingest(feast_online_store *store, const feast_feature_table_spe
       break;
     }
     if (!b) {
-      rc = flush(store, table, &pd, opts, summary, err);
+      rc = feast_ingestion_flush(in, err);
       break;
     }
-    rc = add_batch(&pd, table, entities, n_entities, b, opts, summary, err);
+    rc = feast_ingestion_feed(in, b, err);
     feast_batch_free(b);
-    if (!rc && (opts->write_each_batch || pd.bytes >= budget)) rc = flush(store, table, &pd, opts, summary, err);
   }
-  pending_free(&pd);
+  *summary = in->sum;
+  feast_ingestion_free(in);
   return rc;
 }

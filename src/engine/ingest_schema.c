@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
-#include "format/feastproto.h"
+#include "format/proto/feastproto.h"
 
 static const char *found_type(const feast_array *a, char *buf, int size) {
   char child[64];

@@ -7,7 +7,8 @@
 
 #include "base/alloc.h"
 #include "base/buf.h"
-#include "format/feastproto.h"
+#include "format/proto/feastproto.h"
+#include "format/json/json_writer.h"
 #include "feast/online.h"
 
 feast_code feast_online_result_to_json(const feast_online_result *r, char **out, size_t *len, feast_error *err) {
@@ -18,7 +19,7 @@ feast_code feast_online_result_to_json(const feast_online_result *r, char **out,
   for (size_t i = 0; i < nn && !rc; i++) {
     const char *nm = feast_online_result_name(r, i);
     if (i) rc = feast_buf_append_byte(&b, ',', err);
-    if (!rc) rc = feast_json_string(&b, nm, strlen(nm), err);
+    if (!rc) rc = feast_json_append_string(&b, nm, strlen(nm), FEAST_JSON_UTF8_REPLACE, err);
   }
   if (!rc) rc = feast_buf_append_str(&b, "]},\"results\":[", err);
   for (size_t i = 0; i < nn && !rc; i++) {
@@ -100,5 +101,18 @@ feast_code feast_entity_rows_from_strings(const char *const *rows, size_t n_rows
   }
   b->num_rows = (int64_t)n_rows;
   *out = b;
+  return FEAST_OK;
+}
+
+feast_code feast_value_to_json(const uint8_t *value, size_t len, char **out, size_t *out_len, feast_error *err) {
+  feast_buf b;
+  feast_buf_init(&b, FEAST_BUF_UNLIMITED);
+  feast_code rc = feast_pb_value_to_json(value, len, &b, err);
+  if (!rc && !feast_buf_cstr(&b, err)) rc = err ? err->code : FEAST_E_NOMEM;
+  if (rc) {
+    feast_buf_free(&b);
+    return rc;
+  }
+  *out = (char *)feast_buf_detach(&b, out_len);
   return FEAST_OK;
 }

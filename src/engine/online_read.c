@@ -9,8 +9,8 @@
 #include "base/alloc.h"
 #include "base/arena.h"
 #include "base/buf.h"
-#include "format/feastproto.h"
-#include "online/store.h"
+#include "format/proto/feastproto.h"
+#include "online/backend.h"
 
 struct feast_online_result {
   feast_arena *arena;
@@ -71,7 +71,7 @@ static feast_code read_table(feast_online_store *s, feast_online_result *r, cons
   size_t *el = arena_calloc(r->arena, ne, sizeof *el);
   const uint8_t **keys = arena_calloc(r->arena, r->n_rows, sizeof *keys);
   size_t *key_lens = arena_calloc(r->arena, r->n_rows, sizeof *key_lens);
-  feast_store_record *recs = arena_calloc(r->arena, r->n_rows, sizeof *recs);
+  feast_online_record *recs = arena_calloc(r->arena, r->n_rows, sizeof *recs);
   if (!names || !colof || !feats || !ev || !el || !keys || !key_lens || !recs) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
   /* sorted entity names (RedisKeyV2 order), each with its entity-row column */
   for (size_t i = 0; i < ne; i++) {
@@ -113,13 +113,13 @@ static feast_code read_table(feast_online_store *s, feast_online_result *r, cons
     keys[row] = k;
     key_lens[row] = scratch->len;
   }
-  feast_store_table st = {t->name, nf, feats, t->has_max_age, t->max_age};
+  feast_online_table st = {t->name, nf, feats, t->has_max_age, t->max_age};
   feast_code rc = s->ops->read(s, &st, keys, key_lens, r->n_rows, r->arena, recs, err);
   if (rc) return feast_error_prefix(err, "table %s: reading the %s store: ", t->name, s->ops->kind);
   for (size_t f = 0; f < nf; f++) {
     for (size_t row = 0; row < r->n_rows; row++) {
       size_t at = (first_name + f) * r->n_rows + row;
-      const feast_store_record *rec = &recs[row];
+      const feast_online_record *rec = &recs[row];
       if (!rec->found || !rec->has[f]) {
         r->status[at] = FEAST_STATUS_NOT_FOUND;
         continue;

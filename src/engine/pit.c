@@ -9,7 +9,6 @@
  * sorts before every real one. Rows with a null event ts never match.
  */
 #include <pthread.h>
-#include <sys/mman.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,7 +92,7 @@ static bool stream_setup(pit_index *x) {
   for (int64_t k = 0; k < K; k++) cnt[k + 1] += cnt[k];
   int64_t n = cnt[K];
   x->eorder = feast_malloc((size_t)(n + 1) * sizeof *x->eorder);
-  x->best = pit_table_alloc((size_t)(n + 1) * sizeof *x->best, &x->best_mem);
+  x->best = feast_table_alloc((size_t)(n + 1) * sizeof *x->best, &x->best_mem);
   int64_t *pos = feast_malloc((size_t)(K + 1) * sizeof *pos);
   if (!x->eorder || !x->best || !pos) {
     feast_free(pos);
@@ -574,18 +573,6 @@ feast_code pit_index_probe(pit_index *x, int64_t *win, int64_t *matched, feast_e
   feast_free(c.sorted);
   x->n = 0;
   return rc;
-}
-
-void *pit_table_alloc(size_t n, void **base) {
-  const uintptr_t huge = (uintptr_t)2 << 20;
-  uintptr_t align = n >= 4 * huge ? huge : 64;
-  *base = feast_malloc(n + align);
-  if (!*base) return NULL;
-  void *p = (void *)(((uintptr_t)*base + align - 1) & ~(align - 1));
-#ifdef MADV_HUGEPAGE
-  if (align == huge) (void)madvise(p, n & ~(huge - 1), MADV_HUGEPAGE); /* a hint; whole huge pages only */
-#endif
-  return p;
 }
 
 /* ---- threads ---- */

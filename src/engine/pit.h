@@ -134,13 +134,6 @@ feast_code pit_gather(feast_array *dst, const pit_batches *feat, const char *col
 /* Append src row i to dst converting as above. */
 feast_code pit_append_converted(feast_array *dst, const feast_array *src, int64_t i, feast_error *err);
 
-/* Allocates n bytes for a table read at random. The result is 64-byte
- * aligned, so no 16- or 32-byte entry straddles two cache lines (one miss,
- * not two), and large tables are 2 MiB aligned and advised onto huge pages
- * (with 4 KiB pages nearly every access is also a TLB miss). Free *base,
- * not the result; NULL when out of memory. */
-void *pit_table_alloc(size_t n, void **base);
-
 /* Bytes held by a batch's buffers (for memory accounting). */
 size_t pit_batch_bytes(const feast_batch *b);
 

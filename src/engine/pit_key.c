@@ -58,20 +58,7 @@ struct pit_dict {
   size_t big_cap;
 };
 
-static bool is_int_family(const feast_array *a) {
-  switch ((feast_dtype_id)a->type.id) {
-  case FEAST_DT_INT8:
-  case FEAST_DT_INT16:
-  case FEAST_DT_INT32:
-  case FEAST_DT_INT64:
-  case FEAST_DT_UINT8:
-  case FEAST_DT_UINT16:
-  case FEAST_DT_UINT32:
-  case FEAST_DT_UINT64:
-  case FEAST_DT_BOOL: return true;
-  default: return false;
-  }
-}
+static bool is_int_family(const feast_array *a) { return feast_dtype_is_integer(a->type) || a->type.id == FEAST_DT_BOOL; }
 
 bool pit_key_is_int(const pit_keycols *k) { return k->n == 1 && is_int_family(k->col[0]); }
 
@@ -146,7 +133,7 @@ pit_dict *pit_dict_new(int64_t expected, bool int_mode) {
   while ((int64_t)slots < expected + expected / 2 + 1) slots *= 2;
   d->mask = slots - 1;
   size_t width = int_mode ? sizeof(pit_islot) : sizeof(int32_t);
-  void *p = pit_table_alloc(slots * width, &d->slots_mem);
+  void *p = feast_table_alloc(slots * width, &d->slots_mem);
   if (!p) {
     feast_free(d);
     return NULL;
@@ -198,7 +185,7 @@ static uint64_t id_hash(const pit_dict *d, int32_t id) { return d->khash[id]; }
 static bool rehash_int(pit_dict *d) {
   uint64_t slots = (d->mask + 1) * 2;
   void *mem;
-  pit_islot *s = pit_table_alloc(slots * sizeof *s, &mem);
+  pit_islot *s = feast_table_alloc(slots * sizeof *s, &mem);
   if (!s) return false;
   memset(s, 0xff, slots * sizeof *s);
   for (uint64_t o = 0; o <= d->mask; o++) {
@@ -217,7 +204,7 @@ static bool rehash_int(pit_dict *d) {
 static bool rehash(pit_dict *d) {
   uint64_t slots = (d->mask + 1) * 2;
   void *mem;
-  int32_t *s = pit_table_alloc(slots * sizeof(int32_t), &mem);
+  int32_t *s = feast_table_alloc(slots * sizeof(int32_t), &mem);
   if (!s) return false;
   memset(s, 0xff, slots * sizeof(int32_t));
   for (int64_t id = 0; id < d->n; id++) {
@@ -346,7 +333,7 @@ static void build_direct(pit_dict *d) {
     }
   if (d->n == 0 || (uint64_t)hi - (uint64_t)lo >= 2 * (d->mask + 1)) return;
   uint64_t range = (uint64_t)hi - (uint64_t)lo + 1;
-  pit_dent *t = pit_table_alloc(range * sizeof *t, &d->direct_mem);
+  pit_dent *t = feast_table_alloc(range * sizeof *t, &d->direct_mem);
   if (!t) return; /* the hash table still answers */
   for (uint64_t i = 0; i < range; i++) t[i] = (pit_dent){0, 0, UINT32_MAX, 0, 0};
   for (uint64_t j = 0; j <= d->mask; j++) {

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "base/alloc.h"
-#include "engine/retrieval_int.h"
+#include "engine/retrieval_internal.h"
 
 static double now_s(void) {
   struct timespec ts;
@@ -454,7 +454,7 @@ feast_code feast_historical_retrieve_stream(const feast_retrieval_request *req, 
   feast_batch_source *src = NULL;
   feast_code rc = feast_historical_retrieve(req, &src, summary, err);
   if (rc) return rc;
-  rc = feast_stream_export(src, feast_retrieval_schema(src), out, err);
+  rc = feast_arrow_stream_export(src, feast_retrieval_schema(src), out, err);
   if (rc) src->close(src);
   return rc;
 }

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
-#include "engine/retrieval_int.h"
+#include "engine/retrieval_internal.h"
 
 static bool elem_ok(feast_dtype d, feast_value_type vt) {
   switch (vt) {

@@ -16,7 +16,7 @@
 
 #include "base/alloc.h"
 #include "base/hash.h"
-#include "engine/retrieval_int.h"
+#include "engine/retrieval_internal.h"
 
 static feast_code file_for(rt_out *o, spill_file **f, feast_error *err) {
   return *f ? FEAST_OK : spill_open(o->spill_dir, f, err);

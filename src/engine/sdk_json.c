@@ -11,7 +11,8 @@
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "feast/source.h"
-#include "format/feastproto.h"
+#include "format/proto/feastproto.h"
+#include "format/json/json_writer.h"
 
 #define JSON_MAX ((size_t)1 << 31)
 
@@ -48,7 +49,7 @@ feast_code feast_store_apply_json(feast_store *s, const char *const *paths, size
   for (size_t i = 0; i < res.n && !rc; i++) {
     const feast_apply_item *it = &res.items[i];
     rc = feast_buf_printf(&b, err, "%s{\"kind\":\"%s\",\"name\":", i ? "," : "", kind_name(it->kind));
-    if (!rc) rc = feast_json_string(&b, it->name, strlen(it->name), err);
+    if (!rc) rc = feast_json_append_string(&b, it->name, strlen(it->name), FEAST_JSON_UTF8_REPLACE, err);
     if (!rc)
       rc = feast_buf_printf(&b, err, ",\"action\":\"%s\",\"revision\":%lld}", feast_apply_action_name(it->action),
                             (long long)it->revision);
@@ -146,7 +147,7 @@ feast_code feast_store_historical_stream(feast_store *s, const char *const *refs
   feast_batch *schema = NULL;
   feast_code rc;
   if (entities) {
-    rc = feast_stream_import(entities, &ents, err);
+    rc = feast_arrow_stream_import(entities, &ents, err);
     if (rc && entities->release) entities->release(entities);
   } else if (entities_path) {
     feast_csv_column_type types[256];
@@ -160,7 +161,7 @@ feast_code feast_store_historical_stream(feast_store *s, const char *const *refs
   ents->close(ents);
   feast_batch_free(schema);
   if (rc) return rc;
-  rc = feast_stream_export(res, feast_retrieval_schema(res), out, err);
+  rc = feast_arrow_stream_export(res, feast_retrieval_schema(res), out, err);
   if (rc) res->close(res);
   return rc;
 }

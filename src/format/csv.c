@@ -300,21 +300,13 @@ static feast_dtype infer(const csv_record *recs, int64_t n, int col) {
 static bool type_supported(feast_dtype t) {
   switch ((feast_dtype_id)t.id) {
   case FEAST_DT_BOOL:
-  case FEAST_DT_INT8:
-  case FEAST_DT_INT16:
-  case FEAST_DT_INT32:
-  case FEAST_DT_INT64:
-  case FEAST_DT_UINT8:
-  case FEAST_DT_UINT16:
-  case FEAST_DT_UINT32:
-  case FEAST_DT_UINT64:
   case FEAST_DT_FLOAT:
   case FEAST_DT_DOUBLE:
   case FEAST_DT_STRING:
   case FEAST_DT_BINARY:
   case FEAST_DT_DATE32:
   case FEAST_DT_TIMESTAMP: return true;
-  default: return false;
+  default: return feast_dtype_is_integer(t);
   }
 }
 

@@ -423,7 +423,7 @@ static void stream_release(struct ArrowArrayStream *st) {
   st->release = NULL;
 }
 
-feast_code feast_stream_export(feast_batch_source *src, const feast_batch *schema_batch, struct ArrowArrayStream *out,
+feast_code feast_arrow_stream_export(feast_batch_source *src, const feast_batch *schema_batch, struct ArrowArrayStream *out,
                                feast_error *err) {
   stream_private *p = feast_calloc(1, sizeof *p);
   feast_batch *sb = p ? feast_batch_new(schema_batch->num_columns) : NULL;
@@ -487,7 +487,7 @@ static void import_close(feast_batch_source *self) {
   feast_free(s);
 }
 
-feast_code feast_stream_import(struct ArrowArrayStream *stream, feast_batch_source **out, feast_error *err) {
+feast_code feast_arrow_stream_import(struct ArrowArrayStream *stream, feast_batch_source **out, feast_error *err) {
   import_source *s = feast_calloc(1, sizeof *s);
   if (!s) return feast_fail(err, FEAST_E_NOMEM, "out of memory importing an Arrow stream");
   s->stream = *stream;

@@ -124,3 +124,11 @@ feast_dtype feast_dtype_for_value_type(feast_value_type t) {
   if (feast_value_type_is_list(t)) return feast_dtype_make(FEAST_DT_LIST);
   return feast_dtype_make(FEAST_DT_NULL);
 }
+
+bool feast_dtype_is_integer(feast_dtype t) {
+  switch ((feast_dtype_id)t.id) {
+  case FEAST_DT_INT8: case FEAST_DT_INT16: case FEAST_DT_INT32: case FEAST_DT_INT64:
+  case FEAST_DT_UINT8: case FEAST_DT_UINT16: case FEAST_DT_UINT32: case FEAST_DT_UINT64: return true;
+  default: return false;
+  }
+}

@@ -11,6 +11,14 @@
  * small and a feature added to a table later simply reads as NOT_FOUND. A
  * batch commits in one write transaction; readers use MVCC read
  * transactions (MDB_NOTLS) and never block the writer.
+ *
+ * Positions live in the same database under keys that start with a NUL
+ * byte (a table name is never empty, so no row key does):
+ * NUL, scope, NUL, name -> value.
+ *
+ * Threads: LMDB serializes write transactions itself; read transactions
+ * come from a small pool (MDB_NOTLS lets any thread renew any of them), and
+ * every call keeps its scratch buffers to itself.
  */
 #include "online/lmdb.h"
 
@@ -31,13 +39,16 @@
 #define PAR_MIN_ROWS 65536 /* writes this large sort and encode on a second thread */
 #define ENC_ROWS 8192       /* rows per encoded chunk of the write-out pipeline */
 
+#define RTXN_POOL 64 /* reset read transactions kept for reuse */
+
 typedef struct lmdb_store {
   feast_online_store base;
   MDB_env *env;
   MDB_dbi dbi;
-  MDB_txn *rtxn; /* kept reset between reads, renewed per read */
   char *path;
-  feast_buf key, rec;
+  pthread_mutex_t pool_mu;
+  MDB_txn *idle[RTXN_POOL]; /* reset read transactions, renewed per read */
+  int n_idle;
 } lmdb_store;
 
 static feast_code lmdb_fail(feast_error *err, int rc, const char *what, const char *path) {
@@ -97,7 +108,7 @@ static bool record_ok(const uint8_t *p, size_t len, uint32_t *n) {
 }
 
 /* The LMDB key of `key` in kb (the caller's scratch: the write-out encodes
- * on two threads, each with its own). */
+ * on two threads, and many threads read, each with its own). */
 static feast_code make_key_in(lmdb_store *s, feast_buf *kb, const char *table, const uint8_t *key, size_t key_len,
                               MDB_val *out, feast_error *err) {
   feast_buf_reset(kb);
@@ -112,14 +123,9 @@ static feast_code make_key_in(lmdb_store *s, feast_buf *kb, const char *table, c
   return FEAST_OK;
 }
 
-static feast_code make_key(lmdb_store *s, const char *table, const uint8_t *key, size_t key_len, MDB_val *out,
-                           feast_error *err) {
-  return make_key_in(s, &s->key, table, key, key_len, out, err);
-}
-
 /* Row r's record in rec (the caller's scratch). */
-static feast_code encode_record_in(feast_buf *rec, const feast_store_table *t, const uint32_t *fhash,
-                                   const feast_store_row *r, feast_error *err) {
+static feast_code encode_record_in(feast_buf *rec, const feast_online_table *t, const uint32_t *fhash,
+                                   const feast_online_row *r, feast_error *err) {
   uint8_t hdr[REC_HEADER] = {REC_MAGIC, REC_VERSION, 0, 0};
   put_i64(hdr + 4, r->event_ts);
   put_i64(hdr + 12, r->created_ts);
@@ -147,7 +153,7 @@ static feast_code encode_record_in(feast_buf *rec, const feast_store_table *t, c
  * that follow the prefix all keys share, then on the whole key. */
 typedef struct sort_ent {
   uint64_t pfx;
-  const feast_store_row *row;
+  const feast_online_row *row;
   size_t idx;
 } sort_ent;
 
@@ -174,7 +180,7 @@ static void *sort_main(void *arg) {
 
 /* cmp_ent is a total order (the index breaks ties), so sorting two halves on
  * two threads and merging them gives exactly what one qsort gives. */
-static sort_ent *sort_rows(const feast_store_row *rows, size_t n) {
+static sort_ent *sort_rows(const feast_online_row *rows, size_t n) {
   sort_ent *e = feast_malloc((n + 1) * sizeof *e);
   if (!e) return NULL;
   size_t common = n ? rows[0].key_len : 0;
@@ -223,7 +229,7 @@ typedef struct enc_chunk {
 
 typedef struct encoder {
   lmdb_store *s;
-  const feast_store_table *t;
+  const feast_online_table *t;
   const uint32_t *fhash;
   const sort_ent *order;
   size_t n;
@@ -242,7 +248,7 @@ static void encode_chunk(encoder *en, enc_chunk *c, size_t lo) {
   size_t j = 0;
   for (; j < c->n; j++) {
     if (j + 12 < c->n) {
-      const feast_store_row *ahead = en->order[lo + j + 12].row;
+      const feast_online_row *ahead = en->order[lo + j + 12].row;
       __builtin_prefetch(ahead->key);
       __builtin_prefetch(ahead->values);
       __builtin_prefetch(ahead->value_lens);
@@ -252,7 +258,7 @@ static void encode_chunk(encoder *en, enc_chunk *c, size_t lo) {
       __builtin_prefetch(v0);
       __builtin_prefetch(v0 + 64);
     }
-    const feast_store_row *row = en->order[lo + j].row;
+    const feast_online_row *row = en->order[lo + j].row;
     MDB_val k;
     if (make_key_in(en->s, &en->key, en->t->name, row->key, row->key_len, &k, &err)) break;
     if (encode_record_in(&en->rec, en->t, en->fhash, row, &err)) break;
@@ -282,9 +288,14 @@ static void *encoder_main(void *arg) {
   return NULL;
 }
 
-static feast_code lmdb_write(feast_online_store *base, const feast_store_table *t, const feast_store_row *rows, size_t n,
-                             uint8_t *written, feast_error *err) {
+static feast_code put_positions_in(lmdb_store *s, MDB_txn *txn, const feast_online_positions *pos, feast_error *err);
+
+static feast_code lmdb_write(feast_online_store *base, const feast_online_table *t, const feast_online_row *rows, size_t n,
+                             uint8_t *written, const feast_online_positions *pos, feast_error *err) {
   lmdb_store *s = (lmdb_store *)base;
+  feast_buf key, record; /* this call's scratch for rows the encoder thread did not build */
+  feast_buf_init(&key, 1 << 16);
+  feast_buf_init(&record, (size_t)1 << 30);
   memset(written, 0, n);
   sort_ent *order = sort_rows(rows, n);
   if (!order) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
@@ -327,7 +338,7 @@ static feast_code lmdb_write(feast_online_store *base, const feast_store_table *
     }
     const uint8_t *d = c->data.data;
     for (size_t j = 0; j < c->n; j++) {
-      const feast_store_row *row = order[lo + j].row;
+      const feast_online_row *row = order[lo + j].row;
       size_t i = order[lo + j].idx;
       MDB_val k, v, rec = {0, NULL};
       if (j < c->done) {
@@ -336,7 +347,7 @@ static feast_code lmdb_write(feast_online_store *base, const feast_store_table *
         rec.mv_data = (void *)(d + c->klen[j]);
         rec.mv_size = c->rlen[j];
         d += c->klen[j] + c->rlen[j];
-      } else if ((rc = make_key(s, t->name, row->key, row->key_len, &k, err))) {
+      } else if ((rc = make_key_in(s, &key, t->name, row->key, row->key_len, &k, err))) {
         break;
       }
       /* MDB_SET_KEY would point k into the page, which MDB_CURRENT may move
@@ -358,9 +369,9 @@ static feast_code lmdb_write(feast_online_store *base, const feast_store_table *
         break;
       }
       if (j >= c->done) {
-        if ((rc = encode_record_in(&s->rec, t, fhash, row, err))) break;
-        rec.mv_data = s->rec.data;
-        rec.mv_size = s->rec.len;
+        if ((rc = encode_record_in(&record, t, fhash, row, err))) break;
+        rec.mv_data = record.data;
+        rec.mv_size = record.len;
       }
       mrc = mdb_cursor_put(cur, &k, &rec, flags);
       if (mrc) rc = lmdb_fail(err, mrc, "put", s->path);
@@ -391,6 +402,9 @@ static feast_code lmdb_write(feast_online_store *base, const feast_store_table *
   if (cur) mdb_cursor_close(cur);
   feast_free(order);
   feast_free(fhash);
+  feast_buf_free(&key);
+  feast_buf_free(&record);
+  if (!rc && pos) rc = put_positions_in(s, txn, pos, err);
   if (!rc) {
     mrc = mdb_txn_commit(txn);
     if (mrc) rc = lmdb_fail(err, mrc, "commit", s->path);
@@ -401,22 +415,45 @@ static feast_code lmdb_write(feast_online_store *base, const feast_store_table *
   return rc;
 }
 
-static feast_code begin_read(lmdb_store *s, feast_error *err) {
-  int mrc = s->rtxn ? mdb_txn_renew(s->rtxn) : mdb_txn_begin(s->env, NULL, MDB_RDONLY, &s->rtxn);
-  return mrc ? lmdb_fail(err, mrc, "begin read", s->path) : FEAST_OK;
+/* A read transaction from the pool (or a new one); give it back with
+ * end_read. */
+static feast_code begin_read(lmdb_store *s, MDB_txn **txn, feast_error *err) {
+  pthread_mutex_lock(&s->pool_mu);
+  *txn = s->n_idle ? s->idle[--s->n_idle] : NULL;
+  pthread_mutex_unlock(&s->pool_mu);
+  int mrc = *txn ? mdb_txn_renew(*txn) : mdb_txn_begin(s->env, NULL, MDB_RDONLY, txn);
+  if (mrc) {
+    if (*txn) mdb_txn_abort(*txn);
+    *txn = NULL;
+    return lmdb_fail(err, mrc, "begin read", s->path);
+  }
+  return FEAST_OK;
 }
 
-static feast_code lmdb_read(feast_online_store *base, const feast_store_table *t, const uint8_t *const *keys,
-                            const size_t *key_lens, size_t n, feast_arena *arena, feast_store_record *out,
+static void end_read(lmdb_store *s, MDB_txn *txn) {
+  mdb_txn_reset(txn);
+  pthread_mutex_lock(&s->pool_mu);
+  if (s->n_idle < RTXN_POOL) {
+    s->idle[s->n_idle++] = txn;
+    txn = NULL;
+  }
+  pthread_mutex_unlock(&s->pool_mu);
+  if (txn) mdb_txn_abort(txn);
+}
+
+static feast_code lmdb_read(feast_online_store *base, const feast_online_table *t, const uint8_t *const *keys,
+                            const size_t *key_lens, size_t n, feast_arena *arena, feast_online_record *out,
                             feast_error *err) {
   lmdb_store *s = (lmdb_store *)base;
   uint32_t *hashes = feast_arena_alloc(arena, (t->n_features + 1) * sizeof *hashes);
   if (!hashes) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
   for (size_t f = 0; f < t->n_features; f++) hashes[f] = feature_hash(t->name, t->features[f]);
-  feast_code rc = begin_read(s, err);
-  if (rc) return rc;
+  feast_buf kb;
+  feast_buf_init(&kb, 1 << 16);
+  MDB_txn *txn;
+  feast_code rc = begin_read(s, &txn, err);
   for (size_t i = 0; i < n && !rc; i++) {
-    feast_store_record *r = &out[i];
+    feast_online_record *r = &out[i];
     memset(r, 0, sizeof *r);
     r->has = feast_arena_calloc(arena, t->n_features + 1);
     r->values = feast_arena_calloc(arena, (t->n_features + 1) * sizeof *r->values);
@@ -426,8 +463,8 @@ static feast_code lmdb_read(feast_online_store *base, const feast_store_table *t
       break;
     }
     MDB_val k, v;
-    if ((rc = make_key(s, t->name, keys[i], key_lens[i], &k, err))) break;
-    int mrc = mdb_get(s->rtxn, s->dbi, &k, &v);
+    if ((rc = make_key_in(s, &kb, t->name, keys[i], key_lens[i], &k, err))) break;
+    int mrc = mdb_get(txn, s->dbi, &k, &v);
     if (mrc == MDB_NOTFOUND) continue;
     if (mrc) {
       rc = lmdb_fail(err, mrc, "get", s->path);
@@ -443,14 +480,17 @@ static feast_code lmdb_read(feast_online_store *base, const feast_store_table *t
     r->event_ts = get_i64(p + 4);
     r->created_ts = get_i64(p + 12);
     size_t off = REC_HEADER;
-    for (uint32_t j = 0; j < cnt; j++) {
+    for (uint32_t j = 0; j < cnt && !rc; j++) {
       uint32_t h = get_u32(p + off), vl = get_u32(p + off + 4);
       const uint8_t *val = p + off + 8;
       off += 8 + vl;
       for (size_t f = 0; f < t->n_features; f++) {
         if (hashes[f] != h || r->has[f]) continue;
         uint8_t *copy = vl ? feast_arena_alloc(arena, vl) : NULL;
-        if (vl && !copy) return mdb_txn_reset(s->rtxn), feast_fail(err, FEAST_E_NOMEM, "out of memory");
+        if (vl && !copy) {
+          rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
+          break;
+        }
         if (vl) memcpy(copy, val, vl);
         r->has[f] = true;
         r->values[f] = copy;
@@ -458,24 +498,105 @@ static feast_code lmdb_read(feast_online_store *base, const feast_store_table *t
       }
     }
   }
-  mdb_txn_reset(s->rtxn);
+  if (txn) end_read(s, txn);
+  feast_buf_free(&kb);
+  return rc;
+}
+
+/* ---- positions ---- */
+
+/* NUL, scope, NUL, name: under every row key (they start with a table name). */
+static feast_code position_key(feast_buf *b, const char *scope, const char *name, feast_error *err) {
+  feast_buf_reset(b);
+  feast_code rc = feast_buf_append_byte(b, 0, err);
+  if (!rc) rc = feast_buf_append(b, scope, strlen(scope) + 1, err);
+  if (!rc && name) rc = feast_buf_append(b, name, strlen(name), err);
+  return rc;
+}
+
+static feast_code put_positions_in(lmdb_store *s, MDB_txn *txn, const feast_online_positions *pos, feast_error *err) {
+  feast_buf kb;
+  feast_buf_init(&kb, (size_t)mdb_env_get_maxkeysize(s->env));
+  feast_code rc = FEAST_OK;
+  for (size_t i = 0; i < pos->n && !rc; i++) {
+    if ((rc = position_key(&kb, pos->scope, pos->items[i].name, err))) {
+      feast_error_prefix(err, "lmdb %s: position %s of %s: ", s->path, pos->items[i].name, pos->scope);
+      break;
+    }
+    MDB_val k = {kb.len, kb.data}, v = {strlen(pos->items[i].value), (void *)pos->items[i].value};
+    int mrc = mdb_put(txn, s->dbi, &k, &v, 0);
+    if (mrc) rc = lmdb_fail(err, mrc, "put position", s->path);
+  }
+  feast_buf_free(&kb);
+  return rc;
+}
+
+static feast_code lmdb_put_positions(feast_online_store *base, const feast_online_positions *pos, feast_error *err) {
+  lmdb_store *s = (lmdb_store *)base;
+  MDB_txn *txn;
+  int mrc = mdb_txn_begin(s->env, NULL, 0, &txn);
+  if (mrc) return lmdb_fail(err, mrc, "begin write", s->path);
+  feast_code rc = put_positions_in(s, txn, pos, err);
+  if (rc) {
+    mdb_txn_abort(txn);
+    return rc;
+  }
+  mrc = mdb_txn_commit(txn);
+  return mrc ? lmdb_fail(err, mrc, "commit", s->path) : FEAST_OK;
+}
+
+static feast_code lmdb_get_positions(feast_online_store *base, const char *scope, feast_online_position_fn fn,
+                                     void *ctx, feast_error *err) {
+  lmdb_store *s = (lmdb_store *)base;
+  feast_buf prefix, name, value;
+  feast_buf_init(&prefix, 1 << 16);
+  feast_buf_init(&name, 1 << 16);
+  feast_buf_init(&value, 1 << 20);
+  MDB_txn *txn;
+  MDB_cursor *cur = NULL;
+  feast_code rc = position_key(&prefix, scope, NULL, err);
+  if (!rc) rc = begin_read(s, &txn, err);
+  else txn = NULL;
+  int mrc = txn ? mdb_cursor_open(txn, s->dbi, &cur) : 0;
+  if (mrc) rc = lmdb_fail(err, mrc, "cursor", s->path);
+  MDB_val k = {prefix.len, prefix.data}, v;
+  for (mrc = rc ? MDB_NOTFOUND : mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); !rc && !mrc;
+       mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    if (k.mv_size < prefix.len || memcmp(k.mv_data, prefix.data, prefix.len) != 0) break;
+    /* copies: the callback sees NUL-terminated strings */
+    feast_buf_reset(&name);
+    feast_buf_reset(&value);
+    rc = feast_buf_append(&name, (const uint8_t *)k.mv_data + prefix.len, k.mv_size - prefix.len, err);
+    if (!rc) rc = feast_buf_append(&value, v.mv_data, v.mv_size, err);
+    const char *ns = rc ? NULL : feast_buf_cstr(&name, err), *vs = ns ? feast_buf_cstr(&value, err) : NULL;
+    if (!rc && (!ns || !vs)) rc = err ? err->code : FEAST_E_NOMEM;
+    if (!rc) rc = fn(ctx, ns, vs, err);
+  }
+  if (!rc && mrc && mrc != MDB_NOTFOUND) rc = lmdb_fail(err, mrc, "cursor walk", s->path);
+  if (cur) mdb_cursor_close(cur);
+  if (txn) end_read(s, txn);
+  feast_buf_free(&prefix);
+  feast_buf_free(&name);
+  feast_buf_free(&value);
   return rc;
 }
 
 feast_code feast_lmdb_verify(feast_online_store *base, size_t *n_records, feast_error *err) {
   lmdb_store *s = (lmdb_store *)base;
   *n_records = 0;
-  feast_code rc = begin_read(s, err);
+  MDB_txn *txn;
+  feast_code rc = begin_read(s, &txn, err);
   if (rc) return rc;
   MDB_cursor *cur;
-  int mrc = mdb_cursor_open(s->rtxn, s->dbi, &cur);
+  int mrc = mdb_cursor_open(txn, s->dbi, &cur);
   if (mrc) {
-    mdb_txn_reset(s->rtxn);
+    end_read(s, txn);
     return lmdb_fail(err, mrc, "cursor", s->path);
   }
   MDB_val k, v;
   for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); !mrc; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
     uint32_t cnt;
+    if (k.mv_size && *(const uint8_t *)k.mv_data == 0) continue; /* a position */
     if (!memchr(k.mv_data, 0, k.mv_size) || !record_ok(v.mv_data, v.mv_size, &cnt)) {
       rc = feast_fail(err, FEAST_E_CORRUPT, "lmdb %s: record %zu is not whole", s->path, *n_records);
       break;
@@ -484,33 +605,35 @@ feast_code feast_lmdb_verify(feast_online_store *base, size_t *n_records, feast_
   }
   if (!rc && mrc != MDB_NOTFOUND) rc = lmdb_fail(err, mrc, "cursor walk", s->path);
   mdb_cursor_close(cur);
-  mdb_txn_reset(s->rtxn);
+  end_read(s, txn);
   return rc;
 }
 
 static void lmdb_close(feast_online_store *base) {
   lmdb_store *s = (lmdb_store *)base;
-  if (s->rtxn) mdb_txn_abort(s->rtxn);
+  for (int i = 0; i < s->n_idle; i++) mdb_txn_abort(s->idle[i]);
   if (s->env) mdb_env_close(s->env);
-  feast_buf_free(&s->key);
-  feast_buf_free(&s->rec);
+  pthread_mutex_destroy(&s->pool_mu);
   feast_free(s->path);
   feast_free(s);
 }
 
-static const feast_store_ops lmdb_ops = {"lmdb", lmdb_write, lmdb_read, lmdb_close};
+static const feast_online_backend lmdb_ops = {"lmdb", FEAST_ONLINE_CAP_BULK_ORDERED | FEAST_ONLINE_CAP_ATOMIC_POSITIONS,
+    lmdb_write, lmdb_read, lmdb_put_positions, lmdb_get_positions, lmdb_close};
 
-feast_code feast_lmdb_store_open(const char *path, const feast_online_options *opts, feast_online_store **out,
-                                 feast_error *err) {
+feast_code feast_lmdb_open(const char *path, const feast_online_options *opts, feast_online_store **out,
+                           feast_error *err) {
   if (!*path) return feast_fail(err, FEAST_E_INVALID, "lmdb: empty path");
   if (mkdir(path, 0777) != 0 && errno != EEXIST)
     return feast_fail(err, FEAST_E_IO, "lmdb %s: cannot create directory: %s", path, strerror(errno));
   lmdb_store *s = feast_calloc(1, sizeof *s);
   if (!s) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  if (pthread_mutex_init(&s->pool_mu, NULL) != 0) {
+    feast_free(s);
+    return feast_fail(err, FEAST_E_NOMEM, "lmdb %s: cannot create a mutex", path);
+  }
   s->base.ops = &lmdb_ops;
   s->base.opts = *opts;
-  feast_buf_init(&s->key, 1 << 16);
-  feast_buf_init(&s->rec, (size_t)1 << 30);
   s->path = feast_strdup(path);
   if (!s->path) {
     lmdb_close(&s->base);

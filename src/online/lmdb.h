@@ -4,7 +4,7 @@
 #ifndef FEAST_ONLINE_LMDB_H
 #define FEAST_ONLINE_LMDB_H
 
-#include "online/store.h"
+#include "online/backend.h"
 
 /* Walk every record and check it decodes whole (magic, lengths, CRC).
  * *n_records is how many there are. FEAST_E_CORRUPT names the first bad one. */

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "base/alloc.h"
+#include "online/backend.h"
 
 #define NSLOTS 16384
 #define MAX_NODES 256
@@ -61,7 +62,7 @@ static feast_code ensure(redis_conn *c, rnode *n, feast_error *err) {
   if (n->ctx && !n->ctx->err) return FEAST_OK;
   if (n->ctx) {
     drop(n);
-    c->stats->reconnects++;
+    feast_online_count(&c->stats->reconnects);
   }
   struct timeval ct = {c->opts.connect_timeout_ms / 1000, (c->opts.connect_timeout_ms % 1000) * 1000};
   struct timeval rt = {c->opts.command_timeout_ms / 1000, (c->opts.command_timeout_ms % 1000) * 1000};
@@ -131,7 +132,7 @@ static feast_code refresh_slots(redis_conn *c, feast_error *err) {
     }
     freeReplyObject(r);
     if (!rc) {
-      c->stats->slot_refreshes++;
+      feast_online_count(&c->stats->slot_refreshes);
       c->need_refresh = false;
       return FEAST_OK;
     }
@@ -221,12 +222,12 @@ static bool settle(redis_conn *c, redis_cmd *cmd, redisReply *r, bool *backoff, 
         (idx = node_index(c, host, port, err)) >= 0) {
       if (ask) {
         cmd->ask_node = idx;
-        c->stats->ask++;
+        feast_online_count(&c->stats->ask);
       } else {
         c->slots[cmd->slot] = (int16_t)idx;
         c->need_refresh = true;
         cmd->ask_node = -1;
-        c->stats->moved++;
+        feast_online_count(&c->stats->moved);
       }
       freeReplyObject(r);
       return false;
@@ -238,7 +239,7 @@ static bool settle(redis_conn *c, redis_cmd *cmd, redisReply *r, bool *backoff, 
   } else if (has_prefix(r, "TRYAGAIN") || has_prefix(r, "CLUSTERDOWN") || has_prefix(r, "LOADING") ||
              has_prefix(r, "MASTERDOWN")) {
     *backoff = true;
-    c->stats->retries++;
+    feast_online_count(&c->stats->retries);
     freeReplyObject(r);
     return false;
   }
@@ -274,7 +275,7 @@ feast_code redis_conn_exec(redis_conn *c, redis_cmd *cmds, size_t n, feast_error
       rnode *node = &c->nodes[nd];
       if (ensure(c, node, &last)) {
         backoff = true;
-        c->stats->retries++;
+        feast_online_count(&c->stats->retries);
         continue;
       }
       size_t sent = 0;
@@ -313,8 +314,8 @@ feast_code redis_conn_exec(redis_conn *c, redis_cmd *cmds, size_t n, feast_error
         feast_fail_retriable(&last, timeout ? FEAST_E_TIMEOUT : FEAST_E_CONNECT, "redis %s:%d: %s", node->host, node->port,
                              timeout ? "timed out" : node->ctx->errstr);
         drop(node);
-        c->stats->reconnects++;
-        c->stats->retries++;
+        feast_online_count(&c->stats->reconnects);
+        feast_online_count(&c->stats->retries);
         if (c->cluster) c->need_refresh = true;
         backoff = true;
       }

@@ -15,7 +15,12 @@
  * (WATCH/MULTI needs three round trips per key and retries under
  * contention); and re-running a call after a lost reply is safe. In a
  * cluster the keys of one call share a slot (rows are grouped by slot).
+ *
+ * Positions of a scope are one hash, "feast:positions:<scope>", a field per
+ * name. Threads share a pool of connections: each call takes one (opening
+ * it when none is idle) and gives it back.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,10 +29,10 @@
 #include "base/arena.h"
 #include "base/buf.h"
 #include "base/hash.h"
-#include "format/feastproto.h"
+#include "format/proto/feastproto.h"
 #include "online/crc16.h"
 #include "online/redis_conn.h"
-#include "online/store.h"
+#include "online/backend.h"
 
 /* One call writes many keys (in a cluster, keys of one slot). KEYS: the
  * keys. ARGV: 1 ts field, 2 created field, 3 ex field, 4 n features, then
@@ -116,12 +121,47 @@ static const char WRITE_LUA[] =
 #define KEYS_PER_CALL 64
 #define CALLS_PER_ROUND 512
 
+#define POOL_IDLE 64 /* idle connections kept */
+
 typedef struct redis_store {
   feast_online_store base;
-  redis_conn *conn;
   bool cluster;
   char sha[48];
+  char *target;
+  pthread_mutex_t pool_mu;
+  redis_conn *idle[POOL_IDLE];
+  int n_idle;
 } redis_store;
+
+/* A connection for this call: an idle one, or a new one. */
+static feast_code take_conn(redis_store *s, redis_conn **c, feast_error *err) {
+  pthread_mutex_lock(&s->pool_mu);
+  *c = s->n_idle ? s->idle[--s->n_idle] : NULL;
+  pthread_mutex_unlock(&s->pool_mu);
+  if (*c) return FEAST_OK;
+  feast_code rc = redis_conn_open(s->target, s->cluster, &s->base.opts, &s->base.stats, c, err);
+  return rc ? feast_error_prefix(err, "%s://%s: ", s->cluster ? "redis-cluster" : "redis", s->target) : FEAST_OK;
+}
+
+static void give_conn(redis_store *s, redis_conn *c) {
+  pthread_mutex_lock(&s->pool_mu);
+  if (s->n_idle < POOL_IDLE) {
+    s->idle[s->n_idle++] = c;
+    c = NULL;
+  }
+  pthread_mutex_unlock(&s->pool_mu);
+  redis_conn_free(c);
+}
+
+/* Run commands on a pooled connection. */
+static feast_code exec_pooled(redis_store *s, redis_cmd *cmds, size_t n, feast_error *err) {
+  redis_conn *c;
+  feast_code rc = take_conn(s, &c, err);
+  if (rc) return rc;
+  rc = redis_conn_exec(c, cmds, n, err);
+  give_conn(s, c);
+  return rc;
+}
 
 #define MAX_SECONDS INT64_C(253402300799)
 
@@ -140,7 +180,7 @@ static char *field_name(feast_arena *a, const char *prefix, const char *table, s
 }
 
 /* The 4-byte field names of the features, in the arena. */
-static uint8_t *feature_fields(feast_arena *a, const feast_store_table *t) {
+static uint8_t *feature_fields(feast_arena *a, const feast_online_table *t) {
   uint8_t *out = feast_arena_alloc(a, 4 * t->n_features + 1);
   if (!out) return NULL;
   for (size_t f = 0; f < t->n_features; f++) {
@@ -188,7 +228,7 @@ static char *expiry_bytes(feast_arena *a, int64_t sec, size_t *len) {
 /* Sends the calls built so far and records each key's outcome. */
 static feast_code run_calls(redis_store *s, redis_cmd *cmds, size_t n_cmds, const size_t *call_first,
                             const size_t *order, uint8_t *written, feast_error *err) {
-  feast_code rc = redis_conn_exec(s->conn, cmds, n_cmds, err);
+  feast_code rc = exec_pooled(s, cmds, n_cmds, err);
   for (size_t c = 0; c < n_cmds && !rc; c++) {
     redisReply *r = cmds[c].reply;
     size_t nk = call_first[c + 1] - call_first[c];
@@ -204,9 +244,10 @@ static feast_code run_calls(redis_store *s, redis_cmd *cmds, size_t n_cmds, cons
   return rc;
 }
 
-static feast_code redis_write(feast_online_store *base, const feast_store_table *t, const feast_store_row *rows, size_t n,
-                              uint8_t *written, feast_error *err) {
+static feast_code redis_write(feast_online_store *base, const feast_online_table *t, const feast_online_row *rows, size_t n,
+                              uint8_t *written, const feast_online_positions *pos, feast_error *err) {
   redis_store *s = (redis_store *)base;
+  if (pos) return feast_fail(err, FEAST_E_INTERNAL, "redis: positions cannot be written with rows");
   size_t nf = t->n_features, per = 6 + 2 * nf;
   feast_arena *a = feast_arena_new((size_t)1 << 20);
   redis_cmd *cmds = feast_calloc(CALLS_PER_ROUND, sizeof *cmds);
@@ -258,7 +299,7 @@ static feast_code redis_write(feast_online_store *base, const feast_store_table 
     argv[at] = f_ex, lens[at++] = lex;
     argv[at] = s_nf, lens[at++] = lnf;
     for (size_t k = 0; k < g && !rc; k++) {
-      const feast_store_row *r = &rows[order[i + k]];
+      const feast_online_row *r = &rows[order[i + k]];
       int64_t sec = floor_div(r->event_ts, 1000000), nanos = (r->event_ts - sec * 1000000) * 1000;
       int64_t exp = -1;
       if (t->has_max_age) {
@@ -308,8 +349,8 @@ static feast_code redis_write(feast_online_store *base, const feast_store_table 
   return rc;
 }
 
-static feast_code redis_read(feast_online_store *base, const feast_store_table *t, const uint8_t *const *keys,
-                             const size_t *key_lens, size_t n, feast_arena *arena, feast_store_record *out,
+static feast_code redis_read(feast_online_store *base, const feast_online_table *t, const uint8_t *const *keys,
+                             const size_t *key_lens, size_t n, feast_arena *arena, feast_online_record *out,
                              feast_error *err) {
   redis_store *s = (redis_store *)base;
   redis_cmd *cmds = feast_calloc(n + 1, sizeof *cmds);
@@ -335,10 +376,10 @@ static feast_code redis_read(feast_online_store *base, const feast_store_table *
     for (size_t f = 0; f < t->n_features; f++) av[4 + f] = (const char *)ff + 4 * f, lens[4 + f] = 4;
     cmds[i] = (redis_cmd){argc, av, lens, feast_redis_key_slot(keys[i], key_lens[i]), NULL};
   }
-  if (!rc) rc = redis_conn_exec(s->conn, cmds, n, err);
+  if (!rc) rc = exec_pooled(s, cmds, n, err);
   for (size_t i = 0; i < n && !rc; i++) {
     redisReply *r = cmds[i].reply;
-    feast_store_record *rec = &out[i];
+    feast_online_record *rec = &out[i];
     memset(rec, 0, sizeof *rec);
     rec->has = feast_arena_calloc(arena, t->n_features + 1);
     rec->values = feast_arena_calloc(arena, (t->n_features + 1) * sizeof *rec->values);
@@ -380,36 +421,113 @@ static feast_code redis_read(feast_online_store *base, const feast_store_table *
   return rc;
 }
 
+/* ---- positions ---- */
+
+static char *positions_key(const char *scope, size_t *len) {
+  size_t n = strlen("feast:positions:") + strlen(scope);
+  char *k = feast_malloc(n + 1);
+  if (k) snprintf(k, n + 1, "feast:positions:%s", scope);
+  *len = n;
+  return k;
+}
+
+static feast_code redis_put_positions(feast_online_store *base, const feast_online_positions *pos, feast_error *err) {
+  redis_store *s = (redis_store *)base;
+  if (!pos->n) return FEAST_OK;
+  size_t klen;
+  char *key = positions_key(pos->scope, &klen);
+  int argc = 2 + 2 * (int)pos->n;
+  const char **argv = feast_calloc((size_t)argc, sizeof *argv);
+  size_t *lens = feast_calloc((size_t)argc, sizeof *lens);
+  feast_code rc = key && argv && lens ? FEAST_OK : feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  if (!rc) {
+    argv[0] = "HSET", lens[0] = 4;
+    argv[1] = key, lens[1] = klen;
+    for (size_t i = 0; i < pos->n; i++) {
+      argv[2 + 2 * i] = pos->items[i].name, lens[2 + 2 * i] = strlen(pos->items[i].name);
+      argv[3 + 2 * i] = pos->items[i].value, lens[3 + 2 * i] = strlen(pos->items[i].value);
+    }
+    redis_cmd cmd = {argc, argv, lens, feast_redis_key_slot((const uint8_t *)key, klen), NULL};
+    rc = exec_pooled(s, &cmd, 1, err);
+    if (!rc && (!cmd.reply || cmd.reply->type != REDIS_REPLY_INTEGER))
+      rc = feast_fail(err, FEAST_E_SERVER, "redis: HSET %s: %s", key,
+                      cmd.reply && cmd.reply->type == REDIS_REPLY_ERROR ? cmd.reply->str : "unexpected reply");
+    redis_cmds_free_replies(&cmd, 1);
+  }
+  feast_free(key);
+  feast_free(argv);
+  feast_free(lens);
+  return rc;
+}
+
+static feast_code redis_get_positions(feast_online_store *base, const char *scope, feast_online_position_fn fn,
+                                      void *ctx, feast_error *err) {
+  redis_store *s = (redis_store *)base;
+  size_t klen;
+  char *key = positions_key(scope, &klen);
+  if (!key) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  const char *argv[] = {"HGETALL", key};
+  size_t lens[] = {7, klen};
+  redis_cmd cmd = {2, argv, lens, feast_redis_key_slot((const uint8_t *)key, klen), NULL};
+  feast_code rc = exec_pooled(s, &cmd, 1, err);
+  redisReply *r = cmd.reply;
+  if (!rc && (!r || r->type != REDIS_REPLY_ARRAY || r->elements % 2))
+    rc = feast_fail(err, FEAST_E_SERVER, "redis: HGETALL %s: %s", key,
+                    r && r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+  for (size_t i = 0; !rc && i + 1 < r->elements; i += 2) {
+    redisReply *n = r->element[i], *v = r->element[i + 1];
+    if (n->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING || memchr(n->str, 0, n->len) ||
+        memchr(v->str, 0, v->len))
+      rc = feast_fail(err, FEAST_E_CORRUPT, "redis: %s holds a field that is not a position", key);
+    else
+      rc = fn(ctx, n->str, v->str, err);
+  }
+  redis_cmds_free_replies(&cmd, 1);
+  feast_free(key);
+  return rc;
+}
+
 static void redis_close(feast_online_store *base) {
   redis_store *s = (redis_store *)base;
-  redis_conn_free(s->conn);
+  for (int i = 0; i < s->n_idle; i++) redis_conn_free(s->idle[i]);
+  pthread_mutex_destroy(&s->pool_mu);
+  feast_free(s->target);
   feast_free(s);
 }
 
-static const feast_store_ops redis_ops = {"redis", redis_write, redis_read, redis_close};
-static const feast_store_ops cluster_ops = {"redis_cluster", redis_write, redis_read, redis_close};
+static const feast_online_backend redis_ops = {"redis", 0,
+    redis_write, redis_read, redis_put_positions, redis_get_positions, redis_close};
+static const feast_online_backend cluster_ops = {"redis_cluster", 0,
+    redis_write, redis_read, redis_put_positions, redis_get_positions, redis_close};
 
-feast_code feast_redis_store_open(const char *target, bool cluster, const feast_online_options *opts,
-                                  feast_online_store **out, feast_error *err) {
+feast_code feast_redis_open(const char *target, bool cluster, const feast_online_options *opts,
+                            feast_online_store **out, feast_error *err) {
   redis_store *s = feast_calloc(1, sizeof *s);
   if (!s) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  if (pthread_mutex_init(&s->pool_mu, NULL) != 0) {
+    feast_free(s);
+    return feast_fail(err, FEAST_E_NOMEM, "redis: cannot create a mutex");
+  }
   s->base.ops = cluster ? &cluster_ops : &redis_ops;
   s->base.opts = *opts;
   s->cluster = cluster;
-  feast_code rc = redis_conn_open(target, cluster, opts, &s->base.stats, &s->conn, err);
+  s->target = feast_strdup(target);
+  redis_conn *conn = NULL;
+  feast_code rc = s->target ? take_conn(s, &conn, err) : feast_fail(err, FEAST_E_NOMEM, "out of memory");
   if (!rc) {
     const char *argv[] = {"SCRIPT", "LOAD", WRITE_LUA};
     size_t lens[] = {6, 4, sizeof WRITE_LUA - 1};
     redisReply *r = NULL;
-    rc = redis_conn_simple(s->conn, 3, argv, lens, &r, err);
+    rc = redis_conn_simple(conn, 3, argv, lens, &r, err);
     if (!rc) {
       if (r->type == REDIS_REPLY_STRING && r->len < sizeof s->sha) memcpy(s->sha, r->str, r->len + 1);
       else rc = feast_fail(err, FEAST_E_SERVER, "redis: SCRIPT LOAD: %s", r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
       freeReplyObject(r);
     }
+    if (rc) feast_error_prefix(err, "%s://%s: ", cluster ? "redis-cluster" : "redis", target);
+    give_conn(s, conn);
   }
   if (rc) {
-    feast_error_prefix(err, "%s://%s: ", cluster ? "redis-cluster" : "redis", target);
     redis_close(&s->base);
     return rc;
   }

@@ -118,7 +118,7 @@ typedef struct old_row {
   const feast_spec_doc *doc;
 } old_row;
 
-static feast_code compare_row(void *vctx, const store_row *row, feast_error *err) {
+static feast_code compare_row(void *vctx, const feast_registry_record *row, feast_error *err) {
   old_row *o = vctx;
   o->created = row->created;
   o->revision = row->revision;
@@ -139,8 +139,8 @@ static feast_code compare_row(void *vctx, const store_row *row, feast_error *err
 
 static feast_code store_doc(apply_ctx *c, const feast_spec_doc *d, feast_ts now, feast_apply_item *item,
                             feast_error *err) {
-  feast_store *s = c->reg->store;
-  store_kind kind = d->kind == FEAST_DOC_ENTITY ? STORE_ENTITY : STORE_TABLE;
+  feast_registry_backend *s = c->reg->backend;
+  feast_registry_object kind = d->kind == FEAST_DOC_ENTITY ? FEAST_REG_ENTITY : FEAST_REG_TABLE;
   old_row old = {false, 0, 0, false, d};
   feast_code rc = s->ops->object_get(s, kind, c->project, doc_name(d), compare_row, &old, &old.found, err);
   if (rc) return rc;
@@ -153,10 +153,10 @@ static feast_code store_doc(apply_ctx *c, const feast_spec_doc *d, feast_ts now,
   }
   feast_buf b;
   feast_buf_init(&b, MAX_SPEC_BYTES);
-  rc = kind == STORE_ENTITY ? feast_codec_encode_entity(&d->entity, &b, err)
+  rc = kind == FEAST_REG_ENTITY ? feast_codec_encode_entity(&d->entity, &b, err)
                             : feast_codec_encode_table(&d->table, &b, err);
   if (!rc) {
-    store_row row = {doc_name(d), b.data, b.len, old.found ? old.created : now, now, old.found ? old.revision + 1 : 1};
+    feast_registry_record row = {doc_name(d), b.data, b.len, old.found ? old.created : now, now, old.found ? old.revision + 1 : 1};
     rc = s->ops->object_put(s, kind, c->project, &row, err);
     item->action = old.found ? FEAST_APPLY_UPDATED : FEAST_APPLY_CREATED;
     item->revision = row.revision;
@@ -167,7 +167,7 @@ static feast_code store_doc(apply_ctx *c, const feast_spec_doc *d, feast_ts now,
 
 static feast_code apply_tx(feast_registry *reg, void *vctx, feast_error *err) {
   apply_ctx *c = vctx;
-  feast_store *s = reg->store;
+  feast_registry_backend *s = reg->backend;
   feast_apply_result_clear(c->res);
   c->lookup_rc = FEAST_OK;
 

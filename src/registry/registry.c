@@ -19,11 +19,11 @@ feast_code feast_registry_open(const char *url_or_path, feast_registry **out, fe
   if (!reg) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
   feast_code rc;
   if (strncmp(url_or_path, "postgresql://", 13) == 0 || strncmp(url_or_path, "postgres://", 11) == 0)
-    rc = feast_store_postgres_open(url_or_path, &reg->store, err);
+    rc = feast_registry_postgres_open(url_or_path, &reg->backend, err);
   else if (strncmp(url_or_path, "sqlite://", 9) == 0)
-    rc = feast_store_sqlite_open(url_or_path + 9, &reg->store, err);
+    rc = feast_registry_sqlite_open(url_or_path + 9, &reg->backend, err);
   else
-    rc = feast_store_sqlite_open(url_or_path, &reg->store, err);
+    rc = feast_registry_sqlite_open(url_or_path, &reg->backend, err);
   if (rc) {
     feast_free(reg);
     return rc;
@@ -34,11 +34,15 @@ feast_code feast_registry_open(const char *url_or_path, feast_registry **out, fe
 
 void feast_registry_free(feast_registry *reg) {
   if (!reg) return;
-  if (reg->store) reg->store->ops->close(reg->store);
+  if (reg->backend) reg->backend->ops->close(reg->backend);
   feast_free(reg);
 }
 
-const char *feast_registry_backend(const feast_registry *reg) { return reg->store->ops->name; }
+const char *feast_registry_backend_name(const feast_registry *reg) { return reg->backend->ops->name; }
+
+feast_code feast_registry_revision(feast_registry *reg, int64_t *out, feast_error *err) {
+  return reg->backend->ops->revision(reg->backend, out, err);
+}
 
 static void backoff(int attempt) {
   /* Grow the pause and spread competing processes apart. */
@@ -48,7 +52,7 @@ static void backoff(int attempt) {
 }
 
 feast_code feast_registry_run_tx(feast_registry *reg, bool write, registry_tx_fn fn, void *ctx, feast_error *err) {
-  feast_store *s = reg->store;
+  feast_registry_backend *s = reg->backend;
   feast_code rc = FEAST_OK;
   for (int attempt = 0; attempt < TX_ATTEMPTS; attempt++) {
     if (attempt) backoff(attempt);
@@ -63,6 +67,11 @@ feast_code feast_registry_run_tx(feast_registry *reg, bool write, registry_tx_fn
     if (!(rc == FEAST_E_CONFLICT && err->retriable)) return rc;
   }
   return rc;
+}
+
+feast_code feast_registry_fail_missing(feast_error *err, bool table, const char *name, const char *project) {
+  return feast_fail(err, FEAST_E_NOT_FOUND, "%s '%s' does not exist in project '%s'", table ? "feature table" : "entity",
+                    name, feast_registry_project_or_default(project));
 }
 
 const char *feast_registry_project_or_default(const char *project) {
@@ -91,7 +100,7 @@ typedef struct project_op {
 
 static feast_code create_project_tx(feast_registry *reg, void *ctx, feast_error *err) {
   project_op *op = ctx;
-  feast_store *s = reg->store;
+  feast_registry_backend *s = reg->backend;
   bool found = false, archived = false;
   feast_code rc = s->ops->project_get(s, op->name, &found, &archived, err);
   if (rc) return rc;
@@ -102,7 +111,7 @@ static feast_code create_project_tx(feast_registry *reg, void *ctx, feast_error 
 
 static feast_code archive_project_tx(feast_registry *reg, void *ctx, feast_error *err) {
   project_op *op = ctx;
-  feast_store *s = reg->store;
+  feast_registry_backend *s = reg->backend;
   bool found = false, archived = false;
   feast_code rc = s->ops->project_get(s, op->name, &found, &archived, err);
   if (rc) return rc;
@@ -155,7 +164,7 @@ static feast_code list_projects_tx(feast_registry *reg, void *ctx, feast_error *
   project_list_ctx *c = ctx;
   feast_project_list_clear(c->out);
   c->saw_default = false;
-  feast_code rc = reg->store->ops->project_list(reg->store, project_row, c, err);
+  feast_code rc = reg->backend->ops->project_list(reg->backend, project_row, c, err);
   if (!rc && !c->saw_default) {
     rc = project_add(c->out, FEAST_DEFAULT_PROJECT, false, err);
     if (!rc) qsort(c->out->items, c->out->n, sizeof *c->out->items, project_cmp);
@@ -202,13 +211,13 @@ void feast_feature_table_list_clear(feast_feature_table_list *l) {
   memset(l, 0, sizeof *l);
 }
 
-static void set_meta(feast_meta *m, const store_row *row) {
+static void set_meta(feast_meta *m, const feast_registry_record *row) {
   m->created = row->created;
   m->last_updated = row->last_updated;
   m->revision = row->revision;
 }
 
-static feast_code decode_entity_row(void *ctx, const store_row *row, feast_error *err) {
+static feast_code decode_entity_row(void *ctx, const feast_registry_record *row, feast_error *err) {
   feast_entity *e = ctx;
   memset(e, 0, sizeof *e);
   feast_code rc = feast_codec_decode_entity(row->spec, row->spec_len, &e->spec, err);
@@ -217,7 +226,7 @@ static feast_code decode_entity_row(void *ctx, const store_row *row, feast_error
   return FEAST_OK;
 }
 
-static feast_code decode_table_row(void *ctx, const store_row *row, feast_error *err) {
+static feast_code decode_table_row(void *ctx, const feast_registry_record *row, feast_error *err) {
   feast_feature_table *t = ctx;
   memset(t, 0, sizeof *t);
   feast_code rc = feast_codec_decode_table(row->spec, row->spec_len, &t->spec, err);
@@ -229,42 +238,40 @@ static feast_code decode_table_row(void *ctx, const store_row *row, feast_error 
 feast_code feast_registry_load_entity(feast_registry *reg, const char *project, const char *name, feast_entity *out,
                                       bool *found, feast_error *err) {
   memset(out, 0, sizeof *out);
-  return reg->store->ops->object_get(reg->store, STORE_ENTITY, project, name, decode_entity_row, out, found, err);
+  return reg->backend->ops->object_get(reg->backend, FEAST_REG_ENTITY, project, name, decode_entity_row, out, found, err);
 }
 
 feast_code feast_registry_load_table(feast_registry *reg, const char *project, const char *name,
                                      feast_feature_table *out, bool *found, feast_error *err) {
   memset(out, 0, sizeof *out);
-  return reg->store->ops->object_get(reg->store, STORE_TABLE, project, name, decode_table_row, out, found, err);
+  return reg->backend->ops->object_get(reg->backend, FEAST_REG_TABLE, project, name, decode_table_row, out, found, err);
 }
 
 typedef struct get_ctx {
   const char *project, *name;
-  store_kind kind;
+  feast_registry_object kind;
   void *out;
 } get_ctx;
 
 static feast_code get_tx(feast_registry *reg, void *vctx, feast_error *err) {
   get_ctx *c = vctx;
   bool found = false;
-  feast_code rc = c->kind == STORE_ENTITY ? feast_registry_load_entity(reg, c->project, c->name, c->out, &found, err)
+  feast_code rc = c->kind == FEAST_REG_ENTITY ? feast_registry_load_entity(reg, c->project, c->name, c->out, &found, err)
                                           : feast_registry_load_table(reg, c->project, c->name, c->out, &found, err);
-  if (!rc && !found)
-    rc = feast_fail(err, FEAST_E_NOT_FOUND, "%s '%s' does not exist in project '%s'",
-                    c->kind == STORE_ENTITY ? "entity" : "feature table", c->name, c->project);
+  if (!rc && !found) rc = feast_registry_fail_missing(err, c->kind == FEAST_REG_TABLE, c->name, c->project);
   return rc;
 }
 
 feast_code feast_registry_get_entity(feast_registry *reg, const char *project, const char *name, feast_entity *out,
                                      feast_error *err) {
-  get_ctx c = {feast_registry_project_or_default(project), name, STORE_ENTITY, out};
+  get_ctx c = {feast_registry_project_or_default(project), name, FEAST_REG_ENTITY, out};
   memset(out, 0, sizeof *out);
   return feast_registry_run_tx(reg, false, get_tx, &c, err);
 }
 
 feast_code feast_registry_get_feature_table(feast_registry *reg, const char *project, const char *name,
                                             feast_feature_table *out, feast_error *err) {
-  get_ctx c = {feast_registry_project_or_default(project), name, STORE_TABLE, out};
+  get_ctx c = {feast_registry_project_or_default(project), name, FEAST_REG_TABLE, out};
   memset(out, 0, sizeof *out);
   return feast_registry_run_tx(reg, false, get_tx, &c, err);
 }
@@ -281,43 +288,33 @@ static bool labels_match(const feast_map *have, const feast_map *want) {
 typedef struct list_ctx {
   const char *project;
   const feast_map *labels;
-  store_kind kind;
+  feast_registry_object kind;
   feast_entity_list *entities;
   feast_feature_table_list *tables;
 } list_ctx;
 
-static feast_code list_row(void *vctx, const store_row *row, feast_error *err) {
+/* One stored object into the list, when its labels match. */
+static feast_code list_row(void *vctx, const feast_registry_record *row, feast_error *err) {
   list_ctx *c = vctx;
-  feast_code rc;
-  if (c->kind == STORE_ENTITY) {
-    feast_entity e;
-    if ((rc = decode_entity_row(&e, row, err))) return rc;
-    if (!labels_match(&e.spec.labels, c->labels)) {
-      feast_entity_clear(&e);
-      return FEAST_OK;
-    }
-    feast_entity *items = feast_realloc(c->entities->items, (c->entities->n + 1) * sizeof *items);
-    if (!items) {
-      feast_entity_clear(&e);
-      return feast_fail(err, FEAST_E_NOMEM, "out of memory");
-    }
-    c->entities->items = items;
-    items[c->entities->n++] = e;
-  } else {
-    feast_feature_table t;
-    if ((rc = decode_table_row(&t, row, err))) return rc;
-    if (!labels_match(&t.spec.labels, c->labels)) {
-      feast_feature_table_clear(&t);
-      return FEAST_OK;
-    }
-    feast_feature_table *items = feast_realloc(c->tables->items, (c->tables->n + 1) * sizeof *items);
-    if (!items) {
-      feast_feature_table_clear(&t);
-      return feast_fail(err, FEAST_E_NOMEM, "out of memory");
-    }
-    c->tables->items = items;
-    items[c->tables->n++] = t;
+  bool entity = c->kind == FEAST_REG_ENTITY;
+  feast_entity e;
+  feast_feature_table t;
+  feast_code rc = entity ? decode_entity_row(&e, row, err) : decode_table_row(&t, row, err);
+  if (rc) return rc;
+  void **items = entity ? (void **)&c->entities->items : (void **)&c->tables->items;
+  size_t *n = entity ? &c->entities->n : &c->tables->n, size = entity ? sizeof e : sizeof t;
+  void *grown = NULL;
+  if (labels_match(entity ? &e.spec.labels : &t.spec.labels, c->labels)) {
+    if (!(grown = feast_realloc(*items, (*n + 1) * size))) rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
   }
+  if (!grown) {
+    if (entity) feast_entity_clear(&e);
+    else feast_feature_table_clear(&t);
+    return rc;
+  }
+  *items = grown;
+  memcpy((char *)grown + *n * size, entity ? (const void *)&e : (const void *)&t, size);
+  (*n)++;
   return FEAST_OK;
 }
 
@@ -325,13 +322,13 @@ static feast_code list_tx(feast_registry *reg, void *vctx, feast_error *err) {
   list_ctx *c = vctx;
   if (c->entities) feast_entity_list_clear(c->entities);
   if (c->tables) feast_feature_table_list_clear(c->tables);
-  return reg->store->ops->object_list(reg->store, c->kind, c->project, list_row, c, err);
+  return reg->backend->ops->object_list(reg->backend, c->kind, c->project, list_row, c, err);
 }
 
 feast_code feast_registry_list_entities(feast_registry *reg, const char *project, const feast_map *labels,
                                         feast_entity_list *out, feast_error *err) {
   memset(out, 0, sizeof *out);
-  list_ctx c = {feast_registry_project_or_default(project), labels, STORE_ENTITY, out, NULL};
+  list_ctx c = {feast_registry_project_or_default(project), labels, FEAST_REG_ENTITY, out, NULL};
   feast_code rc = feast_registry_run_tx(reg, false, list_tx, &c, err);
   if (rc) feast_entity_list_clear(out);
   return rc;
@@ -340,23 +337,52 @@ feast_code feast_registry_list_entities(feast_registry *reg, const char *project
 feast_code feast_registry_list_feature_tables(feast_registry *reg, const char *project, const feast_map *labels,
                                               feast_feature_table_list *out, feast_error *err) {
   memset(out, 0, sizeof *out);
-  list_ctx c = {feast_registry_project_or_default(project), labels, STORE_TABLE, NULL, out};
+  list_ctx c = {feast_registry_project_or_default(project), labels, FEAST_REG_TABLE, NULL, out};
   feast_code rc = feast_registry_run_tx(reg, false, list_tx, &c, err);
   if (rc) feast_feature_table_list_clear(out);
+  return rc;
+}
+
+typedef struct project_ctx {
+  const char *project;
+  feast_entity_list *entities;
+  feast_feature_table_list *tables;
+  int64_t *revision;
+} project_ctx;
+
+static feast_code project_tx(feast_registry *reg, void *vctx, feast_error *err) {
+  project_ctx *p = vctx;
+  list_ctx e = {p->project, NULL, FEAST_REG_ENTITY, p->entities, NULL};
+  list_ctx t = {p->project, NULL, FEAST_REG_TABLE, NULL, p->tables};
+  feast_code rc = reg->backend->ops->revision(reg->backend, p->revision, err);
+  if (!rc) rc = list_tx(reg, &e, err);
+  if (!rc) rc = list_tx(reg, &t, err);
+  return rc;
+}
+
+feast_code feast_registry_read_project(feast_registry *reg, const char *project, feast_entity_list *entities,
+                                       feast_feature_table_list *tables, int64_t *revision, feast_error *err) {
+  memset(entities, 0, sizeof *entities);
+  memset(tables, 0, sizeof *tables);
+  project_ctx c = {feast_registry_project_or_default(project), entities, tables, revision};
+  feast_code rc = feast_registry_run_tx(reg, false, project_tx, &c, err);
+  if (rc) {
+    feast_entity_list_clear(entities);
+    feast_feature_table_list_clear(tables);
+  }
   return rc;
 }
 
 static feast_code delete_tx(feast_registry *reg, void *vctx, feast_error *err) {
   get_ctx *c = vctx;
   bool found = false;
-  feast_code rc = reg->store->ops->object_delete(reg->store, STORE_TABLE, c->project, c->name, &found, err);
-  if (!rc && !found)
-    rc = feast_fail(err, FEAST_E_NOT_FOUND, "feature table '%s' does not exist in project '%s'", c->name, c->project);
+  feast_code rc = reg->backend->ops->object_delete(reg->backend, FEAST_REG_TABLE, c->project, c->name, &found, err);
+  if (!rc && !found) rc = feast_registry_fail_missing(err, true, c->name, c->project);
   return rc;
 }
 
 feast_code feast_registry_delete_feature_table(feast_registry *reg, const char *project, const char *name,
                                                feast_error *err) {
-  get_ctx c = {feast_registry_project_or_default(project), name, STORE_TABLE, NULL};
+  get_ctx c = {feast_registry_project_or_default(project), name, FEAST_REG_TABLE, NULL};
   return feast_registry_run_tx(reg, true, delete_tx, &c, err);
 }

@@ -1,7 +1,7 @@
 /*
  * validate.h - internals shared by the validation files (validate.c: Feast
  * Core's rules; validate_source.c: source options and schema compliance;
- * validate_parquet.c: the Parquet hook). The public entry point is
+ * validate_batch.c: batch sources' columns). The public entry point is
  * feast_specs_validate in feast/specfile.h.
  */
 #ifndef FEAST_REGISTRY_VALIDATE_H
@@ -30,12 +30,13 @@ void feast_vproblem_lines(feast_vctx *v, const char *field, const char *message)
 void feast_validate_source(feast_vctx *v, const feast_feature_table_spec *t, const feast_data_source *s,
                            const char *which, const feast_value_type *entity_types, bool skip_check);
 
-/* The Parquet hook: check a BATCH_FILE source's files (reachable footers)
- * against the required columns. FEAST_OK when they comply; FEAST_E_SCHEMA
- * with one line per offending column otherwise; other codes when the files
- * cannot be read (the message then suggests --skip-source-check). */
-feast_code feast_parquet_source_check(const feast_data_source *s, const feast_column_req *reqs, size_t n,
-                                      feast_error *err);
+/* Check a batch source's columns (its connector's schema: a file source's
+ * reachable footers) against the required columns. FEAST_OK when they
+ * comply, or when this build has no connector for the type; FEAST_E_SCHEMA
+ * with one line per offending column otherwise; other codes when the
+ * source cannot be read (the message then suggests --skip-source-check). */
+feast_code feast_batch_source_check(const feast_data_source *s, const feast_column_req *reqs, size_t n,
+                                    feast_error *err);
 
 /* For the registry engine: FEAST_E_VALIDATION (message naming the entity)
  * when an update would change a stored entity's value type. */

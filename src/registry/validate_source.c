@@ -158,7 +158,7 @@ void feast_validate_source(feast_vctx *v, const feast_feature_table_spec *t, con
       feast_column_reqs reqs;
       if (!reqs_for(&c, &reqs)) {
         feast_error e;
-        if (feast_parquet_source_check(s, reqs.items, reqs.n, &e)) feast_vproblem_lines(v, field, e.message);
+        if (feast_batch_source_check(s, reqs.items, reqs.n, &e)) feast_vproblem_lines(v, field, e.message);
         feast_column_reqs_clear(&reqs);
       }
     }

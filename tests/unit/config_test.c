@@ -73,6 +73,11 @@ static void errors_name_key_and_line(void) {
   CHECK_INT(parse("- a\n- b\n", &c, &err), FEAST_E_INVALID);
   CHECK_INT(parse("project: a\nproject: b\n", &c, &err), FEAST_E_INVALID);
   CHECK_CONTAINS(err.message, "twice");
+  /* the one YAML reader: aliases are refused here as in spec files */
+  CHECK_INT(parse("project: &p x\nregistry: *p\n", &c, &err), FEAST_E_INVALID);
+  CHECK_CONTAINS(err.message, "aliases");
+  CHECK_INT(parse("project: a\n---\nproject: b\n", &c, &err), FEAST_E_INVALID);
+  CHECK_CONTAINS(err.message, "one YAML document");
 }
 
 static void load_from_file(void) {
@@ -94,4 +99,44 @@ static void load_from_file(void) {
   CHECK_CONTAINS(err.message, "/no/such/feature_store.yaml");
 }
 
-TEST_MAIN(T(defaults_and_paths), T(redis_settings), T(errors_name_key_and_line), T(load_from_file))
+static void streams_section(void) {
+  feast_config c;
+  feast_error err;
+  CHECK_OK(parse("streams:\n  start_from: earliest\n  max_batch_rows: 5000\n  max_batch_delay: 250ms\n"
+                 "  dead_letter: {type: parquet, path: dl}\n  schema_registry_url: http://127.0.0.1:8081\n"
+                 "  kafka:\n    security.protocol: PLAINTEXT\n    session.timeout.ms: 10000\n",
+                 &c, &err),
+           &err);
+  CHECK_STR(c.streams.start_from, "earliest");
+  CHECK_INT(c.streams.max_batch_rows, 5000);
+  CHECK_INT(c.streams.max_batch_delay_ms, 250);
+  CHECK_STR(c.streams.dead_letter.type, "parquet");
+  CHECK_STR(feast_map_get(&c.streams.dead_letter.settings, "path"), "/repo/dl");
+  CHECK_STR(c.streams.schema_registry_url, "http://127.0.0.1:8081");
+  CHECK_INT(c.streams.kafka.n, 2);
+  CHECK_STR(feast_map_get(&c.streams.kafka, "session.timeout.ms"), "10000");
+  feast_config_clear(&c);
+  CHECK_OK(parse("streams:\n  start_from: 2021-04-12T00:00:00Z\n  dead_letter: {type: kafka, topic: dlq}\n", &c, &err),
+           &err);
+  CHECK_STR(c.streams.dead_letter.type, "kafka");
+  feast_config_clear(&c);
+  struct {
+    const char *text, *needle;
+  } bad[] = {
+      {"streams:\n  start_from: yesterday\n", "feature_store.yaml:2: streams.start_from must be earliest"},
+      {"streams:\n  max_batch_rows: -3\n", "max_batch_rows must be a positive"},
+      {"streams:\n  max_batch_delay: soon\n", "max_batch_delay must be a positive duration"},
+      {"streams:\n  dead_letter: {type: s3}\n", "needs a type: parquet or kafka"},
+      {"streams:\n  dead_letter: {type: parquet}\n", "needs a path"},
+      {"streams:\n  dead_letter: {type: parquet, path: x, topic: y}\n", "unknown key 'topic' in streams.dead_letter"},
+      {"streams:\n  kafka: [a]\n", "streams.kafka must be a mapping"},
+      {"streams:\n  batch_rows: 3\n", "unknown key 'batch_rows' in streams"},
+      {"streams:\n  kafka: {a: 1}\n  kafka: {b: 2}\n", "given twice in streams"},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    CHECK_INT(parse(bad[i].text, &c, &err), FEAST_E_INVALID);
+    CHECK_CONTAINS(err.message, bad[i].needle);
+  }
+}
+
+TEST_MAIN(T(defaults_and_paths), T(redis_settings), T(errors_name_key_and_line), T(load_from_file), T(streams_section))

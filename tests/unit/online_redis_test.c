@@ -13,8 +13,9 @@
 
 #include "base/buf.h"
 #include "feast/time.h"
-#include "format/feastproto.h"
+#include "format/proto/feastproto.h"
 #include "online/crc16.h"
+#include "online/backend.h"
 #include "online_support.h"
 #include "test.h"
 
@@ -62,6 +63,9 @@ static void redis_basic_and_property(void) {
   ots_basic(s, proj, now_sec(), true);
   ots_mixed_calls(s, proj, now_sec());
   ots_property(s, proj, 5, 3);
+  CHECK(!(s->ops->caps & FEAST_ONLINE_CAP_ATOMIC_POSITIONS));
+  ots_positions(s, proj);
+  ots_stepwise(s, proj, now_sec());
   feast_online_store_free(s);
 }
 
@@ -170,6 +174,8 @@ static void cluster_basic_and_property(void) {
   ots_basic(s, proj, now_sec(), true);
   ots_mixed_calls(s, proj, now_sec());
   ots_property(s, proj, 11, 3);
+  ots_positions(s, proj);
+  ots_stepwise(s, proj, now_sec());
   feast_online_stats st;
   feast_online_store_stats(s, &st);
   CHECK(st.slot_refreshes >= 1);

@@ -40,6 +40,13 @@ void ots_basic(feast_online_store *s, const char *project, feast_ts base, bool e
 /* Many keys per write, mixing older, newer, tied and new rows (see .c). */
 void ots_mixed_calls(feast_online_store *s, const char *project, feast_ts base);
 
+/* Positions: put, read back, replace, scopes kept apart. */
+void ots_positions(feast_online_store *s, const char *scope_prefix);
+
+/* The step-wise engine: rows fed are pending until a flush, durable after
+ * it, and several feeds and flushes end as one long run would. */
+void ots_stepwise(feast_online_store *s, const char *project, feast_ts base);
+
 #define OTS_SEC INT64_C(1000000)
 
 #endif

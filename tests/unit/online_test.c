@@ -10,7 +10,7 @@
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "base/hash.h"
-#include "format/feastproto.h"
+#include "format/proto/feastproto.h"
 #include "online/lmdb.h"
 #include "online_support.h"
 #include "test.h"
@@ -450,13 +450,13 @@ static void lmdb_large_write(void) {
   if (!s) return;
   feast_error err;
   const char *names[] = {"a", "b"};
-  feast_store_table t = {"big", 2, names, false, 0};
+  feast_online_table t = {"big", 2, names, false, 0};
   size_t n = BIG_N;
   char (*keys)[700] = feast_calloc(n, sizeof *keys);
   uint8_t (*vals)[2][256] = feast_calloc(n, sizeof *vals);
   size_t (*lens)[2] = feast_calloc(n, sizeof *lens);
   const uint8_t *(*vp)[2] = feast_calloc(n, sizeof *vp);
-  feast_store_row *rows = feast_calloc(n, sizeof *rows);
+  feast_online_row *rows = feast_calloc(n, sizeof *rows);
   uint8_t *written = feast_calloc(n, 1);
   for (size_t i = 0; i < n; i++) {
     snprintf(keys[i], sizeof keys[i], "k%07zu", (i * 7919) % n);
@@ -464,18 +464,18 @@ static void lmdb_large_write(void) {
       big_value(i, f, vals[i][f], &lens[i][f]);
       vp[i][f] = lens[i][f] ? vals[i][f] : NULL;
     }
-    rows[i] = (feast_store_row){(const uint8_t *)keys[i], strlen(keys[i]), T0, T0, vp[i], lens[i]};
+    rows[i] = (feast_online_row){(const uint8_t *)keys[i], strlen(keys[i]), T0, T0, vp[i], lens[i]};
   }
   /* 20000 keys already hold a newer row: written in one small write */
   size_t pre = 0;
-  feast_store_row *newer = feast_calloc(n, sizeof *newer);
+  feast_online_row *newer = feast_calloc(n, sizeof *newer);
   for (size_t i = 0; i < 60000; i += 3) {
     newer[pre] = rows[i];
     newer[pre].event_ts = T0 + SEC;
     pre++;
   }
-  CHECK_OK(s->ops->write(s, &t, newer, pre, written, &err), &err);
-  CHECK_OK(s->ops->write(s, &t, rows, n, written, &err), &err);
+  CHECK_OK(s->ops->write(s, &t, newer, pre, written, NULL, &err), &err);
+  CHECK_OK(s->ops->write(s, &t, rows, n, written, NULL, &err), &err);
   size_t nw = 0, bad = 0;
   for (size_t i = 0; i < n; i++) {
     nw += written[i];
@@ -489,7 +489,7 @@ static void lmdb_large_write(void) {
   memcpy(keys[77], "k0075000", 8);
   keys[77][650] = 0;
   rows[77].key_len = 650;
-  CHECK_INT(s->ops->write(s, &t, rows, n, written, &err), FEAST_E_TOO_BIG);
+  CHECK_INT(s->ops->write(s, &t, rows, n, written, NULL, &err), FEAST_E_TOO_BIG);
   CHECK_CONTAINS(err.message, "LMDB keys hold at most");
   nw = 0;
   for (size_t i = 0; i < n; i++) nw += written[i];
@@ -499,7 +499,7 @@ static void lmdb_large_write(void) {
   /* read everything back: the first large write's rows, or the newer ones */
   const uint8_t **kp = feast_calloc(n, sizeof *kp);
   size_t *kl = feast_calloc(n, sizeof *kl);
-  feast_store_record *out = feast_calloc(n, sizeof *out);
+  feast_online_record *out = feast_calloc(n, sizeof *out);
   feast_arena *arena = feast_arena_new(1 << 20);
   for (size_t i = 0; i < n; i++) {
     kp[i] = rows[i].key;
@@ -536,5 +536,67 @@ static void lmdb_large_write(void) {
   feast_online_store_free(s);
 }
 
-TEST_MAIN(T(ingest_source_and_oom), T(vectors_match_feast), T(value_encodings), T(lmdb_basic), T(lmdb_property), T(lmdb_large_write), T(schema_errors_before_any_write),
+typedef struct seen_count {
+  int n;
+} seen_count;
+
+static feast_code count_positions(void *ctx, const char *name, const char *value, feast_error *err) {
+  (void)name;
+  (void)value;
+  (void)err;
+  ((seen_count *)ctx)->n++;
+  return FEAST_OK;
+}
+
+static void lmdb_positions_and_stepwise(void) {
+  char path[4200];
+  snprintf(path, sizeof path, "lmdb:%s/pos", test_tmpdir());
+  feast_error err;
+  feast_online_store *s;
+  CHECK_OK(feast_online_store_open(path, NULL, &s, &err), &err);
+  CHECK(s->ops->caps & FEAST_ONLINE_CAP_BULK_ORDERED);
+  CHECK(s->ops->caps & FEAST_ONLINE_CAP_ATOMIC_POSITIONS);
+  ots_positions(s, "kinesis/p/t");
+  ots_stepwise(s, "stepwise", T0);
+  size_t n;
+  CHECK_OK(feast_lmdb_verify(s, &n, &err), &err); /* positions are not rows */
+  CHECK_INT(n, 3);
+  feast_online_store_free(s);
+}
+
+/* With LMDB, positions commit in the rows' transaction: a write that fails
+ * stores neither. */
+static void lmdb_positions_commit_with_rows(void) {
+  char path[4200];
+  snprintf(path, sizeof path, "lmdb:%s/atomic", test_tmpdir());
+  feast_error err;
+  feast_online_store *s;
+  CHECK_OK(feast_online_store_open(path, NULL, &s, &err), &err);
+  const char *feats[] = {"f"};
+  feast_online_table t = {"t", 1, feats, false, 0};
+  const uint8_t val[] = {0x20, 0x05};
+  const uint8_t *vals[] = {val};
+  size_t lens[] = {sizeof val};
+  uint8_t key_ok[] = "k1", key_bad[700];
+  memset(key_bad, 'x', sizeof key_bad);
+  feast_online_row rows[] = {{key_ok, 2, T0, 0, vals, lens}, {key_bad, sizeof key_bad, T0, 0, vals, lens}};
+  feast_online_position p1[] = {{"shard-0", "5"}};
+  feast_online_positions pos = {"s", 1, p1};
+  uint8_t written[2];
+  CHECK_INT(s->ops->write(s, &t, rows, 2, written, &pos, &err), FEAST_E_TOO_BIG);
+  seen_count c = {0};
+  CHECK_OK(s->ops->get_positions(s, "s", count_positions, &c, &err), &err);
+  CHECK_INT(c.n, 0);
+  size_t n;
+  CHECK_OK(feast_lmdb_verify(s, &n, &err), &err);
+  CHECK_INT(n, 0);
+  CHECK_OK(s->ops->write(s, &t, rows, 1, written, &pos, &err), &err);
+  CHECK_OK(s->ops->get_positions(s, "s", count_positions, &c, &err), &err);
+  CHECK_INT(c.n, 1);
+  CHECK_OK(feast_lmdb_verify(s, &n, &err), &err);
+  CHECK_INT(n, 1);
+  feast_online_store_free(s);
+}
+
+TEST_MAIN(T(ingest_source_and_oom), T(lmdb_positions_and_stepwise), T(lmdb_positions_commit_with_rows), T(vectors_match_feast), T(value_encodings), T(lmdb_basic), T(lmdb_property), T(lmdb_large_write), T(schema_errors_before_any_write),
           T(rejects_and_window), T(mixed_entity_tables), T(lmdb_survives_kill9))

@@ -189,7 +189,7 @@ static feast_registry *open_fresh(int backend, const char **where) {
   if (where) *where = loc;
   CHECK_OK(feast_registry_open(loc, &reg, &err), &err);
   if (!reg) abort();
-  CHECK_STR(feast_registry_backend(reg), backend ? "postgresql" : "sqlite");
+  CHECK_STR(feast_registry_backend_name(reg), backend ? "postgresql" : "sqlite");
   return reg;
 }
 

@@ -159,7 +159,7 @@ static void test_historical(void) {
   feast_csv_column_type types[] = {{"event_timestamp", feast_dtype_timestamp(FEAST_UNIT_US, true)}};
   CHECK_OK(feast_rows_open(p, types, 1, &src, &schema, &err), &err);
   struct ArrowArrayStream in;
-  CHECK_OK(feast_stream_export(src, schema, &in, &err), &err);
+  CHECK_OK(feast_arrow_stream_export(src, schema, &in, &err), &err);
   feast_batch_free(schema);
   CHECK_OK(feast_store_historical_stream(s, refs, 1, &in, NULL, NULL, &st, NULL, &err), &err);
   CHECK(in.release == NULL);

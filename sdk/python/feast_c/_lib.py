@@ -113,7 +113,7 @@ _SIGNATURES = {
                                               ctypes.POINTER(RetrievalSummary), ctypes.POINTER(Error)]),
     "feast_batch_import": (c_int, [c_void_p, c_void_p, ctypes.POINTER(c_void_p), ctypes.POINTER(Error)]),
     "feast_batch_free": (None, [c_void_p]),
-    "feast_stream_import": (c_int, [c_void_p, ctypes.POINTER(c_void_p), ctypes.POINTER(Error)]),
+    "feast_arrow_stream_import": (c_int, [c_void_p, ctypes.POINTER(c_void_p), ctypes.POINTER(Error)]),
     "feast_store_get_online_features": (c_int, [c_void_p, ctypes.POINTER(c_char_p), c_size_t, c_void_p, c_int64,
                                                 ctypes.POINTER(c_void_p), ctypes.POINTER(Error)]),
     "feast_online_result_to_json": (c_int, [c_void_p, ctypes.POINTER(c_void_p), ctypes.POINTER(c_size_t),

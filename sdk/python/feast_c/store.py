@@ -487,7 +487,7 @@ class FeatureStore:
                 source = pcsv.read_csv(p) if p.endswith(".csv") else pq.read_table(p)
             reader = source if isinstance(source, pa.RecordBatchReader) else _reader_of(_entity_table(source))
             reader._export_to_c(ctypes.addressof(stream))
-            rc = self._lib.feast_stream_import(ctypes.addressof(stream), ctypes.byref(rows), ctypes.byref(err))
+            rc = self._lib.feast_arrow_stream_import(ctypes.addressof(stream), ctypes.byref(rows), ctypes.byref(err))
             if rc:
                 L.release(stream)
             _check(rc, err)

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "feast/json.h"
+
 /* The code point of the UTF-8 sequence at p (n bytes left), and its length;
  * 0 when invalid (overlong, surrogate, past U+10FFFF, truncated). */
 static int utf8_decode(const unsigned char *p, size_t n, unsigned *cp) {
@@ -193,4 +195,21 @@ feast_code feast_jw_finish(feast_json_writer *w) {
   if (!w->rc && (w->depth || w->after_key))
     w->rc = feast_fail(w->err, FEAST_E_INTERNAL, "JSON writer: %d container(s) left open", w->depth);
   return w->rc;
+}
+
+/* ---- the public form (feast/json.h) ---- */
+
+feast_code feast_json_quote(const char *s, size_t n, bool replace_invalid, char **out, size_t *out_len,
+                            feast_error *err) {
+  feast_buf b;
+  feast_buf_init(&b, FEAST_BUF_UNLIMITED);
+  feast_code rc =
+      feast_json_append_string(&b, s, n, replace_invalid ? FEAST_JSON_UTF8_REPLACE : FEAST_JSON_UTF8_FAIL, err);
+  if (!rc && !feast_buf_cstr(&b, err)) rc = err ? err->code : FEAST_E_NOMEM;
+  if (rc) {
+    feast_buf_free(&b);
+    return rc;
+  }
+  *out = (char *)feast_buf_detach(&b, out_len);
+  return FEAST_OK;
 }

@@ -231,6 +231,26 @@ static void parse_column_chunk(ctx *c, pq_chunk_meta *m) {
   if (!have_meta && !c->r.bad && !c->what) c->what = "column chunk without metadata";
 }
 
+/* The header of a list field that must hold structs (at most `max`, 0 =
+ * no limit) and room for its elements in the arena: returns the array
+ * (NULL after a failure recorded in c) and sets *n. */
+static void *struct_list(ctx *c, const char *what, int32_t max, size_t elem, int32_t *n) {
+  int et;
+  *n = tc_list_begin(&c->r, &et);
+  if (max && *n > max) {
+    c->code = FEAST_E_TOO_BIG;
+    tc_fail(&c->r, what);
+    return NULL;
+  }
+  if (et != TC_STRUCT && *n > 0) {
+    tc_fail(&c->r, what);
+    return NULL;
+  }
+  void *a = feast_arena_calloc(c->arena, elem * (size_t)(*n ? *n : 1));
+  if (!a) oom(c);
+  return a;
+}
+
 static void parse_row_group(ctx *c, pq_row_group *g) {
   int16_t last;
   tc_field f;
@@ -238,22 +258,9 @@ static void parse_row_group(ctx *c, pq_row_group *g) {
   tc_struct_begin(&c->r, &last);
   while (tc_next_field(&c->r, &last, &f)) {
     if (f.id == 1 && f.type == TC_LIST) {
-      int et;
-      int32_t n = tc_list_begin(&c->r, &et);
-      if (n > MAX_COLUMNS) {
-        c->code = FEAST_E_TOO_BIG;
-        tc_fail(&c->r, "too many columns in a row group");
-        break;
-      }
-      if (et != TC_STRUCT && n > 0) {
-        tc_fail(&c->r, "row group columns are not structs");
-        break;
-      }
-      g->columns = feast_arena_calloc(c->arena, sizeof *g->columns * (size_t)(n ? n : 1));
-      if (!g->columns) {
-        oom(c);
-        break;
-      }
+      int32_t n;
+      g->columns = struct_list(c, "row group columns: too many, or not structs", MAX_COLUMNS, sizeof *g->columns, &n);
+      if (!g->columns) break;
       g->ncolumns = n;
       for (int32_t i = 0; i < n && !c->r.bad; i++) parse_column_chunk(c, &g->columns[i]);
     } else if (f.id == 2) {
@@ -300,7 +307,6 @@ feast_code pq_meta_parse(const uint8_t *p, size_t len, pq_meta **out, feast_erro
   int have_schema = 0;
   tc_struct_begin(&c.r, &last);
   while (tc_next_field(&c.r, &last, &f)) {
-    int et;
     int32_t n;
     switch (f.id) {
     case 1: m->version = (int)ival(&c, &f); break;
@@ -309,21 +315,8 @@ feast_code pq_meta_parse(const uint8_t *p, size_t len, pq_meta **out, feast_erro
         tc_skip(&c.r, f.type);
         break;
       }
-      n = tc_list_begin(&c.r, &et);
-      if (n > MAX_SCHEMA) {
-        c.code = FEAST_E_TOO_BIG;
-        tc_fail(&c.r, "too many schema elements");
-        break;
-      }
-      if (et != TC_STRUCT && n > 0) {
-        tc_fail(&c.r, "schema is not a list of structs");
-        break;
-      }
-      m->schema = feast_arena_calloc(m->arena, sizeof *m->schema * (size_t)(n ? n : 1));
-      if (!m->schema) {
-        oom(&c);
-        break;
-      }
+      m->schema = struct_list(&c, "schema: too many elements, or not a list of structs", MAX_SCHEMA, sizeof *m->schema, &n);
+      if (!m->schema) break;
       m->nschema = n;
       for (int32_t i = 0; i < n && !c.r.bad; i++) parse_schema_elem(&c, &m->schema[i]);
       have_schema = 1;
@@ -334,21 +327,9 @@ feast_code pq_meta_parse(const uint8_t *p, size_t len, pq_meta **out, feast_erro
         tc_skip(&c.r, f.type);
         break;
       }
-      n = tc_list_begin(&c.r, &et);
-      if (n > MAX_ROW_GROUPS) {
-        c.code = FEAST_E_TOO_BIG;
-        tc_fail(&c.r, "too many row groups");
-        break;
-      }
-      if (et != TC_STRUCT && n > 0) {
-        tc_fail(&c.r, "row_groups is not a list of structs");
-        break;
-      }
-      m->row_groups = feast_arena_calloc(m->arena, sizeof *m->row_groups * (size_t)(n ? n : 1));
-      if (!m->row_groups) {
-        oom(&c);
-        break;
-      }
+      m->row_groups = struct_list(&c, "row_groups: too many, or not a list of structs", MAX_ROW_GROUPS,
+                                  sizeof *m->row_groups, &n);
+      if (!m->row_groups) break;
       m->nrow_groups = n;
       for (int32_t i = 0; i < n && !c.r.bad; i++) parse_row_group(&c, &m->row_groups[i]);
       break;
@@ -357,16 +338,8 @@ feast_code pq_meta_parse(const uint8_t *p, size_t len, pq_meta **out, feast_erro
         tc_skip(&c.r, f.type);
         break;
       }
-      n = tc_list_begin(&c.r, &et);
-      if (et != TC_STRUCT && n > 0) {
-        tc_fail(&c.r, "key_value_metadata is not a list of structs");
-        break;
-      }
-      m->kv = feast_arena_calloc(m->arena, sizeof *m->kv * (size_t)(n ? n : 1));
-      if (!m->kv) {
-        oom(&c);
-        break;
-      }
+      m->kv = struct_list(&c, "key_value_metadata is not a list of structs", 0, sizeof *m->kv, &n);
+      if (!m->kv) break;
       m->nkv = n;
       for (int32_t i = 0; i < n && !c.r.bad; i++) parse_kv(&c, &m->kv[i]);
       break;

@@ -19,13 +19,13 @@ typedef struct task {
   int file, rg;
 } task;
 
-typedef struct slot {
+typedef struct decode_slot {
   feast_batch **batches;
   int n, cap, next;
   feast_code rc;
   feast_error *err; /* only on failure */
   int done;
-} slot;
+} decode_slot;
 
 typedef struct outcol {
   const char *name;
@@ -46,7 +46,7 @@ typedef struct scan {
   feast_batch *schema;
   feast_parquet_options opts;
   task *tasks;
-  slot *slots;
+  decode_slot *slots;
   int ntasks;
   int64_t *est; /* per task: decoded bytes, estimated from the footer */
   int64_t ahead, peak_ahead; /* estimated bytes of the tasks started and not yet consumed */
@@ -63,7 +63,7 @@ typedef struct scan {
   int opened;
 } scan;
 
-static void slot_clear(slot *s) {
+static void slot_clear(decode_slot *s) {
   for (int i = s->next; i < s->n; i++) feast_batch_free(s->batches[i]);
   feast_free(s->batches);
   feast_free(s->err);
@@ -112,7 +112,7 @@ static feast_code shape(scan *s, int file, feast_batch *b, feast_batch **out, fe
 }
 
 /* Records a task's failure (the error is copied: `err` belongs to the caller). */
-static void slot_fail(slot *sl, feast_code rc, const feast_error *err) {
+static void slot_fail(decode_slot *sl, feast_code rc, const feast_error *err) {
   sl->rc = rc;
   sl->err = feast_malloc(sizeof *sl->err);
   if (sl->err) *sl->err = *err;
@@ -121,7 +121,7 @@ static void slot_fail(slot *sl, feast_code rc, const feast_error *err) {
 /* Worker side: decodes task t batch by batch, handing each batch to the
  * consumer as soon as it is ready (the consumer may be taking them already). */
 static void run_task(scan *s, int t, pq_rgreader *rr, feast_error *err) {
-  slot *sl = &s->slots[t];
+  decode_slot *sl = &s->slots[t];
   int file = s->tasks[t].file;
   const pq_scan_file *f = &s->files[file];
   feast_code rc = pq_rgreader_open(rr, f->file, s->tasks[t].rg, s->filecols[file], s->nfilecols, err);
@@ -192,7 +192,7 @@ static feast_code scan_next(feast_batch_source *self, feast_batch **out, feast_e
   *out = NULL;
   for (;;) {
     if (s->cur >= s->ntasks) return FEAST_OK;
-    slot *sl = &s->slots[s->cur];
+    decode_slot *sl = &s->slots[s->cur];
     if (s->threads) {
       pthread_mutex_lock(&s->mu);
       while (sl->next >= sl->n && !sl->done) pthread_cond_wait(&s->cv, &s->mu);

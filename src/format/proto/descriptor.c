@@ -13,6 +13,7 @@
 #include "base/alloc.h"
 #include "base/arena.h"
 #include "base/buf.h"
+#include "base/file.h"
 #include "format/proto/wire.h"
 
 #define MAX_NESTING 64
@@ -39,18 +40,21 @@ static feast_code oom(dctx *c) { return feast_fail(c->err, FEAST_E_NOMEM, "out o
  * MessageOptions.map_entry); other options are skipped. */
 static feast_code option_bool(const uint8_t *v, size_t vl, uint32_t field, bool *out, feast_error *err) {
   feast_wire w = feast_wire_make(v, vl);
+  feast_wire_field f;
   while (!feast_wire_done(&w)) {
-    uint32_t f;
-    int wt;
-    feast_code rc = feast_wire_tag(&w, &f, &wt, err);
+    feast_code rc = feast_wire_next_field(&w, &f, err);
     if (rc) return rc;
-    if (f == field && wt == FEAST_WIRE_VARINT) {
-      uint64_t x;
-      if ((rc = feast_wire_varint(&w, &x, err))) return rc;
-      *out = x != 0;
-    } else if ((rc = feast_wire_skip(&w, f, wt, err))) {
-      return rc;
-    }
+    if (f.number == field && f.wire_type == FEAST_WIRE_VARINT) *out = f.value != 0;
+  }
+  return FEAST_OK;
+}
+
+/* The next length-delimited field, skipping every other kind; *more is
+ * false at the end of input. */
+static feast_code next_len(feast_wire *w, feast_wire_field *f, bool *more, feast_error *err) {
+  while ((*more = !feast_wire_done(w))) {
+    feast_code rc = feast_wire_next_field(w, f, err);
+    if (rc || f->wire_type == FEAST_WIRE_LEN) return rc;
   }
   return FEAST_OK;
 }
@@ -90,121 +94,68 @@ static feast_code parse_enum(dctx *c, const char *scope, const uint8_t *d, size_
   if (!e) return oom(c);
   /* first pass: name and value count */
   feast_wire w = feast_wire_make(d, n);
+  feast_wire_field f;
   size_t nvalues = 0;
   const uint8_t *name = (const uint8_t *)"";
   size_t name_len = 0;
-  while (!feast_wire_done(&w)) {
-    uint32_t f;
-    int wt;
-    {
-      feast_code trc = feast_wire_tag(&w, &f, &wt, c->err);
-      if (trc) return trc;
-    }
-    if (wt == FEAST_WIRE_LEN && (f == 1 || f == 2)) {
-      const uint8_t *v;
-      size_t vl;
-      feast_code rc = feast_wire_bytes(&w, &v, &vl, c->err);
-      if (rc) return rc;
-      if (f == 1) name = v, name_len = vl;
-      else nvalues++;
-    } else {
-      feast_code rc = feast_wire_skip(&w, f, wt, c->err);
-      if (rc) return rc;
-    }
+  feast_code rc;
+  for (bool more = true; (rc = next_len(&w, &f, &more, c->err)) == FEAST_OK && more;) {
+    if (f.number == 1) name = f.data, name_len = f.len;
+    else if (f.number == 2) nvalues++;
   }
+  if (rc) return rc;
   if (memchr(name, 0, name_len)) return feast_fail(c->err, FEAST_E_CORRUPT, "enum name holds a NUL byte");
   e->full_name = join_name(c, scope, name, name_len);
   e->value_names = feast_arena_calloc(c->pool->arena, (nvalues ? nvalues : 1) * sizeof *e->value_names);
   e->value_numbers = feast_arena_calloc(c->pool->arena, (nvalues ? nvalues : 1) * sizeof *e->value_numbers);
   if (!e->full_name || !e->value_names || !e->value_numbers) return oom(c);
   w = feast_wire_make(d, n);
-  while (!feast_wire_done(&w)) {
-    uint32_t f;
-    int wt;
-    {
-      feast_code trc = feast_wire_tag(&w, &f, &wt, c->err);
-      if (trc) return trc;
-    }
-    if (wt == FEAST_WIRE_LEN && f == 2) {
-      const uint8_t *v;
-      size_t vl;
-      feast_code rc = feast_wire_bytes(&w, &v, &vl, c->err);
-      if (rc) return rc;
-      feast_wire vw = feast_wire_make(v, vl);
-      const char *vname = "";
-      int32_t number = 0;
-      while (!feast_wire_done(&vw)) {
-        uint32_t g;
-        int gt;
-        feast_code trc = feast_wire_tag(&vw, &g, &gt, c->err);
-        if (trc) return trc;
-        if (g == 1 && gt == FEAST_WIRE_LEN) {
-          const uint8_t *s;
-          size_t sl;
-          rc = feast_wire_bytes(&vw, &s, &sl, c->err);
-          if (rc) return rc;
-          vname = arena_str(c, s, sl);
-          if (!vname) return feast_fail(c->err, FEAST_E_CORRUPT, "bad enum value name");
-        } else if (g == 2 && gt == FEAST_WIRE_VARINT) {
-          uint64_t x;
-          rc = feast_wire_varint(&vw, &x, c->err);
-          if (rc) return rc;
-          number = (int32_t)(uint32_t)x;
-        } else {
-          rc = feast_wire_skip(&vw, g, gt, c->err);
-          if (rc) return rc;
-        }
+  for (bool more = true; (rc = next_len(&w, &f, &more, c->err)) == FEAST_OK && more;) {
+    if (f.number != 2) continue;
+    feast_wire vw = feast_wire_make(f.data, f.len);
+    feast_wire_field g;
+    const char *vname = "";
+    int32_t number = 0;
+    while (!feast_wire_done(&vw)) {
+      if ((rc = feast_wire_next_field(&vw, &g, c->err))) return rc;
+      if (g.number == 1 && g.wire_type == FEAST_WIRE_LEN) {
+        if (!(vname = arena_str(c, g.data, g.len))) return feast_fail(c->err, FEAST_E_CORRUPT, "bad enum value name");
+      } else if (g.number == 2 && g.wire_type == FEAST_WIRE_VARINT) {
+        number = (int32_t)(uint32_t)g.value;
       }
-      e->value_names[e->n_values] = vname;
-      e->value_numbers[e->n_values] = number;
-      e->n_values++;
-    } else {
-      feast_code rc = feast_wire_skip(&w, f, wt, c->err);
-      if (rc) return rc;
     }
+    e->value_names[e->n_values] = vname;
+    e->value_numbers[e->n_values] = number;
+    e->n_values++;
   }
+  if (rc) return rc;
   return push_ptr((void ***)&c->pool->enums, &c->pool->n_enums, &c->pool->cap_enums, e, c);
 }
 
 static feast_code parse_field(dctx *c, const uint8_t *d, size_t n, feast_proto_field *fd) {
   feast_wire w = feast_wire_make(d, n);
+  feast_wire_field f;
   fd->oneof_index = -1;
   fd->label = FEAST_PB_OPTIONAL;
   while (!feast_wire_done(&w)) {
-    uint32_t f;
-    int wt;
-    {
-      feast_code trc = feast_wire_tag(&w, &f, &wt, c->err);
-      if (trc) return trc;
-    }
-    feast_code rc;
-    if (wt == FEAST_WIRE_LEN && (f == 1 || f == 6 || f == 8)) {
-      const uint8_t *v;
-      size_t vl;
-      rc = feast_wire_bytes(&w, &v, &vl, c->err);
-      if (rc) return rc;
-      if (f == 8) {
-        rc = option_bool(v, vl, 2, &fd->packed, c->err); /* FieldOptions.packed = 2 */
-        if (rc) return rc;
-        continue;
-      }
-      if (f == 6 && vl && v[0] == '.') v++, vl--;
-      const char *s = arena_str(c, v, vl);
-      if (!s) return memchr(v, 0, vl) ? feast_fail(c->err, FEAST_E_CORRUPT, "field name holds a NUL byte") : oom(c);
-      if (f == 1) fd->name = s;
-      else fd->type_name = s;
-    } else if (wt == FEAST_WIRE_VARINT && (f == 3 || f == 4 || f == 5 || f == 9)) {
-      uint64_t x;
-      rc = feast_wire_varint(&w, &x, c->err);
-      if (rc) return rc;
-      int32_t v = (int32_t)(uint32_t)x;
-      if (f == 3) fd->number = v;
-      else if (f == 4) fd->label = (feast_pb_label)v;
-      else if (f == 5) fd->type = (feast_pb_type)v;
-      else fd->oneof_index = v;
-    } else {
-      rc = feast_wire_skip(&w, f, wt, c->err);
-      if (rc) return rc;
+    feast_code rc = feast_wire_next_field(&w, &f, c->err);
+    if (rc) return rc;
+    if (f.wire_type == FEAST_WIRE_LEN && f.number == 8) {
+      if ((rc = option_bool(f.data, f.len, 2, &fd->packed, c->err))) return rc; /* FieldOptions.packed = 2 */
+    } else if (f.wire_type == FEAST_WIRE_LEN && (f.number == 1 || f.number == 6)) {
+      const uint8_t *v = f.data;
+      size_t vl = f.len;
+      if (f.number == 6 && vl && v[0] == '.') v++, vl--;
+      const char *str = arena_str(c, v, vl);
+      if (!str) return memchr(v, 0, vl) ? feast_fail(c->err, FEAST_E_CORRUPT, "field name holds a NUL byte") : oom(c);
+      if (f.number == 1) fd->name = str;
+      else fd->type_name = str;
+    } else if (f.wire_type == FEAST_WIRE_VARINT) {
+      int32_t v = (int32_t)(uint32_t)f.value;
+      if (f.number == 3) fd->number = v;
+      else if (f.number == 4) fd->label = (feast_pb_label)v;
+      else if (f.number == 5) fd->type = (feast_pb_type)v;
+      else if (f.number == 9) fd->oneof_index = v;
     }
   }
   if (!fd->name) return feast_fail(c->err, FEAST_E_CORRUPT, "%s: a field has no name", c->file);
@@ -224,121 +175,62 @@ static feast_code parse_message(dctx *c, const char *scope, const uint8_t *d, si
   m->proto3 = c->proto3;
   /* pass 1: name, field count, map_entry option */
   feast_wire w = feast_wire_make(d, n);
+  feast_wire_field f;
   size_t nfields = 0;
   const uint8_t *name = NULL;
   size_t name_len = 0;
-  while (!feast_wire_done(&w)) {
-    uint32_t f;
-    int wt;
-    {
-      feast_code trc = feast_wire_tag(&w, &f, &wt, c->err);
-      if (trc) return trc;
-    }
-    if (wt == FEAST_WIRE_LEN) {
-      const uint8_t *v;
-      size_t vl;
-      feast_code rc = feast_wire_bytes(&w, &v, &vl, c->err);
-      if (rc) return rc;
-      if (f == 1) {
-        name = v, name_len = vl;
-      } else if (f == 2) {
-        nfields++;
-      } else if (f == 7) { /* MessageOptions.map_entry = 7 */
-        rc = option_bool(v, vl, 7, &m->map_entry, c->err);
-        if (rc) return rc;
-      }
-    } else {
-      feast_code rc = feast_wire_skip(&w, f, wt, c->err);
-      if (rc) return rc;
-    }
+  feast_code rc;
+  for (bool more = true; (rc = next_len(&w, &f, &more, c->err)) == FEAST_OK && more;) {
+    if (f.number == 1) name = f.data, name_len = f.len;
+    else if (f.number == 2) nfields++;
+    else if (f.number == 7 && (rc = option_bool(f.data, f.len, 7, &m->map_entry, c->err))) /* MessageOptions.map_entry */
+      return rc;
   }
+  if (rc) return rc;
   if (!name || !name_len || memchr(name, 0, name_len))
     return feast_fail(c->err, FEAST_E_CORRUPT, "%s: a message has no valid name", c->file);
   m->full_name = join_name(c, scope, name, name_len);
   m->fields = feast_arena_calloc(c->pool->arena, (nfields ? nfields : 1) * sizeof *m->fields);
   if (!m->full_name || !m->fields) return oom(c);
   m->name = strrchr(m->full_name, '.') ? strrchr(m->full_name, '.') + 1 : m->full_name;
-  feast_code rc = push_ptr((void ***)&c->pool->messages, &c->pool->n_messages, &c->pool->cap_messages, m, c);
+  rc = push_ptr((void ***)&c->pool->messages, &c->pool->n_messages, &c->pool->cap_messages, m, c);
   if (rc) return rc;
   /* pass 2: fields, nested messages and enums */
   w = feast_wire_make(d, n);
-  while (!feast_wire_done(&w)) {
-    uint32_t f;
-    int wt;
-    {
-      feast_code trc = feast_wire_tag(&w, &f, &wt, c->err);
-      if (trc) return trc;
-    }
-    if (wt == FEAST_WIRE_LEN && (f == 2 || f == 3 || f == 4)) {
-      const uint8_t *v;
-      size_t vl;
-      rc = feast_wire_bytes(&w, &v, &vl, c->err);
-      if (rc) return rc;
-      if (f == 2) rc = parse_field(c, v, vl, &m->fields[m->n_fields++]);
-      else if (f == 3) rc = parse_message(c, m->full_name, v, vl, depth + 1);
-      else rc = parse_enum(c, m->full_name, v, vl);
-      if (rc) return rc;
-    } else {
-      rc = feast_wire_skip(&w, f, wt, c->err);
-      if (rc) return rc;
-    }
+  for (bool more = true; (rc = next_len(&w, &f, &more, c->err)) == FEAST_OK && more;) {
+    if (f.number == 2) rc = parse_field(c, f.data, f.len, &m->fields[m->n_fields++]);
+    else if (f.number == 3) rc = parse_message(c, m->full_name, f.data, f.len, depth + 1);
+    else if (f.number == 4) rc = parse_enum(c, m->full_name, f.data, f.len);
+    if (rc) return rc;
   }
-  return FEAST_OK;
+  return rc;
 }
 
 static feast_code parse_file(dctx *c, const uint8_t *d, size_t n) {
   /* pass 1: name, package, syntax (they may follow the messages) */
   feast_wire w = feast_wire_make(d, n);
+  feast_wire_field f;
   const char *package = "";
   c->file = "<unnamed .proto>";
   c->proto3 = false;
-  while (!feast_wire_done(&w)) {
-    uint32_t f;
-    int wt;
-    {
-      feast_code trc = feast_wire_tag(&w, &f, &wt, c->err);
-      if (trc) return trc;
-    }
-    feast_code rc;
-    if (wt == FEAST_WIRE_LEN && (f == 1 || f == 2 || f == 12)) {
-      const uint8_t *v;
-      size_t vl;
-      rc = feast_wire_bytes(&w, &v, &vl, c->err);
-      if (rc) return rc;
-      char *s = arena_str(c, v, vl);
-      if (!s) return memchr(v, 0, vl) ? feast_fail(c->err, FEAST_E_CORRUPT, "file name holds a NUL byte") : oom(c);
-      if (f == 1) c->file = s;
-      else if (f == 2) package = s;
-      else c->proto3 = strcmp(s, "proto3") == 0;
-    } else {
-      rc = feast_wire_skip(&w, f, wt, c->err);
-      if (rc) return rc;
-    }
+  feast_code rc;
+  for (bool more = true; (rc = next_len(&w, &f, &more, c->err)) == FEAST_OK && more;) {
+    if (f.number != 1 && f.number != 2 && f.number != 12) continue;
+    char *str = arena_str(c, f.data, f.len);
+    if (!str) return memchr(f.data, 0, f.len) ? feast_fail(c->err, FEAST_E_CORRUPT, "file name holds a NUL byte") : oom(c);
+    if (f.number == 1) c->file = str;
+    else if (f.number == 2) package = str;
+    else c->proto3 = strcmp(str, "proto3") == 0;
   }
+  if (rc) return rc;
   w = feast_wire_make(d, n);
-  while (!feast_wire_done(&w)) {
-    uint32_t f;
-    int wt;
-    {
-      feast_code trc = feast_wire_tag(&w, &f, &wt, c->err);
-      if (trc) return trc;
-    }
-    feast_code rc;
-    if (wt == FEAST_WIRE_LEN && (f == 4 || f == 5)) {
-      const uint8_t *v;
-      size_t vl;
-      rc = feast_wire_bytes(&w, &v, &vl, c->err);
-      if (rc) return rc;
-      rc = f == 4 ? parse_message(c, package, v, vl, 1) : parse_enum(c, package, v, vl);
-      if (rc) return rc;
-    } else {
-      rc = feast_wire_skip(&w, f, wt, c->err);
-      if (rc) return rc;
-    }
+  for (bool more = true; (rc = next_len(&w, &f, &more, c->err)) == FEAST_OK && more;) {
+    if (f.number == 4) rc = parse_message(c, package, f.data, f.len, 1);
+    else if (f.number == 5) rc = parse_enum(c, package, f.data, f.len);
+    if (rc) return rc;
   }
-  return FEAST_OK;
+  return rc;
 }
-
 static const feast_proto_enum *find_enum(const feast_proto_pool *p, const char *name) {
   for (size_t i = 0; i < p->n_enums; i++)
     if (strcmp(p->enums[i]->full_name, name) == 0) return p->enums[i];
@@ -381,20 +273,9 @@ feast_code feast_proto_pool_parse(const uint8_t *data, size_t len, feast_proto_p
   dctx *cp = &c;
   feast_code rc = FEAST_OK;
   feast_wire w = feast_wire_make(data, len);
-  while (!rc && !feast_wire_done(&w)) {
-    uint32_t f;
-    int wt;
-    rc = feast_wire_tag(&w, &f, &wt, err);
-    if (rc) break;
-    if (f == 1 && wt == FEAST_WIRE_LEN) {
-      const uint8_t *v;
-      size_t vl;
-      rc = feast_wire_bytes(&w, &v, &vl, err);
-      if (!rc) rc = parse_file(cp, v, vl);
-    } else {
-      rc = feast_wire_skip(&w, f, wt, err);
-    }
-  }
+  feast_wire_field f;
+  for (bool more = true; !rc && (rc = next_len(&w, &f, &more, err)) == FEAST_OK && more;)
+    if (f.number == 1) rc = parse_file(cp, f.data, f.len);
   if (!rc) rc = resolve_types(p, err);
   if (rc) {
     if (rc == FEAST_E_CORRUPT && !strstr(err->message, "descriptor set"))
@@ -408,17 +289,14 @@ feast_code feast_proto_pool_parse(const uint8_t *data, size_t len, feast_proto_p
 
 feast_code feast_proto_pool_load(const char *path, feast_proto_pool **out, feast_error *err) {
   *out = NULL;
-  FILE *f = fopen(path, "rb");
-  if (!f) return feast_fail(err, FEAST_E_IO, "%s: cannot open: %s", path, strerror(errno));
   feast_buf b;
   feast_buf_init(&b, MAX_DESCRIPTOR_BYTES);
-  char chunk[65536];
-  size_t n;
-  feast_code rc = FEAST_OK;
-  while (!rc && (n = fread(chunk, 1, sizeof chunk, f)) > 0) rc = feast_buf_append(&b, chunk, n, err);
-  if (!rc && ferror(f)) rc = feast_fail(err, FEAST_E_IO, "read failed");
-  fclose(f);
-  if (!rc) rc = feast_proto_pool_parse(b.data ? b.data : (const uint8_t *)"", b.len, out, err);
+  feast_code rc = feast_file_read_all(path, &b, err);
+  if (rc) {
+    feast_buf_free(&b);
+    return rc;
+  }
+  rc = feast_proto_pool_parse(b.data ? b.data : (const uint8_t *)"", b.len, out, err);
   feast_buf_free(&b);
   if (rc) feast_error_prefix(err, "%s: ", path);
   return rc;

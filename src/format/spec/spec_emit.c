@@ -17,6 +17,7 @@
 #include "base/arena.h"
 #include "base/buf.h"
 #include "feast/specfile.h"
+#include "format/json/json_writer.h"
 
 typedef enum { EN_STR, EN_MAP, EN_SEQ } en_kind;
 
@@ -147,49 +148,10 @@ static void indent(pr *p, int n) {
   for (int i = 0; i < n && !p->rc; i++) p->rc = feast_buf_append_byte(&p->b, ' ', p->err);
 }
 
-/* Length of the UTF-8 sequence at s and its code point, or 0 if invalid. */
-static int utf8_decode(const unsigned char *s, unsigned *cp) {
-  if (s[0] < 0x80) return *cp = s[0], 1;
-  int n = (s[0] & 0xE0) == 0xC0 ? 2 : (s[0] & 0xF0) == 0xE0 ? 3 : (s[0] & 0xF8) == 0xF0 ? 4 : 0;
-  if (!n) return 0;
-  unsigned v = s[0] & (0x7F >> n);
-  for (int i = 1; i < n; i++) {
-    if ((s[i] & 0xC0) != 0x80) return 0;
-    v = (v << 6) | (s[i] & 0x3F);
-  }
-  static const unsigned min[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (v < min[n] || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) return 0;
-  *cp = v;
-  return n;
-}
-
-/* Double-quoted with escapes both JSON and YAML read the same way.
- * Characters YAML forbids raw (DEL, C1 controls, U+FFFE/F) are escaped. */
+/* Double-quoted with the one JSON escaper, whose output both JSON and YAML
+ * read back as the same string. */
 static void quoted(pr *p, const char *s) {
-  out(p, "\"");
-  const unsigned char *u = (const unsigned char *)s;
-  while (*u && !p->rc) {
-    unsigned cp;
-    int n = utf8_decode(u, &cp);
-    if (!n) {
-      p->rc = feast_fail(p->err, FEAST_E_INVALID, "string \"%.40s\" is not valid UTF-8", s);
-      return;
-    }
-    char esc[16];
-    if (cp == '"') out(p, "\\\"");
-    else if (cp == '\\') out(p, "\\\\");
-    else if (cp == '\n') out(p, "\\n");
-    else if (cp == '\t') out(p, "\\t");
-    else if (cp == '\r') out(p, "\\r");
-    else if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F) || cp == 0xFFFE || cp == 0xFFFF) {
-      snprintf(esc, sizeof esc, "\\u%04X", cp);
-      out(p, esc);
-    } else if (!p->rc) {
-      p->rc = feast_buf_append(&p->b, u, (size_t)n, p->err);
-    }
-    u += n;
-  }
-  out(p, "\"");
+  if (!p->rc) p->rc = feast_json_append_string(&p->b, s, strlen(s), FEAST_JSON_UTF8_FAIL, p->err);
 }
 
 /* Plain YAML scalars only where no YAML reader could take them for

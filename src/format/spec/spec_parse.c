@@ -16,8 +16,9 @@
 
 #include "base/alloc.h"
 #include "base/buf.h"
+#include "base/file.h"
 #include "feast/specfile.h"
-#include "format/spec/yaml_tree.h"
+#include "format/yaml/yaml_tree.h"
 
 #define SPECFILE_MAX_BYTES ((size_t)16 << 20)
 
@@ -525,18 +526,9 @@ feast_code feast_specfile_parse_text(const char *text, size_t len, const char *n
 }
 
 feast_code feast_specfile_parse(const char *path, feast_spec_docs *docs, feast_error *err) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return feast_fail(err, FEAST_E_IO, "%s: cannot open: %s", path, strerror(errno));
   feast_buf b;
   feast_buf_init(&b, SPECFILE_MAX_BYTES);
-  char chunk[65536];
-  size_t n;
-  feast_code rc = FEAST_OK;
-  while (!rc && (n = fread(chunk, 1, sizeof chunk, f)) > 0) rc = feast_buf_append(&b, chunk, n, err);
-  if (!rc && ferror(f)) rc = feast_fail(err, FEAST_E_IO, "%s: read failed", path);
-  fclose(f);
-  if (rc == FEAST_E_TOO_BIG) rc = feast_fail(err, FEAST_E_TOO_BIG, "%s: larger than %zu bytes", path, SPECFILE_MAX_BYTES);
-  else if (rc) feast_error_prefix(err, "%s: ", path);
+  feast_code rc = feast_file_read_all(path, &b, err);
   if (!rc) rc = feast_specfile_parse_text(b.data ? (const char *)b.data : "", b.len, path, docs, err);
   feast_buf_free(&b);
   return rc;

@@ -1,0 +1,20 @@
+build-tsan/obj/src/engine/online_read.o: src/engine/online_read.c \
+ src/base/alloc.h src/base/arena.h src/base/buf.h include/feast/error.h \
+ include/feast/export.h src/format/proto/feastproto.h src/base/varint.h \
+ include/feast/array.h include/feast/types.h include/feast/time.h \
+ src/format/proto/wire.h src/online/backend.h include/feast/online.h \
+ include/feast/spec.h
+src/base/alloc.h:
+src/base/arena.h:
+src/base/buf.h:
+include/feast/error.h:
+include/feast/export.h:
+src/format/proto/feastproto.h:
+src/base/varint.h:
+include/feast/array.h:
+include/feast/types.h:
+include/feast/time.h:
+src/format/proto/wire.h:
+src/online/backend.h:
+include/feast/online.h:
+include/feast/spec.h:

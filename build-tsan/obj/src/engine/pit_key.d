@@ -1,0 +1,10 @@
+build-tsan/obj/src/engine/pit_key.o: src/engine/pit_key.c \
+ src/base/alloc.h src/base/hash.h src/engine/pit.h include/feast/array.h \
+ include/feast/error.h include/feast/export.h include/feast/types.h
+src/base/alloc.h:
+src/base/hash.h:
+src/engine/pit.h:
+include/feast/array.h:
+include/feast/error.h:
+include/feast/export.h:
+include/feast/types.h:

@@ -1,0 +1,19 @@
+build-tsan/obj/src/engine/retrieval_spill.o: src/engine/retrieval_spill.c \
+ src/base/alloc.h src/base/hash.h src/engine/retrieval_internal.h \
+ src/engine/pit.h include/feast/array.h include/feast/error.h \
+ include/feast/export.h include/feast/types.h src/engine/spill.h \
+ include/feast/retrieval.h include/feast/arrow.h include/feast/spec.h \
+ include/feast/time.h
+src/base/alloc.h:
+src/base/hash.h:
+src/engine/retrieval_internal.h:
+src/engine/pit.h:
+include/feast/array.h:
+include/feast/error.h:
+include/feast/export.h:
+include/feast/types.h:
+src/engine/spill.h:
+include/feast/retrieval.h:
+include/feast/arrow.h:
+include/feast/spec.h:
+include/feast/time.h:

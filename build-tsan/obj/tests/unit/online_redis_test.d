@@ -1,0 +1,26 @@
+build-tsan/obj/tests/unit/online_redis_test.o: \
+ tests/unit/online_redis_test.c src/base/buf.h include/feast/error.h \
+ include/feast/export.h include/feast/time.h \
+ src/format/proto/feastproto.h src/base/varint.h include/feast/array.h \
+ include/feast/types.h src/format/proto/wire.h src/online/crc16.h \
+ src/online/backend.h src/base/arena.h include/feast/online.h \
+ include/feast/spec.h tests/unit/online_support.h include/feast/ingest.h \
+ include/feast/arrow.h tests/unit/test.h
+src/base/buf.h:
+include/feast/error.h:
+include/feast/export.h:
+include/feast/time.h:
+src/format/proto/feastproto.h:
+src/base/varint.h:
+include/feast/array.h:
+include/feast/types.h:
+src/format/proto/wire.h:
+src/online/crc16.h:
+src/online/backend.h:
+src/base/arena.h:
+include/feast/online.h:
+include/feast/spec.h:
+tests/unit/online_support.h:
+include/feast/ingest.h:
+include/feast/arrow.h:
+tests/unit/test.h:
