@@ -249,3 +249,20 @@ def random_bytes(n):
     import random as _r
     rng = _r.Random(3)
     return [rng.randrange(256) for _ in range(n)]
+
+
+def test_request_cap_and_body(tmp_path):
+    f = tmp_path / "body"
+    f.write_bytes(b"b" * 4000)
+    s = StandIn([OK])
+    try:
+        p = run_tool(["--max-request", "1000", "http", "PUT", s.url + "/up", str(f)], base_env(), check=False)
+        assert p.returncode == 1 and "error limit exceeded" in p.stderr and "request body of 4000 bytes" in p.stderr
+        assert s.requests == []  # refused before sending
+        p = run_tool(["http", "PUT", s.url + "/up", str(f)], base_env(), check=False)
+        assert p.returncode == 0, p.stderr
+        method, path, headers, body = s.requests[0]
+        assert (method, path, body) == ("PUT", "/up", b"b" * 4000)
+        assert "Expect" not in headers and "Content-Type" not in headers  # nothing curl adds on its own
+    finally:
+        s.close()

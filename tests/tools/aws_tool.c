@@ -4,7 +4,7 @@
  * stand-ins:
  *
  *   aws_tool sign < request.json            SigV4 of a described request (JSON out)
- *   aws_tool [opts] http METHOD URL         one HTTP call with retries
+ *   aws_tool [opts] http METHOD URL [BODY]  one HTTP call with retries
  *   aws_tool [opts] creds [N [SLEEP_MS]]    resolve credentials N times
  *   aws_tool [opts] s3 head|get|put|put-multipart|list|read-many|delete ...
  *   aws_tool [opts] kinesis OP JSON [RESOURCE]
@@ -161,6 +161,7 @@ static int parse_opts(int argc, char **argv, opts *o) {
     else if (!strcmp(k, "max-body")) o->http.max_response_body = (size_t)atoll(v);
     else if (!strcmp(k, "refresh-before-s")) o->creds.refresh_before_s = atol(v);
     else if (!strcmp(k, "stream")) o->stream = atoi(v) != 0;
+    else if (!strcmp(k, "max-request")) o->http.max_request_body = (size_t)atoll(v);
     else {
       fprintf(stderr, "unknown option --%s\n", k);
       exit(2);
@@ -191,6 +192,10 @@ static int cmd_http(opts *o, int argc, char **argv) {
   if (!c) return fail(err.code, &err);
   feast_http_request req;
   feast_http_request_init(&req, argv[0], argv[1]);
+  size_t body_len = 0;
+  char *body = argc >= 3 ? read_path(argv[2], &body_len) : NULL;
+  req.body = body;
+  req.body_len = body_len;
   stream_sink sink = {0};
   if (o->stream) {
     req.on_body = on_stream;
@@ -207,6 +212,7 @@ static int cmd_http(opts *o, int argc, char **argv) {
   printf("streamed=%llu\nstream_checksum=%llu\n", (unsigned long long)sink.bytes, (unsigned long long)sink.checksum);
   feast_http_response_free(&resp);
   feast_http_client_free(c);
+  feast_free(body);
   return rc ? fail(rc, &err) : 0;
 }
 
