@@ -7,7 +7,9 @@
  *
  * It answers one unary method, /feast.serving.ServingService/GetOnlineFeaturesV2,
  * with a fixed serialized response (or echoes the request with --echo, the
- * library's floor), after reading the whole request body. Other paths get
+ * library's floor), after reading the whole request body. Response payloads
+ * leave without a copy (NGHTTP2_DATA_FLAG_NO_COPY): DATA frame headers and
+ * payload references are queued and written with writev. Other paths get
  * UNIMPLEMENTED, a wrong content type HTTP 415, a malformed or oversized
  * frame INTERNAL / RESOURCE_EXHAUSTED, all as gRPC clients expect them.
  * SIGTERM drains: GOAWAY to every connection, finish in-flight streams, exit.
@@ -21,6 +23,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <time.h>
@@ -33,7 +36,8 @@
 #define GRPC_UNIMPLEMENTED 12
 #define GRPC_INTERNAL 13
 #define GRPC_RESOURCE_EXHAUSTED 8
-#define OUT_FLUSH_BYTES (256 * 1024) /* gather this much before a write() */
+#define OUT_FLUSH_BYTES (256 * 1024) /* gather this much before a writev() */
+#define SEG_MAX 128                  /* output pieces queued per connection */
 #define DRAIN_SECONDS 5
 
 static struct bench_options options;
@@ -48,15 +52,29 @@ struct stream {
   size_t body_len, body_cap;
   int too_big;
   const char *out; /* what the DATA frames send */
-  size_t out_len, out_sent;
+  size_t out_len, out_sent, out_framed;
+  struct stream *retired_next; /* closed while its bytes still wait in the queue */
+};
+
+/* One piece of the output queue: bytes nghttp2 serialized (frame headers,
+ * HEADERS, SETTINGS..., kept in conn->pending at off) or response payload
+ * sent without a copy (ext). */
+struct seg {
+  const char *ext;
+  size_t off, len;
 };
 
 struct conn {
   int fd;
   nghttp2_session *session;
-  char *pending; /* bytes nghttp2 produced that the socket did not take yet */
-  size_t pending_len, pending_off, pending_cap;
-  int want_out; /* EPOLLOUT armed */
+  char *pending; /* serialized frames the socket did not take yet */
+  size_t pending_len, pending_cap;
+  struct seg segs[SEG_MAX];
+  int nseg, seg_head;  /* queue of pieces; seg_head is the next to write */
+  size_t head_done;    /* bytes of segs[seg_head] already written */
+  size_t queued;       /* bytes in the queue */
+  struct stream *retired; /* streams whose payload is still referenced by segs */
+  int want_out;           /* EPOLLOUT armed */
   struct conn *prev, *next;
 };
 
@@ -100,14 +118,17 @@ static int submit_grpc_error(nghttp2_session *s, int32_t id, int status, const c
   return nghttp2_submit_response(s, id, nva, 4, NULL);
 }
 
+/* NO_COPY: nghttp2 only sizes the frame here; send_data_frame queues the
+ * payload by reference. */
 static ssize_t read_response_data(nghttp2_session *s, int32_t id, uint8_t *buf, size_t length,
                                   uint32_t *flags, nghttp2_data_source *source, void *user) {
   (void)user;
+  (void)buf;
   struct stream *st = source->ptr;
   size_t n = st->out_len - st->out_sent;
   if (n > length) n = length;
-  memcpy(buf, st->out + st->out_sent, n);
   st->out_sent += n;
+  *flags |= NGHTTP2_DATA_FLAG_NO_COPY;
   if (st->out_sent == st->out_len) {
     /* End the DATA, keep the stream open for the trailers. */
     *flags |= NGHTTP2_DATA_FLAG_EOF | NGHTTP2_DATA_FLAG_NO_END_STREAM;
@@ -139,7 +160,7 @@ static int answer_request(nghttp2_session *s, struct stream *st) {
     st->out = framed_response;
     st->out_len = framed_response_len;
   }
-  st->out_sent = 0;
+  st->out_sent = st->out_framed = 0;
   nghttp2_nv nva[2] = {make_nv(":status", "200"), make_nv("content-type", "application/grpc")};
   nghttp2_data_provider prd;
   prd.source.ptr = st;
@@ -213,13 +234,39 @@ static int on_frame_recv(nghttp2_session *s, const nghttp2_frame *frame, void *u
   return answer_request(s, st) == 0 ? 0 : NGHTTP2_ERR_CALLBACK_FAILURE;
 }
 
+static void stream_free(struct stream *st) {
+  feast_free(st->body);
+  feast_free(st);
+}
+
 static int on_stream_close(nghttp2_session *s, int32_t id, uint32_t error_code, void *user) {
   (void)error_code;
-  (void)user;
+  struct conn *c = user;
   struct stream *st = nghttp2_session_get_stream_user_data(s, id);
-  if (st) {
-    feast_free(st->body);
-    feast_free(st);
+  if (!st) return 0;
+  if (c->queued && st->out == st->body && st->out_framed) {
+    st->retired_next = c->retired; /* the queue still points into st->body */
+    c->retired = st;
+  } else {
+    stream_free(st);
+  }
+  return 0;
+}
+
+static int queue_bytes(struct conn *c, const uint8_t *data, size_t n);
+
+static int send_data_frame(nghttp2_session *s, nghttp2_frame *frame, const uint8_t *framehd, size_t length,
+                           nghttp2_data_source *source, void *user) {
+  (void)s;
+  (void)frame; /* no padding is ever asked for */
+  struct conn *c = user;
+  struct stream *st = source->ptr;
+  if (c->nseg >= SEG_MAX - 1) return NGHTTP2_ERR_WOULDBLOCK; /* asked again after the next write */
+  if (queue_bytes(c, framehd, 9) != 0) return NGHTTP2_ERR_CALLBACK_FAILURE;
+  if (length) {
+    c->segs[c->nseg++] = (struct seg){st->out + st->out_framed, 0, length};
+    c->queued += length;
+    st->out_framed += length;
   }
   return 0;
 }
@@ -233,6 +280,7 @@ static int make_callbacks(void) {
   nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, on_data_chunk);
   nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, on_frame_recv);
   nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, on_stream_close);
+  nghttp2_session_callbacks_set_send_data_callback(callbacks, send_data_frame);
   return 0;
 }
 
@@ -246,46 +294,89 @@ static void conn_free(struct worker *w, struct conn *c) {
   else w->conns = c->next;
   if (c->next) c->next->prev = c->prev;
   feast_free(c->pending);
+  for (struct stream *st = c->retired, *next; st; st = next) {
+    next = st->retired_next;
+    stream_free(st);
+  }
   feast_free(c);
 }
 
-static int pending_append(struct conn *c, const uint8_t *data, size_t n) {
+/* Appends serialized bytes, merged into the last piece when it is ours too. */
+static int queue_bytes(struct conn *c, const uint8_t *data, size_t n) {
   if (c->pending_len + n > c->pending_cap) {
     size_t cap = c->pending_cap ? c->pending_cap : 65536;
     while (cap < c->pending_len + n) cap *= 2;
-    char *grown = feast_realloc(c->pending, cap);
+    char *grown = feast_realloc(c->pending, cap); /* pieces hold offsets, not pointers */
     if (!grown) return -1;
     c->pending = grown;
     c->pending_cap = cap;
   }
   memcpy(c->pending + c->pending_len, data, n);
+  struct seg *last = c->nseg > c->seg_head ? &c->segs[c->nseg - 1] : NULL;
+  if (last && !last->ext && last->off + last->len == c->pending_len) {
+    last->len += n;
+  } else {
+    c->segs[c->nseg++] = (struct seg){NULL, c->pending_len, n};
+  }
   c->pending_len += n;
+  c->queued += n;
   return 0;
 }
 
-/* Gathers what nghttp2 wants to send and writes it in as few write() calls
- * as the socket allows; leftovers wait for EPOLLOUT. -1: close the conn. */
+static void queue_drained(struct conn *c) {
+  c->nseg = c->seg_head = 0;
+  c->head_done = c->pending_len = c->queued = 0;
+  for (struct stream *st = c->retired, *next; st; st = next) {
+    next = st->retired_next;
+    stream_free(st);
+  }
+  c->retired = NULL;
+}
+
+/* Gathers what nghttp2 wants to send and writes it with as few writev()
+ * calls as the socket allows; leftovers wait for EPOLLOUT. -1: close. */
 static int conn_flush(struct worker *w, struct conn *c) {
   for (;;) {
-    while (c->pending_off == c->pending_len && c->pending_len < OUT_FLUSH_BYTES) {
+    /* Gather only into an empty queue, so the serialized bytes never pile
+     * up behind a slow reader: memory per connection stays bounded. */
+    while (c->seg_head == c->nseg || (c->seg_head == 0 && c->head_done == 0 && c->queued < OUT_FLUSH_BYTES &&
+                                      c->nseg < SEG_MAX - 2)) {
       const uint8_t *data;
       ssize_t n = nghttp2_session_mem_send(c->session, &data);
       if (n < 0) return -1;
       if (n == 0) break;
-      if (pending_append(c, data, (size_t)n) != 0) return -1;
-      if (c->pending_len >= OUT_FLUSH_BYTES) break;
+      if (queue_bytes(c, data, (size_t)n) != 0) return -1;
     }
-    if (c->pending_off == c->pending_len) break;
-    ssize_t wr = write(c->fd, c->pending + c->pending_off, c->pending_len - c->pending_off);
+    if (c->seg_head == c->nseg) break;
+    struct iovec iov[SEG_MAX];
+    int cnt = 0;
+    for (int i = c->seg_head; i < c->nseg; i++, cnt++) {
+      const char *base = c->segs[i].ext ? c->segs[i].ext : c->pending + c->segs[i].off;
+      size_t skip = i == c->seg_head ? c->head_done : 0;
+      iov[cnt].iov_base = (void *)(base + skip);
+      iov[cnt].iov_len = c->segs[i].len - skip;
+    }
+    ssize_t wr = writev(c->fd, iov, cnt);
     if (wr < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK) break;
       if (errno == EINTR) continue;
       return -1;
     }
-    c->pending_off += (size_t)wr;
-    if (c->pending_off == c->pending_len) c->pending_off = c->pending_len = 0;
+    size_t left = (size_t)wr;
+    c->queued -= left;
+    while (left) {
+      size_t rest = c->segs[c->seg_head].len - c->head_done;
+      if (left < rest) {
+        c->head_done += left;
+        break;
+      }
+      left -= rest;
+      c->seg_head++;
+      c->head_done = 0;
+    }
+    if (c->seg_head == c->nseg) queue_drained(c);
   }
-  int want_out = c->pending_off != c->pending_len;
+  int want_out = c->seg_head != c->nseg;
   if (want_out != c->want_out) {
     struct epoll_event ev = {.events = EPOLLIN | (want_out ? EPOLLOUT : 0), .data.ptr = c};
     epoll_ctl(w->epfd, EPOLL_CTL_MOD, c->fd, &ev);

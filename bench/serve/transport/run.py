@@ -187,7 +187,7 @@ def percentile(sorted_vals, q):
     return sorted_vals[min(len(sorted_vals) - 1, int(q * len(sorted_vals)))]
 
 
-def run_h2load(port, conns, streams, duration, framed):
+def run_h2load(port, conns, streams, duration, framed, answer_len):
     with tempfile.NamedTemporaryFile(suffix=".log") as log:
         out = subprocess.run(["taskset", "-c", LOAD_CPU, "h2load", "-t1", "-c%d" % conns, "-m%d" % streams,
                               "-D%d" % duration, "--warm-up-time=1", "-H", "content-type: application/grpc",
@@ -214,9 +214,17 @@ def run_h2load(port, conns, streams, duration, framed):
     # without being a server error. Kept apart (cut_at_end), bounded by the
     # concurrency; a non-200 in the log is an error.
     cut = int(m.group(5)) + int(m.group(6)) if m else 0
+    # h2load judges by HTTP status only; a gRPC error is HTTP 200 too, with
+    # no DATA. So the DATA bytes (warm-up included) must hold at least one
+    # framed answer per request counted; per-call grpc-status is checked by
+    # grpcio before the load and by ghz during it.
+    data = re.search(r"traffic: .*?(\d+)\) data", out)
+    done = int(m.group(3)) if m else -1
+    short = 0 if data and int(data.group(1)) >= done * answer_len else 1
     return {"rps": float(re.search(r"finished in [^,]+, ([\d.]+) req/s", out).group(1)),
             "p50_us": percentile(durations, 0.50), "p99_us": percentile(durations, 0.99),
-            "errors": non200 + (cut if cut > conns * streams else 0), "cut_at_end": cut,
+            "errors": non200 + (cut if cut > conns * streams else 0) + short * max(done, 1), "cut_at_end": cut,
+            "data_bytes": int(data.group(1)) if data else -1,
             "straddling_warmup": straddling,
             "requests_line": m.group(0) if m else out[-500:]}
 
@@ -312,7 +320,10 @@ def main():
                     print("  check: " + check_grpc(a.python, port, a.data, rows, echo), flush=True)
                     framed = os.path.join(a.data, "grpc_req_%d.framed" % rows)
                     req_bin = os.path.join(a.data, "grpc_req_%d.bin" % rows)
-                    loads = [("h2load", a.reps, lambda c, s, p=port, f=framed: run_h2load(p, c, s, a.duration, f))]
+                    answer = os.path.getsize(framed) if echo else \
+                        os.path.getsize(os.path.join(a.data, "grpc_resp_%d.bin" % rows)) + 5
+                    loads = [("h2load", a.reps,
+                              lambda c, s, p=port, f=framed, n=answer: run_h2load(p, c, s, a.duration, f, n))]
                     run_levels(srv, label, size, GRPC_LEVELS, loads)
                     # ghz (Go, dynamic messages) is the bottleneck itself on one core: it
                     # decodes every response through protoreflect (27 req/s on 100x50).
