@@ -245,7 +245,8 @@ _started = {}   # name -> Peer
 _failed = {}    # name -> message: a peer that could not start is not retried
 
 
-def _installed(name):
+def require_installed(name):
+    """Fails (CI) or skips (elsewhere) when peer NAME is not installed."""
     checks = {
         "kafka": (lambda: _cached_version("kafka-*/.complete"), "bash scripts/peers/install-kafka.sh"),
         "kinesalite": (lambda: _cached_version("kinesalite-*/.complete"),
@@ -276,7 +277,7 @@ def peer(name, make):
             return _started[name]
         if name in _failed:
             pytest.fail(_failed[name])
-        _installed(name)
+        require_installed(name)
         p = make()
         try:
             _started[name] = p.start()
