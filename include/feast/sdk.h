@@ -53,9 +53,31 @@ FEAST_API feast_code feast_store_historical_stream(feast_store *s, const char *c
                                                    const feast_historical_options *opts, struct ArrowArrayStream *out,
                                                    feast_retrieval_summary *summary, feast_error *err);
 
+/* Projects: [{"name":"default","archived":false},...] in name order
+ * ("default" always; archived ones only when include_archived). */
+FEAST_API feast_code feast_store_projects_json(feast_store *s, bool include_archived, char **out, feast_error *err);
+
+/* Append rows to `table`'s file batch source (in the store's project) as
+ * new Parquet files, as Feast 0.9's client.ingest wrote them: one file per
+ * batch in the source's folder, or per event date in
+ * <folder>/<date_partition_column>=YYYY-MM-DD/ when the source has one.
+ * The event timestamp column and every field_mapping column must be in the
+ * rows; when the source already has files, the rows must have exactly their
+ * columns and types (timestamps in another unit or zone are converted;
+ * the partition column, if given, is dropped: its value is the folder).
+ * Every mismatch is reported at once (FEAST_E_SCHEMA); BigQuery and remote
+ * file sources are FEAST_E_UNSUPPORTED. `rows` stays the caller's (the
+ * _arrow form takes ownership of the stream, also on failure). *out:
+ * {"files":["/path/part-....parquet",...],"rows":N}. */
+FEAST_API feast_code feast_store_push_offline(feast_store *s, const char *table, feast_batch_source *rows, char **out,
+                                              feast_error *err);
+FEAST_API feast_code feast_store_push_offline_arrow(feast_store *s, const char *table, struct ArrowArrayStream *rows,
+                                                    char **out, feast_error *err);
+
 /* sizeof of a public struct that bindings mirror field by field
  * ("feast_error", "feast_ingest_options", "feast_ingest_summary",
- * "feast_historical_options", "feast_retrieval_summary"); 0 for other
+ * "feast_historical_options", "feast_retrieval_summary",
+ * "feast_stream_run_options", "feast_stream_counters"); 0 for other
  * names. Bindings compare it with their own layout when they load, so a
  * struct that grew fails loudly instead of corrupting memory. */
 FEAST_API size_t feast_abi_sizeof(const char *struct_name);
