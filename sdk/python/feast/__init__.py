@@ -1,17 +1,17 @@
-"""feast_c - the thin Python SDK of libfeast (Feast as a C library).
+"""feast-c's Python SDK: Feast 0.9's API (`feast.Client`, `Entity`,
+`FeatureTable`, the sources and formats) on the C engine, in process or
+over gRPC to `feast serve` or a Feast 0.9 Core/Serving. See docs/sdk.md."""
+from .client import Client
+from .data_format import AvroFormat, ParquetFormat, ProtoFormat
+from .data_source import BigQuerySource, FileSource, KafkaSource, KinesisSource, SourceType
+from .entity import Entity
+from .errors import FeastError
+from .feature import Feature, FeatureRef
+from .feature_table import FeatureTable
+from .online_response import OnlineResponse
+from .value_type import ValueType
 
-    from feast_c import FeatureStore
-    fs = FeatureStore(repo_path=".")
-    fs.apply(["specs.yaml"])
-    training = fs.get_historical_features(entity_df, ["driver_trips:conv_rate"])
-    fs.ingest("driver_trips")
-    fs.get_online_features(["driver_trips:conv_rate"], [{"driver_id": 1001}])
+__version__ = "0.9.5+feast.c.0.2.0"
 
-Everything runs in libfeast.so (loaded with ctypes from $FEAST_LIB, next to
-this package, or the repository's build/); see docs/sdk.md.
-"""
-from ._lib import library_path
-from .store import Entity, FeastError, Feature, FeatureStore, FeatureTable, OnlineResponse
-
-__all__ = ["FeatureStore", "FeastError", "Entity", "Feature", "FeatureTable", "OnlineResponse", "library_path"]
-__version__ = "0.1.0"
+__all__ = ["Client", "FeastError", "OnlineResponse", "AvroFormat", "BigQuerySource", "Entity", "Feature", "FeatureRef", "FeatureTable", "FileSource",
+           "KafkaSource", "KinesisSource", "ParquetFormat", "ProtoFormat", "SourceType", "ValueType"]
