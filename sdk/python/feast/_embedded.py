@@ -7,6 +7,7 @@ import ctypes
 import json
 import math
 import os
+import struct
 import threading
 import uuid
 
@@ -37,7 +38,8 @@ def _decode_value(v, vtype):
     if vtype in ("FLOAT", "DOUBLE"):
         if isinstance(v, str):
             return {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}[v]
-        return float(v)
+        # A FLOAT is a float32, as protobuf hands it to Python (4.6 -> 4.599999904632568).
+        return struct.unpack("f", struct.pack("f", v))[0] if vtype == "FLOAT" else float(v)
     return v
 
 
@@ -57,6 +59,11 @@ class Embedded:
         self._lib = L.lib()
         self._lock = threading.RLock()
         self._path = os.fspath(repo_path).encode() if repo_path is not None else None
+        if repo_path is not None and os.path.isdir(repo_path) and \
+                not os.path.exists(os.path.join(repo_path, "feature_store.yaml")):
+            # A folder with no configuration runs on the defaults, which keep
+            # the registry and the online store in its data/ folder.
+            os.makedirs(os.path.join(repo_path, "data"), exist_ok=True)
         self._stores = {}
         base = self._open(project)
         self.default_project = self._lib.feast_store_project(base).decode()
