@@ -403,3 +403,27 @@ def test_projects_and_delete(repo):
     assert client.list_projects() == ["default", "sdk_test"]
     client.set_project("default")
     assert client.list_feature_tables() == []
+
+
+def test_proto_stream_source_with_a_descriptor_set(repo):
+    """ProtoFormat's descriptor_set travels to the engine: the class path is
+    resolved in it at apply (a wrong class is refused, naming it) and kept."""
+    from feast import KafkaSource, ProtoFormat
+    client, _, tmp, _, src = repo
+    desc = tmp / "driver_trip.pb"
+    subprocess.run(["protoc", "-I", os.path.join(ROOT, "tests", "data"), "-I/usr/include", "--include_imports",
+                    f"--descriptor_set_out={desc}", "driver_trip.proto"], check=True)
+    _, trips = objects(src)
+
+    def with_stream(class_path):
+        trips.stream_source = KafkaSource(event_timestamp_column="event_ts", bootstrap_servers="127.0.0.1:1",
+                                          topic="trips", message_format=ProtoFormat(class_path, descriptor_set=desc))
+        return trips
+
+    client.apply(with_stream("feast.test.DriverTrip"))
+    fmt = client.get_feature_table("trips").stream_source.kafka_options.message_format
+    assert fmt.class_path == "feast.test.DriverTrip" and fmt.descriptor_set == str(desc)
+    assert "descriptor" not in str(trips.to_dict()), "the descriptor set is not part of Feast 0.9's messages"
+    with pytest.raises(FeastError) as e:
+        client.apply(with_stream("feast.test.NoSuchTrip"))
+    assert "NoSuchTrip" in e.value.message
