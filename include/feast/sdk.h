@@ -74,6 +74,21 @@ FEAST_API feast_code feast_store_push_offline(feast_store *s, const char *table,
 FEAST_API feast_code feast_store_push_offline_arrow(feast_store *s, const char *table, struct ArrowArrayStream *rows,
                                                     char **out, feast_error *err);
 
+/* An online result (feast_store_get_online_features) as three Arrow struct
+ * arrays of its rows, each with one child per name i whose types[i] is not
+ * FEAST_VT_INVALID (in result order): the values typed by types[i] (the
+ * value types of the entities and features; null where there is no value),
+ * the statuses (uint8: feast_field_status), and the stored event times
+ * (timestamp[us, UTC]; null where nothing was found). A stored value of
+ * another type than types[i] fails with FEAST_E_CORRUPT naming the column
+ * and row. On success the caller owns the six structs: release each with its
+ * release callback; on failure none is left to release. */
+FEAST_API feast_code feast_online_result_export_arrow(const feast_online_result *r, const feast_value_type *types,
+                                                      struct ArrowSchema *value_schema, struct ArrowArray *values,
+                                                      struct ArrowSchema *status_schema, struct ArrowArray *statuses,
+                                                      struct ArrowSchema *ts_schema, struct ArrowArray *event_ts,
+                                                      feast_error *err);
+
 /* sizeof of a public struct that bindings mirror field by field
  * ("feast_error", "feast_ingest_options", "feast_ingest_summary",
  * "feast_historical_options", "feast_retrieval_summary",

@@ -2,12 +2,9 @@
 repository's configuration. Registry objects cross as protobuf-JSON
 documents (include/feast/sdk.h), rows as Arrow C streams; each project is a
 feast_store handle sharing the first one's online store."""
-import base64
 import ctypes
 import json
-import math
 import os
-import struct
 import threading
 import uuid
 
@@ -17,7 +14,7 @@ from . import job as J
 from .entity import Entity
 from .errors import FeastError
 from .feature_table import FeatureTable
-from .online_response import OnlineResponse
+from .online_response import STATUS_NAMES, OnlineResponse
 
 ENTITY, FEATURE_TABLE = 1, 2  # feast_doc_kind
 
@@ -25,22 +22,6 @@ ENTITY, FEATURE_TABLE = 1, 2  # feast_doc_kind
 def _check(rc, err):
     if rc:
         raise FeastError(rc, err.message.decode("utf-8", "replace"), err.retriable)
-
-
-def _decode_value(v, vtype):
-    """A value of the engine's online JSON back to Python by its declared type."""
-    if v is None or vtype is None:
-        return v
-    if vtype.endswith("_LIST"):
-        return [_decode_value(x, vtype[:-5]) for x in v]
-    if vtype == "BYTES":
-        return base64.b64decode(v)
-    if vtype in ("FLOAT", "DOUBLE"):
-        if isinstance(v, str):
-            return {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}[v]
-        # A FLOAT is a float32, as protobuf hands it to Python (4.6 -> 4.599999904632568).
-        return struct.unpack("f", struct.pack("f", v))[0] if vtype == "FLOAT" else float(v)
-    return v
 
 
 def _entity_text(v):
@@ -198,38 +179,48 @@ class Embedded:
         _check(rc, err)
         at_us = _arrow.to_us(at) if at is not None else self._lib.feast_now()
         ref_arr = L.str_array(refs)
-        res, out = ctypes.c_void_p(), ctypes.c_void_p()
+        res = ctypes.c_void_p()
         s = self.store(project)
+        # Declared types: the engine decodes each feature column by its own.
+        types = {}
+        for t in {r.split(":", 1)[0] for r in refs}:
+            for f in self.get_feature_table(project, t).features:
+                types[f"{t}:{f.name}"] = f.dtype
+        structs = [(L.ArrowSchema(), L.ArrowArray()) for _ in range(3)]
         try:
             with self._lock:
                 rc = self._lib.feast_store_get_online_features(s, ref_arr, len(refs), fb.value, at_us,
                                                                ctypes.byref(res), ctypes.byref(err))
             _check(rc, err)
-            rc = self._lib.feast_online_result_to_json(res.value, ctypes.byref(out), None, ctypes.byref(err))
+            n_names = self._lib.feast_online_result_num_names(res.value)
+            # entity columns are echoed from the request (as Feast 0.9 does), features exported
+            vts = (ctypes.c_int * n_names)(*([0] * len(names) + [types[r].value if r in types else 0
+                                                                   for r in refs]))
+            rc = self._lib.feast_online_result_export_arrow(
+                res.value, vts, *[ctypes.addressof(x) for pair in structs for x in pair], ctypes.byref(err))
             _check(rc, err)
-            doc = json.loads(L.take_string(out.value))
+            values, statuses, stamps = [pa.RecordBatch._import_from_c(ctypes.addressof(a), ctypes.addressof(sc))
+                                        for sc, a in structs]
         finally:
             self._lib.feast_online_result_free(res.value)
             self._lib.feast_batch_free(fb.value)
-        types = {}
-        for t in {r.split(":", 1)[0] for r in refs}:
-            for f in self.get_feature_table(project, t).features:
-                types[f"{t}:{f.name}"] = f.dtype.name
-        results = doc["results"]
-        columns, statuses, stamps, value_types = {}, {}, {}, {}
-        from ._pb import timestamp_ns
-        for i, k in enumerate(names):
-            columns[k] = [row.get(k) if not hasattr(row.get(k), "WhichOneof") else _entity_value(row.get(k))
-                          for row in entity_rows]
-            statuses[k] = results[i]["statuses"]
-        for j, ref in enumerate(refs):
-            col = results[len(names) + j]
-            columns[ref] = [_decode_value(v, types.get(ref)) for v in col["values"]]
-            statuses[ref] = col["statuses"]
-            stamps[ref] = [None if st in ("NOT_FOUND",) or not ts else _ts_datetime(timestamp_ns(ts))
-                           for ts, st in zip(col["event_timestamps"], col["statuses"])]
-            value_types[ref] = types.get(ref)
-        return OnlineResponse(names + list(refs), columns, statuses, stamps, value_types)
+        known = [r for r in refs if r in types]
+        columns = {k: [row.get(k) if not hasattr(row.get(k), "WhichOneof") else _entity_value(row.get(k))
+                       for row in entity_rows] for k in names}
+        arrow = {k: pa.array(columns[k]) for k in names}
+        status_of, stamp_of = {k: ["PRESENT"] * len(entity_rows) for k in names}, {}
+        for i, ref in enumerate(known):
+            arrow[ref] = values.column(i)
+            columns[ref] = values.column(i).to_pylist()
+            status_of[ref] = [STATUS_NAMES[c] for c in statuses.column(i).to_pylist()]
+            stamp_of[ref] = stamps.column(i).to_pylist()
+        for ref in refs:  # a feature its table does not have: not found, as Feast 0.9's Serving answers
+            if ref not in types:
+                arrow[ref] = pa.nulls(len(entity_rows))
+                columns[ref], status_of[ref], stamp_of[ref] = [None] * len(entity_rows), \
+                    ["NOT_FOUND"] * len(entity_rows), [None] * len(entity_rows)
+        return OnlineResponse(names + list(refs), columns, status_of, stamp_of,
+                              {r: t.name for r, t in types.items()}, arrow=pa.table(arrow))
 
     # ---- historical ----
 

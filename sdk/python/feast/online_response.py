@@ -12,13 +12,15 @@ STATUS_NAMES = ["INVALID", "PRESENT", "NULL_VALUE", "NOT_FOUND", "OUTSIDE_MAX_AG
 
 class OnlineResponse:
     def __init__(self, names: List[str], columns: Dict[str, list], statuses: Dict[str, List[str]],
-                 event_timestamps: Dict[str, list] = None, value_types: Dict[str, str] = None, proto=None):
+                 event_timestamps: Dict[str, list] = None, value_types: Dict[str, str] = None, proto=None,
+                 arrow=None):
         self._names = list(names)
         self._columns = columns
         self._statuses = statuses
         self._event_timestamps = event_timestamps or {}
         self._value_types = value_types or {}
         self._proto = proto
+        self._arrow = arrow
 
     @property
     def field_names(self) -> List[str]:
@@ -44,7 +46,10 @@ class OnlineResponse:
         return {k: list(v) for k, v in self._event_timestamps.items()}
 
     def to_arrow(self):
-        """The values as a pyarrow Table (one column per field)."""
+        """The values as a pyarrow Table (one column per field; embedded, the
+        feature columns are the engine's buffers, not copies)."""
+        if self._arrow is not None:
+            return self._arrow
         import pyarrow as pa
         return pa.table({k: self._columns[k] for k in self._names})
 
