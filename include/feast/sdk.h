@@ -63,14 +63,18 @@ FEAST_API feast_code feast_store_projects_json(feast_store *s, bool include_arch
  * <folder>/<date_partition_column>=YYYY-MM-DD/ when the source has one.
  * The event timestamp column and every field_mapping column must be in the
  * rows; when the source already has files, the rows must have exactly their
- * columns and types (timestamps in another unit or zone are converted;
- * the partition column, if given, is dropped: its value is the folder).
- * Every mismatch is reported at once (FEAST_E_SCHEMA); BigQuery and remote
- * file sources are FEAST_E_UNSUPPORTED. `rows` stays the caller's (the
- * _arrow form takes ownership of the stream, also on failure). *out:
- * {"files":["/path/part-....parquet",...],"rows":N}. */
-FEAST_API feast_code feast_store_push_offline(feast_store *s, const char *table, feast_batch_source *rows, char **out,
-                                              feast_error *err);
+ * columns and types (timestamps in another unit or zone are converted; the
+ * partition column, if given, is dropped: its value is the folder). Every
+ * batch is read and checked before anything is written, so a failed push
+ * leaves the source as it was; every mismatch is reported at once
+ * (FEAST_E_SCHEMA); BigQuery and remote file sources are
+ * FEAST_E_UNSUPPORTED. `rows` stays the caller's. `on_file` (may be NULL)
+ * is told each file written and its row count. */
+typedef void (*feast_push_file_fn)(void *ctx, const char *path, int64_t rows);
+FEAST_API feast_code feast_store_push_offline(feast_store *s, const char *table, feast_batch_source *rows,
+                                              feast_push_file_fn on_file, void *ctx, feast_error *err);
+/* The same for bindings: takes ownership of the stream (also on failure);
+ * *out: {"files":["/path/part-....parquet",...],"rows":N}. */
 FEAST_API feast_code feast_store_push_offline_arrow(feast_store *s, const char *table, struct ArrowArrayStream *rows,
                                                     char **out, feast_error *err);
 

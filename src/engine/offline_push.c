@@ -183,15 +183,14 @@ typedef struct push_state {
   const char *dir;
   const feast_data_source *src;
   char stem[96];
-  int files;
-  int64_t rows;
-  feast_buf *json; /* the "files" array being written */
+  feast_push_file_fn on_file;
+  void *ctx;
 } push_state;
 
-static feast_code note_file(push_state *st, const char *path, feast_error *err) {
-  feast_code rc = feast_buf_append_str(st->json, st->files++ ? "," : "", err);
-  if (!rc) rc = feast_json_append_string(st->json, path, strlen(path), FEAST_JSON_UTF8_REPLACE, err);
-  return rc;
+static feast_code note_file(push_state *st, const char *path, int64_t rows, feast_error *err) {
+  (void)err;
+  if (st->on_file) st->on_file(st->ctx, path, rows);
+  return FEAST_OK;
 }
 
 /* One batch (already in the files' schema) into its file(s). */
@@ -202,8 +201,7 @@ static feast_code write_batch(push_state *st, const feast_batch *b, int batch_no
     if (mkdirs(st->dir) != 0) return feast_fail(err, FEAST_E_IO, "cannot create %s: %s", st->dir, strerror(errno));
     snprintf(path, sizeof path, "%s/%s-%d.parquet", st->dir, st->stem, batch_no);
     feast_code rc = feast_parquet_write_file(path, b, NULL, err);
-    if (!rc) rc = note_file(st, path, err);
-    st->rows += rc ? 0 : b->num_rows;
+    if (!rc) rc = note_file(st, path, b->num_rows, err);
     return rc;
   }
   int ts_col = feast_batch_find(b, st->src->event_timestamp_column);
@@ -237,8 +235,7 @@ static feast_code write_batch(push_state *st, const feast_batch *b, int batch_no
     if (mkdirs(part) != 0) rc = feast_fail(err, FEAST_E_IO, "cannot create %s: %s", part, strerror(errno));
     if (!rc) rc = take_rows(b, idx, n, &sub, err);
     if (!rc) rc = feast_parquet_write_file(path, sub, NULL, err);
-    if (!rc) rc = note_file(st, path, err);
-    if (!rc) st->rows += n;
+    if (!rc) rc = note_file(st, path, n, err);
     feast_batch_free(sub);
   }
   feast_free(idx);
@@ -262,9 +259,8 @@ static feast_code check_columns(const feast_data_source *s, const char *table, c
   return feast_error_prefix(err, "cannot push to table '%s': ", table);
 }
 
-feast_code feast_store_push_offline(feast_store *s, const char *table, feast_batch_source *rows, char **out,
-                                    feast_error *err) {
-  *out = NULL;
+feast_code feast_store_push_offline(feast_store *s, const char *table, feast_batch_source *rows,
+                                    feast_push_file_fn on_file, void *ctx, feast_error *err) {
   feast_snapshot *snap = NULL;
   const feast_snapshot_table *t;
   feast_code rc = feast_store_table(s, table, &snap, &t, err);
@@ -272,33 +268,54 @@ feast_code feast_store_push_offline(feast_store *s, const char *table, feast_bat
   const feast_data_source *src = &t->table->spec.batch_source;
   char dir[PATH_MAX];
   feast_batch *existing = NULL;
-  feast_buf json;
-  feast_buf_init(&json, (size_t)1 << 24);
-  push_state st = {.dir = dir, .src = src, .json = &json};
+  push_state st = {.dir = dir, .src = src, .on_file = on_file, .ctx = ctx};
   snprintf(st.stem, sizeof st.stem, "part-%lld-%d", (long long)feast_now(), (int)getpid());
   rc = source_dir(src, table, dir, sizeof dir, err);
   /* Files already in the source fix the schema; an empty source takes the rows'. */
   feast_error probe;
   if (!rc && feast_source_schema(src, &existing, &probe) != FEAST_OK) existing = NULL;
-  if (!rc) rc = feast_buf_append_str(&json, "{\"files\":[", err);
-  for (int batch_no = 0; !rc; batch_no++) {
-    feast_batch *b = NULL, *fit = NULL;
+  /* Every batch is read and checked before any file is written: a push
+   * that fails leaves the source as it was (pushes are modest). */
+  feast_batch **fit = NULL;
+  int n = 0, cap = 0;
+  for (int batch_no = 1; !rc; batch_no++) {
+    feast_batch *b = NULL, *f = NULL;
     if ((rc = rows->next(rows, &b, err)) || !b) break;
     if (b->num_rows > 0) {
       rc = check_columns(src, table, b, err);
-      if (!rc) rc = conform(existing, src->date_partition_column, b, batch_no + 1, &fit, err);
-      if (!rc) rc = write_batch(&st, fit, batch_no, err);
+      if (!rc) rc = conform(existing, src->date_partition_column, b, batch_no, &f, err);
+      if (!rc && n == cap) {
+        feast_batch **grown = feast_realloc(fit, (size_t)(cap = cap ? 2 * cap : 8) * sizeof *fit);
+        if (!grown) rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
+        else fit = grown;
+      }
+      if (!rc) fit[n++] = f;
+      else feast_batch_free(f);
     }
     feast_batch_free(b);
-    feast_batch_free(fit);
   }
-  if (!rc) rc = feast_buf_printf(&json, err, "],\"rows\":%lld}", (long long)st.rows);
-  if (!rc && !feast_buf_cstr(&json, err)) rc = err->code;
-  if (!rc) *out = (char *)feast_buf_detach(&json, NULL);
-  feast_buf_free(&json);
+  for (int i = 0; i < n && !rc; i++) rc = write_batch(&st, fit[i], i, err);
+  for (int i = 0; i < n; i++) feast_batch_free(fit[i]);
+  feast_free(fit);
   feast_batch_free(existing);
   feast_snapshot_unref(snap);
   return rc;
+}
+
+typedef struct json_files {
+  feast_buf *b;
+  int n;
+  int64_t rows;
+  feast_code rc;
+  feast_error *err;
+} json_files;
+
+static void add_json_file(void *ctx, const char *path, int64_t rows) {
+  json_files *j = ctx;
+  if (j->rc) return;
+  j->rc = feast_buf_append_str(j->b, j->n++ ? "," : "", j->err);
+  if (!j->rc) j->rc = feast_json_append_string(j->b, path, strlen(path), FEAST_JSON_UTF8_REPLACE, j->err);
+  j->rows += rows;
 }
 
 feast_code feast_store_push_offline_arrow(feast_store *s, const char *table, struct ArrowArrayStream *rows, char **out,
@@ -310,7 +327,16 @@ feast_code feast_store_push_offline_arrow(feast_store *s, const char *table, str
     if (rows->release) rows->release(rows);
     return rc;
   }
-  rc = feast_store_push_offline(s, table, src, out, err);
+  feast_buf json;
+  feast_buf_init(&json, (size_t)1 << 24);
+  json_files j = {.b = &json, .err = err};
+  rc = feast_buf_append_str(&json, "{\"files\":[", err);
+  if (!rc) rc = feast_store_push_offline(s, table, src, add_json_file, &j, err);
   src->close(src);
+  if (!rc) rc = j.rc;
+  if (!rc) rc = feast_buf_printf(&json, err, "],\"rows\":%lld}", (long long)j.rows);
+  if (!rc && !feast_buf_cstr(&json, err)) rc = err->code;
+  if (!rc) *out = (char *)feast_buf_detach(&json, NULL);
+  feast_buf_free(&json);
   return rc;
 }
