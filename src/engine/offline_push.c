@@ -196,10 +196,11 @@ static feast_code note_file(push_state *st, const char *path, int64_t rows, feas
 /* One batch (already in the files' schema) into its file(s). */
 static feast_code write_batch(push_state *st, const feast_batch *b, int batch_no, feast_error *err) {
   const char *part_col = st->src->date_partition_column;
-  char path[PATH_MAX + 200];
+  char path[PATH_MAX + 512];
   if (!part_col) {
     if (mkdirs(st->dir) != 0) return feast_fail(err, FEAST_E_IO, "cannot create %s: %s", st->dir, strerror(errno));
-    snprintf(path, sizeof path, "%s/%s-%d.parquet", st->dir, st->stem, batch_no);
+    if (snprintf(path, sizeof path, "%s/%s-%d.parquet", st->dir, st->stem, batch_no) >= (int)sizeof path)
+      return feast_fail(err, FEAST_E_INVALID, "path too long under %s", st->dir);
     feast_code rc = feast_parquet_write_file(path, b, NULL, err);
     if (!rc) rc = note_file(st, path, b->num_rows, err);
     return rc;
@@ -228,9 +229,13 @@ static feast_code write_batch(push_state *st, const feast_batch *b, int batch_no
     int64_t y;
     unsigned m, d;
     feast_civil_from_days(day, &y, &m, &d);
-    char part[PATH_MAX + 100];
-    snprintf(part, sizeof part, "%s/%s=%04lld-%02u-%02u", st->dir, part_col, (long long)y, m, d);
-    snprintf(path, sizeof path, "%s/%s-%d.parquet", part, st->stem, batch_no);
+    char part[PATH_MAX + 256];
+    if (snprintf(part, sizeof part, "%s/%s=%04lld-%02u-%02u", st->dir, part_col, (long long)y, m, d) >=
+            (int)sizeof part ||
+        snprintf(path, sizeof path, "%s/%s-%d.parquet", part, st->stem, batch_no) >= (int)sizeof path) {
+      rc = feast_fail(err, FEAST_E_INVALID, "path too long under %s", st->dir);
+      break;
+    }
     feast_batch *sub = NULL;
     if (mkdirs(part) != 0) rc = feast_fail(err, FEAST_E_IO, "cannot create %s: %s", part, strerror(errno));
     if (!rc) rc = take_rows(b, idx, n, &sub, err);

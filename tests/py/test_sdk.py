@@ -427,3 +427,15 @@ def test_proto_stream_source_with_a_descriptor_set(repo):
     with pytest.raises(FeastError) as e:
         client.apply(with_stream("feast.test.NoSuchTrip"))
     assert "NoSuchTrip" in e.value.message
+
+
+def test_stream_job_carries_the_engine_error(repo):
+    """start_stream_to_online_ingestion runs the engine's consumer on a
+    thread; a table without a stream source fails, and the job says why."""
+    client, _, _, _, _ = repo
+    job = client.start_stream_to_online_ingestion("trips", until_caught_up=True)
+    job.join(timeout=30)
+    assert job.get_status().name == "FAILED"
+    assert isinstance(job.get_error(), FeastError) and "trips" in job.get_error().message
+    assert job in client.list_jobs(include_terminated=True, table_name="trips")
+    assert job not in client.list_jobs(include_terminated=False)
