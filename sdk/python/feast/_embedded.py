@@ -305,6 +305,15 @@ class Embedded:
             opts.until_caught_up = bool(options.get("until_caught_up", False))
             stop_cb = L.STOP_FN(lambda _ctx: bool(should_stop()))
             opts.should_stop = stop_cb
+            user_progress = options.get("progress")
+
+            def on_flush(_ctx, _table, c, _lag, _n_lag):
+                counters.update({k: getattr(c.contents, k) for k, _ in L.StreamCounters._fields_})
+                if user_progress is not None:
+                    user_progress(dict(counters))
+
+            progress_cb = L.STREAM_PROGRESS_FN(on_flush)
+            opts.progress = progress_cb
             live, err = L.StreamCounters(), L.Error()
             rc = lib.feast_store_stream_ingest(s, table_name.encode(), ctypes.byref(opts), ctypes.byref(live),
                                                ctypes.byref(err))

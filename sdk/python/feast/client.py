@@ -223,7 +223,9 @@ class Client:
         """Consume the table's stream source into the online store until
         cancel(). Embedded it runs on a thread of this process
         (stream_options: start_from, group_id, max_batch_rows,
-        max_batch_delay_ms, dead_letter_path, until_caught_up)."""
+        max_batch_delay_ms, dead_letter_path, until_caught_up, and
+        progress=fn(counters) called after every flush; job.counters holds
+        the latest counters)."""
         name = feature_table.name if isinstance(feature_table, FeatureTable) else feature_table
         if self._remote:
             return self._remote.start_stream_to_online_ingestion(project or self.project, name)
