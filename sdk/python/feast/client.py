@@ -197,7 +197,8 @@ class Client:
         Parquet path) into the table's batch source, as Feast 0.9 did: a new
         Parquet file in the source's folder (per event date in
         <date_partition_column>=YYYY-MM-DD/ folders when partitioned). Run
-        start_offline_to_online_ingestion to serve them online."""
+        start_offline_to_online_ingestion to serve them online. chunk_size,
+        max_workers and timeout are accepted for Feast 0.9's signature."""
         from . import _arrow
         project = project or self.project
         name = feature_table.name if isinstance(feature_table, FeatureTable) else feature_table
