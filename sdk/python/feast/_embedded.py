@@ -14,7 +14,7 @@ from . import job as J
 from .entity import Entity
 from .errors import FeastError
 from .feature_table import FeatureTable
-from .online_response import STATUS_NAMES, OnlineResponse
+from .online_response import _from_arrow
 
 ENTITY, FEATURE_TABLE = 1, 2  # feast_doc_kind
 
@@ -194,8 +194,8 @@ class Embedded:
             _check(rc, err)
             n_names = self._lib.feast_online_result_num_names(res.value)
             # entity columns are echoed from the request (as Feast 0.9 does), features exported
-            vts = (ctypes.c_int * n_names)(*([0] * len(names) + [types[r].value if r in types else 0
-                                                                   for r in refs]))
+            # (the engine has refused unknown tables and features already)
+            vts = (ctypes.c_int * n_names)(*([0] * len(names) + [types[r].value for r in refs]))
             rc = self._lib.feast_online_result_export_arrow(
                 res.value, vts, *[ctypes.addressof(x) for pair in structs for x in pair], ctypes.byref(err))
             _check(rc, err)
@@ -204,23 +204,9 @@ class Embedded:
         finally:
             self._lib.feast_online_result_free(res.value)
             self._lib.feast_batch_free(fb.value)
-        known = [r for r in refs if r in types]
-        columns = {k: [row.get(k) if not hasattr(row.get(k), "WhichOneof") else _entity_value(row.get(k))
+        columns = {k: [_entity_value(row.get(k)) if hasattr(row.get(k), "WhichOneof") else row.get(k)
                        for row in entity_rows] for k in names}
-        arrow = {k: pa.array(columns[k]) for k in names}
-        status_of, stamp_of = {k: ["PRESENT"] * len(entity_rows) for k in names}, {}
-        for i, ref in enumerate(known):
-            arrow[ref] = values.column(i)
-            columns[ref] = values.column(i).to_pylist()
-            status_of[ref] = [STATUS_NAMES[c] for c in statuses.column(i).to_pylist()]
-            stamp_of[ref] = stamps.column(i).to_pylist()
-        for ref in refs:  # a feature its table does not have: not found, as Feast 0.9's Serving answers
-            if ref not in types:
-                arrow[ref] = pa.nulls(len(entity_rows))
-                columns[ref], status_of[ref], stamp_of[ref] = [None] * len(entity_rows), \
-                    ["NOT_FOUND"] * len(entity_rows), [None] * len(entity_rows)
-        return OnlineResponse(names + list(refs), columns, status_of, stamp_of,
-                              {r: t.name for r, t in types.items()}, arrow=pa.table(arrow))
+        return _from_arrow(names, columns, refs, values, statuses, stamps, {r: t.name for r, t in types.items()})
 
     # ---- historical ----
 

@@ -10,17 +10,34 @@ from typing import Any, Dict, List
 STATUS_NAMES = ["INVALID", "PRESENT", "NULL_VALUE", "NOT_FOUND", "OUTSIDE_MAX_AGE"]
 
 
+class _Lazy(dict):
+    """A dict whose missing entries are made on first use by make(key)."""
+
+    def __init__(self, base, make):
+        super().__init__(base)
+        self._make = make
+
+    def __missing__(self, key):
+        value = self[key] = self._make(key)
+        return value
+
+
 class OnlineResponse:
+    """columns / statuses / event_timestamps map each field to a list; the
+    embedded client passes Arrow columns and lets them become lists only
+    when asked (see _from_arrow)."""
+
     def __init__(self, names: List[str], columns: Dict[str, list], statuses: Dict[str, List[str]],
                  event_timestamps: Dict[str, list] = None, value_types: Dict[str, str] = None, proto=None,
                  arrow=None):
         self._names = list(names)
         self._columns = columns
         self._statuses = statuses
-        self._event_timestamps = event_timestamps or {}
+        self._event_timestamps = event_timestamps if event_timestamps is not None else {}
         self._value_types = value_types or {}
         self._proto = proto
         self._arrow = arrow
+        self._stamp_names = [k for k in self._names if k in self._event_timestamps]
 
     @property
     def field_names(self) -> List[str]:
@@ -38,16 +55,18 @@ class OnlineResponse:
     @property
     def statuses(self) -> Dict[str, List[str]]:
         """{field: [status per row]}: PRESENT, NULL_VALUE, NOT_FOUND or OUTSIDE_MAX_AGE (feast-c)."""
-        return {k: list(v) for k, v in self._statuses.items()}
+        return {k: list(self._statuses[k]) for k in self._names}
 
     @property
     def event_timestamps(self) -> Dict[str, list]:
         """{feature field: [event time of the stored value, or None]} (feast-c; embedded mode)."""
-        return {k: list(v) for k, v in self._event_timestamps.items()}
+        return {k: list(self._event_timestamps[k]) for k in self._stamp_names}
 
     def to_arrow(self):
         """The values as a pyarrow Table (one column per field; embedded, the
         feature columns are the engine's buffers, not copies)."""
+        if callable(self._arrow):
+            self._arrow = self._arrow()
         if self._arrow is not None:
             return self._arrow
         import pyarrow as pa
@@ -148,3 +167,21 @@ def _from_proto(proto, names, value_types=None):
             st = row.statuses[k] if k in row.statuses else (1 if k in row.fields else 3)
             statuses[k].append(m_status.Name(st))
     return OnlineResponse(seen, columns, statuses, None, value_types, proto)
+
+
+def _from_arrow(entity_names, entity_columns, refs, values, statuses, stamps, value_types):
+    """An OnlineResponse over the engine's Arrow columns (refs[i] is column i
+    of each batch): lists are made only for the fields asked for."""
+    import pyarrow as pa
+    index = {r: i for i, r in enumerate(refs)}
+    n = len(next(iter(entity_columns.values()))) if entity_columns else values.num_rows
+    columns = _Lazy(entity_columns, lambda k: values.column(index[k]).to_pylist())
+    status = _Lazy({k: ["PRESENT"] * n for k in entity_names},
+                   lambda k: [STATUS_NAMES[c] for c in statuses.column(index[k]).to_pylist()])
+    stamp_of = _Lazy({}, lambda k: stamps.column(index[k]).to_pylist())
+    def arrow():
+        return pa.table({**{k: pa.array(entity_columns[k]) for k in entity_names},
+                         **{r: values.column(i) for i, r in enumerate(refs)}})
+    out = OnlineResponse(list(entity_names) + list(refs), columns, status, stamp_of, value_types, arrow=arrow)
+    out._stamp_names = list(refs)
+    return out
