@@ -93,6 +93,17 @@ FEAST_API feast_code feast_online_result_export_arrow(const feast_online_result 
                                                       struct ArrowSchema *ts_schema, struct ArrowArray *event_ts,
                                                       feast_error *err);
 
+/* feast_store_get_online_features, then the result's feature columns
+ * ("table__feature", typed by the tables' specs in the current registry
+ * snapshot; a type changed in between fails with FEAST_E_CORRUPT) exported
+ * as above; entity columns are left out (a binding echoes what it sent). */
+FEAST_API feast_code feast_store_online_arrow(feast_store *s, const char *const *refs, size_t n_refs,
+                                              const feast_batch *entity_rows, feast_ts at,
+                                              struct ArrowSchema *value_schema, struct ArrowArray *values,
+                                              struct ArrowSchema *status_schema, struct ArrowArray *statuses,
+                                              struct ArrowSchema *ts_schema, struct ArrowArray *event_ts,
+                                              feast_error *err);
+
 /* sizeof of a public struct that bindings mirror field by field
  * ("feast_error", "feast_ingest_options", "feast_ingest_summary",
  * "feast_historical_options", "feast_retrieval_summary",

@@ -3,10 +3,14 @@
  * same rows: the values (each name's column typed by its value type), the
  * statuses (uint8, Feast's FieldStatus numbers) and the stored event times
  * (timestamp[us, UTC], null where nothing was found). Bindings wrap them
- * without a copy.
+ * without a copy. feast_store_online_arrow reads and exports in one call,
+ * typing each feature column from the registry snapshot.
  */
 #include <string.h>
 
+#include "base/alloc.h"
+#include "engine/snapshot.h"
+#include "engine/store_internal.h"
 #include "feast/arrow.h"
 #include "feast/online.h"
 #include "feast/sdk.h"
@@ -101,5 +105,54 @@ feast_code feast_online_result_export_arrow(const feast_online_result *r, const 
     if (rc) feast_batch_free(b); /* export takes the batch only on success */
   }
   if (rc) release_all(out, 3);
+  return rc;
+}
+
+/* The value type of result column `name` ("table__feature") among the
+ * tables `refs` name; INVALID for names that are no feature (entities). */
+static feast_value_type feature_type(feast_store *s, const char *const *refs, size_t n_refs, const char *name) {
+  for (size_t k = 0; k < n_refs; k++) {
+    const char *colon = strchr(refs[k], ':');
+    if (!colon) continue;
+    size_t len = (size_t)(colon - refs[k]);
+    if (strncmp(name, refs[k], len) != 0 || strncmp(name + len, "__", 2) != 0) continue;
+    char table[256];
+    if (len >= sizeof table) continue;
+    memcpy(table, refs[k], len);
+    table[len] = '\0';
+    feast_snapshot *snap = NULL;
+    const feast_snapshot_table *t;
+    feast_error ignored;
+    feast_value_type vt = FEAST_VT_INVALID;
+    if (feast_store_table(s, table, &snap, &t, &ignored) == FEAST_OK) {
+      int f = feast_feature_table_find_feature(&t->table->spec, name + len + 2);
+      if (f >= 0) vt = t->table->spec.features[f].value_type;
+    }
+    feast_snapshot_unref(snap);
+    if (vt != FEAST_VT_INVALID) return vt;
+  }
+  return FEAST_VT_INVALID;
+}
+
+feast_code feast_store_online_arrow(feast_store *s, const char *const *refs, size_t n_refs,
+                                    const feast_batch *entity_rows, feast_ts at, struct ArrowSchema *value_schema,
+                                    struct ArrowArray *values, struct ArrowSchema *status_schema,
+                                    struct ArrowArray *statuses, struct ArrowSchema *ts_schema,
+                                    struct ArrowArray *event_ts, feast_error *err) {
+  feast_online_result *r = NULL;
+  feast_code rc = feast_store_get_online_features(s, refs, n_refs, entity_rows, at, &r, err);
+  if (rc) return rc;
+  size_t names = feast_online_result_num_names(r);
+  feast_value_type *types = feast_calloc(names + 1, sizeof *types);
+  if (!types) rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  for (size_t i = 0; !rc && i < names; i++) {
+    const char *name = feast_online_result_name(r, i);
+    types[i] = feast_batch_find(entity_rows, name) >= 0 ? FEAST_VT_INVALID : feature_type(s, refs, n_refs, name);
+  }
+  if (!rc)
+    rc = feast_online_result_export_arrow(r, types, value_schema, values, status_schema, statuses, ts_schema,
+                                          event_ts, err);
+  feast_free(types);
+  feast_online_result_free(r);
   return rc;
 }

@@ -439,3 +439,28 @@ def test_stream_job_carries_the_engine_error(repo):
     assert isinstance(job.get_error(), FeastError) and "trips" in job.get_error().message
     assert job in client.list_jobs(include_terminated=True, table_name="trips")
     assert job not in client.list_jobs(include_terminated=False)
+
+
+def test_online_refs_of_two_tables_interleaved(repo):
+    """Fields come back keyed and ordered as requested, whatever order the
+    engine reads the tables in."""
+    client, rows, _, _, src = repo
+    _, trips = objects(src)
+    other = FeatureTable("other", ["driver_id"], [Feature("name", ValueType.STRING), Feature("rate", ValueType.DOUBLE)],
+                         batch_source=trips.batch_source)
+    client.apply(other)
+    for t in ("trips", "other"):
+        client.start_offline_to_online_ingestion(t, *WIDE)
+    at = max(r["event_timestamp"] for r in rows)
+    ents = [{"driver_id": k} for k in range(N_KEYS)]
+    refs = ["trips:rate", "other:name", "trips:name", "other:rate"]
+    mixed = client.get_online_features(refs, ents, at=at).to_dict()
+    assert list(mixed) == ["driver_id"] + refs
+    for ref in refs:
+        alone = client.get_online_features([ref], ents, at=at).to_dict()
+        assert mixed[ref] == alone[ref], ref
+    # both tables read the same rows: with the same max_age rule applied (other has none), names agree where found
+    trips_names = client.get_online_features(["trips:name"], ents, at=at)
+    for i, st in enumerate(trips_names.statuses["trips:name"]):
+        if st == "PRESENT":
+            assert mixed["other:name"][i] == mixed["trips:name"][i]

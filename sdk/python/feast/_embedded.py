@@ -179,34 +179,25 @@ class Embedded:
         _check(rc, err)
         at_us = _arrow.to_us(at) if at is not None else self._lib.feast_now()
         ref_arr = L.str_array(refs)
-        res = ctypes.c_void_p()
         s = self.store(project)
-        # Declared types: the engine decodes each feature column by its own.
-        types = {}
-        for t in {r.split(":", 1)[0] for r in refs}:
-            for f in self.get_feature_table(project, t).features:
-                types[f"{t}:{f.name}"] = f.dtype
         structs = [(L.ArrowSchema(), L.ArrowArray()) for _ in range(3)]
         try:
             with self._lock:
-                rc = self._lib.feast_store_get_online_features(s, ref_arr, len(refs), fb.value, at_us,
-                                                               ctypes.byref(res), ctypes.byref(err))
+                rc = self._lib.feast_store_online_arrow(s, ref_arr, len(refs), fb.value, at_us,
+                                                        *[ctypes.addressof(x) for pair in structs for x in pair],
+                                                        ctypes.byref(err))
             _check(rc, err)
-            n_names = self._lib.feast_online_result_num_names(res.value)
-            # entity columns are echoed from the request (as Feast 0.9 does), features exported
-            # (the engine has refused unknown tables and features already)
-            vts = (ctypes.c_int * n_names)(*([0] * len(names) + [types[r].value for r in refs]))
-            rc = self._lib.feast_online_result_export_arrow(
-                res.value, vts, *[ctypes.addressof(x) for pair in structs for x in pair], ctypes.byref(err))
-            _check(rc, err)
-            values, statuses, stamps = [pa.RecordBatch._import_from_c(ctypes.addressof(a), ctypes.addressof(sc))
-                                        for sc, a in structs]
         finally:
-            self._lib.feast_online_result_free(res.value)
             self._lib.feast_batch_free(fb.value)
+        values, statuses, stamps = [pa.RecordBatch._import_from_c(ctypes.addressof(a), ctypes.addressof(sc))
+                                    for sc, a in structs]
+        # The engine names feature columns table__feature; the response keys them table:feature.
+        order = [values.schema.get_field_index(r.replace(":", "__", 1)) for r in refs]
+        values, statuses, stamps = [pa.RecordBatch.from_arrays([b.column(i) for i in order], names=list(refs))
+                                    for b in (values, statuses, stamps)]
         columns = {k: [_entity_value(row.get(k)) if hasattr(row.get(k), "WhichOneof") else row.get(k)
                        for row in entity_rows] for k in names}
-        return _from_arrow(names, columns, refs, values, statuses, stamps, {r: t.name for r, t in types.items()})
+        return _from_arrow(names, columns, refs, values, statuses, stamps)
 
     # ---- historical ----
 

@@ -141,6 +141,8 @@ _SIGNATURES = {
                                             ctypes.POINTER(Error)]),
     "feast_online_result_free": (None, [c_void_p]),
     "feast_online_result_num_names": (c_size_t, [c_void_p]),
+    "feast_store_online_arrow": (c_int, [c_void_p, ctypes.POINTER(c_char_p), c_size_t, c_void_p, c_int64, c_void_p,
+                                         c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, ctypes.POINTER(Error)]),
     "feast_online_result_export_arrow": (c_int, [c_void_p, ctypes.POINTER(c_int), c_void_p, c_void_p, c_void_p,
                                                  c_void_p, c_void_p, c_void_p, ctypes.POINTER(Error)]),
     "feast_store_share_online": (None, [c_void_p, c_void_p]),

@@ -169,7 +169,20 @@ def _from_proto(proto, names, value_types=None):
     return OnlineResponse(seen, columns, statuses, None, value_types, proto)
 
 
-def _from_arrow(entity_names, entity_columns, refs, values, statuses, stamps, value_types):
+def _arrow_value_type(t):
+    """The ValueType name of a column the engine exported."""
+    import pyarrow as pa
+    if pa.types.is_list(t):
+        return _arrow_value_type(t.value_type) + "_LIST"
+    for name, test in (("BOOL", pa.types.is_boolean), ("INT32", pa.types.is_int32), ("INT64", pa.types.is_int64),
+                       ("FLOAT", pa.types.is_float32), ("DOUBLE", pa.types.is_float64),
+                       ("STRING", pa.types.is_string), ("BYTES", pa.types.is_binary)):
+        if test(t):
+            return name
+    raise TypeError(f"no Feast type for {t}")
+
+
+def _from_arrow(entity_names, entity_columns, refs, values, statuses, stamps):
     """An OnlineResponse over the engine's Arrow columns (refs[i] is column i
     of each batch): lists are made only for the fields asked for."""
     import pyarrow as pa
@@ -182,6 +195,7 @@ def _from_arrow(entity_names, entity_columns, refs, values, statuses, stamps, va
     def arrow():
         return pa.table({**{k: pa.array(entity_columns[k]) for k in entity_names},
                          **{r: values.column(i) for i, r in enumerate(refs)}})
+    value_types = {f.name: _arrow_value_type(f.type) for f in values.schema}
     out = OnlineResponse(list(entity_names) + list(refs), columns, status, stamp_of, value_types, arrow=arrow)
     out._stamp_names = list(refs)
     return out
