@@ -29,7 +29,11 @@ class _FeastServe:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
         feast_bin = os.environ.get("FEAST_BIN", str(ROOT / "build" / "feast"))
-        self.proc = subprocess.Popen([feast_bin, "serve", "--config", str(Path(repo_path) / "feature_store.yaml"),
+        config = Path(repo_path) / "feature_store.yaml"
+        if not config.exists():  # the repository's defaults keep their files in data/
+            (Path(repo_path) / "data").mkdir(exist_ok=True)
+            config = Path(repo_path)
+        self.proc = subprocess.Popen([feast_bin, "serve", "--config", str(config),
                                       "--grpc-port", str(port), "--http-port", "0"],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         self.url = f"127.0.0.1:{port}"
