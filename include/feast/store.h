@@ -39,6 +39,12 @@ FEAST_API feast_code feast_store_open(const char *config_path, const char *proje
                                       feast_error *err);
 FEAST_API void feast_store_free(feast_store *s); /* accepts NULL */
 
+/* Make `s` use `owner`'s online store (opened on first use by either)
+ * instead of opening its own: several projects of one repository in one
+ * process, where LMDB allows one open environment. `owner` must outlive
+ * `s`; call before `s` touches its online store. */
+FEAST_API void feast_store_share_online(feast_store *s, feast_store *owner);
+
 /* How often at most the store checks the registry's revision to pick up
  * specs applied elsewhere (another process, another handle): 0, the
  * default, checks on every call; a server sets a few hundred ms. */
