@@ -206,7 +206,7 @@ static feast_code k_poll(feast_stream_source *self, int64_t max_messages, int ti
     feast_stream_origin o = origin_of(k, m);
     if (!o.partition || !o.offset) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
     if (b < n_bad && bad[b].index == i) {
-      k->bad[b] = (feast_stream_bad){o, bad[b].reason};
+      k->bad[b] = (feast_stream_bad){o, bad[b].reason, bad[b].cause};
       b++;
     } else {
       k->origins[r++] = o;
