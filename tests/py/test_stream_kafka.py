@@ -229,10 +229,10 @@ def wait_committed(bootstrap, group, topic, procs, secs=180):
     raise AssertionError("the consumers did not commit everything")
 
 
-def spawn(repo, group, *extra):
+def spawn(repo, group, rows="2000", delay="100ms"):
     return subprocess.Popen([FEAST, "--config", os.path.join(repo, "feature_store.yaml"), "stream-ingest", "trips",
-                             "--from", "earliest", "--group-id", group, "--max-batch-rows", "2000",
-                             "--max-batch-delay", "100ms", *extra],
+                             "--from", "earliest", "--group-id", group, "--max-batch-rows", rows,
+                             "--max-batch-delay", delay],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -249,7 +249,11 @@ def bad_where(rows, where):
 
 def test_kill9_at_random_moments(kafka, case):  # noqa: F811
     rows, payloads, ref, rng = fresh_topic(kafka, case, "kills", 60000, 11)
-    repo = make_repo(case, "kills", "  type: lmdb\n  path: data/online", topic="kills")
+    # a static member: a restarted consumer takes its place at once instead
+    # of waiting out the killed one's session
+    repo = make_repo(case, "kills", "  type: lmdb\n  path: data/online", topic="kills",
+                     streams=f"streams:\n  dead_letter: {{type: parquet, path: {case['work']}/kills/dead}}\n"
+                             "  kafka: {group.instance.id: kills-1, session.timeout.ms: '6000'}\n")
     # the producer runs alongside; the consumer is killed 20 times
     where = [None] * len(rows)
     chunks = 20
@@ -257,7 +261,9 @@ def test_kill9_at_random_moments(kafka, case):  # noqa: F811
     for k in range(chunks):
         part = sc.produce(kafka.bootstrap, "kills", payloads[k * size:(k + 1) * size], PARTS, rng)
         where[k * size:k * size + len(part)] = part
-        p = spawn(repo, "kills")
+        # long batches: rows wait in memory up to 2 s, so a kill often lands
+        # between a poll and the write-out (where an early commit would lose them)
+        p = spawn(repo, "kills", rows="50000", delay="2s")
         time.sleep(rng.uniform(0.3, 2.5))
         p.kill()
         p.wait()
