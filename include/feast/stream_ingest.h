@@ -73,6 +73,9 @@ typedef struct feast_stream_ingest_options {
   feast_stream_dead_letter_fn dead_letter; /* NULL = dead letters are only counted */
   feast_stream_dead_letter_flush_fn dead_letter_flush;
   void *dead_letter_ctx;
+  /* Counters of earlier runs (a subscription reopened after a spec
+   * change), added to what is published to `live`; NULL = none. */
+  const feast_stream_counters *base;
   /* Called after every flush, from the consuming thread. */
   void (*progress)(void *ctx, const feast_stream_counters *c);
   void *progress_ctx;

@@ -146,14 +146,12 @@ feast_code feast_store_stream_ingest(feast_store *s, const char *table, const fe
       }
       io.progress = progress;
       io.progress_ctx = &r;
-      feast_stream_counters part = {0};
-      rc = feast_stream_ingest(store, spec, ents, spec->n_entities, r.src, &io, &part, err);
-      /* a reopened subscription counts on from where the last one ended */
-      int64_t *to = (int64_t *)(void *)&total;
-      const int64_t *from = (const int64_t *)(const void *)&part;
-      for (size_t i = 0; i < sizeof total / sizeof(int64_t); i++) to[i] += from[i];
-      total.committed_seq = part.committed_seq;
-      if (live) feast_stream_counters_load(&total, live);
+      io.base = &total; /* live counts on across reopened subscriptions */
+      /* published with the earlier subscriptions' counts added: the total */
+      feast_stream_counters cur = total;
+      feast_stream_counters *target = live ? live : &cur;
+      rc = feast_stream_ingest(store, spec, ents, spec->n_entities, r.src, &io, target, err);
+      feast_stream_counters_load(target, &total);
       r.src->close(r.src);
       r.src = NULL;
     }

@@ -7,6 +7,7 @@
 #include "feast/stream_ingest.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include <time.h>
 
@@ -62,8 +63,11 @@ static void publish(consumer *k) {
   k->c.rejected = s->rejected;
   if (!k->live) return;
   const int64_t *from = (const int64_t *)(const void *)&k->c;
+  const int64_t *base = (const int64_t *)(const void *)k->o->base;
   int64_t *to = (int64_t *)(void *)k->live;
-  for (size_t i = 0; i < sizeof k->c / sizeof(int64_t); i++) __atomic_store_n(&to[i], from[i], __ATOMIC_RELAXED);
+  size_t seq_word = offsetof(feast_stream_counters, committed_seq) / sizeof(int64_t);
+  for (size_t i = 0; i < sizeof k->c / sizeof(int64_t); i++)
+    __atomic_store_n(&to[i], from[i] + (base && i != seq_word ? base[i] : 0), __ATOMIC_RELAXED);
 }
 
 /* A row the ingestion engine rejected: to the dead letters, with where it
