@@ -73,7 +73,10 @@ def timed(cmd, env=None):
     wall = time.time() - t0
     if p.returncode:
         raise RuntimeError(f"{cmd} exited {p.returncode}: {p.stderr[-2000:]}")
-    rss = next(int(line.split()[-1]) for line in p.stderr.splitlines() if "Maximum resident" in line)
+    lines = p.stderr.splitlines()
+    rss = next(int(line.split()[-1]) for line in lines if "Maximum resident" in line)
+    cpu = sum(float(line.split()[-1]) for line in lines if "User time" in line or "System time" in line)
+    timed.cpu = cpu
     return p.stdout, wall, rss / 1024
 
 
@@ -85,7 +88,8 @@ def ours(repo, group):
     assert s["status"] == "ok" and s["messages"] == N, s
     secs = s["elapsed_ms"] / 1000
     return dict(messages=s["messages"], written=s["written"], seconds=round(secs, 2), wall=round(wall, 2),
-                msgs_per_s=round(N / secs), peak_rss_mb=round(rss))
+                msgs_per_s=round(N / secs), cpu_s=round(timed.cpu, 2), msgs_per_cpu_s=round(N / timed.cpu),
+                peak_rss_mb=round(rss))
 
 
 def python_consumer(bootstrap, redis_port, work, n):
@@ -123,6 +127,8 @@ print(json.dumps({{"messages": got, "seconds": round(secs, 2), "msgs_per_s": rou
     out, wall, rss = timed([sys.executable, "-c", code])
     d = json.loads(out)
     d["peak_rss_mb"] = round(rss)
+    d["cpu_s"] = round(timed.cpu, 2)
+    d["msgs_per_cpu_s"] = round(d["messages"] / timed.cpu)
     return d
 
 
@@ -138,7 +144,8 @@ def main():
         log("produced", res["produce"])
         out, wall, rss = timed([CEILING, broker.bootstrap, "trips", str(N)])
         c = json.loads(out)
-        res["ceiling"] = dict(c, wall=round(wall, 2), msgs_per_s=round(N / c["seconds"]), peak_rss_mb=round(rss))
+        res["ceiling"] = dict(c, wall=round(wall, 2), msgs_per_s=round(N / c["seconds"]), cpu_s=round(timed.cpu, 2),
+                              msgs_per_cpu_s=round(N / timed.cpu), peak_rss_mb=round(rss))
         log("ceiling", res["ceiling"])
         batch = os.path.join(work, "batch.parquet")
         sc.write_good_parquet([], batch)
@@ -162,6 +169,7 @@ def main():
         log("python", res["python"])
         res["lmdb_vs_ceiling"] = round(res["lmdb"]["msgs_per_s"] / res["ceiling"]["msgs_per_s"], 3)
         res["redis_vs_python"] = round(res["redis"]["msgs_per_s"] / res["python"]["msgs_per_s"], 1)
+        res["redis_vs_python_cpu"] = round(res["redis"]["msgs_per_cpu_s"] / res["python"]["msgs_per_cpu_s"], 1)
         print(json.dumps(res, indent=1))
     finally:
         if redis_port:

@@ -151,10 +151,15 @@ static feast_code grow_arrays(kafka_src *k, size_t n, feast_error *err) {
   return feast_fail(err, FEAST_E_NOMEM, "out of memory");
 }
 
+/* Decimal text of a partition or offset (>= 0), in the batch's arena:
+ * two per message, so not through printf. */
 static const char *num_text(feast_arena *a, int64_t v) {
   char buf[24];
-  int n = snprintf(buf, sizeof buf, "%lld", (long long)v);
-  return feast_arena_strndup(a, buf, (size_t)n);
+  int n = sizeof buf;
+  uint64_t u = v < 0 ? 0 : (uint64_t)v;
+  do buf[--n] = (char)('0' + u % 10), u /= 10;
+  while (u);
+  return feast_arena_strndup(a, buf + n, sizeof buf - (size_t)n);
 }
 
 static feast_stream_origin origin_of(kafka_src *k, const rd_kafka_message_t *m) {
@@ -171,7 +176,18 @@ static feast_code k_poll(feast_stream_source *self, int64_t max_messages, int ti
   size_t want = max_messages < 1 ? 1 : max_messages > MAX_PER_POLL ? MAX_PER_POLL : (size_t)max_messages;
   feast_code rc = grow_arrays(k, want, err);
   if (rc) return rc;
-  ssize_t got = rd_kafka_consume_batch_queue(k->queue, timeout_ms < 0 ? 0 : timeout_ms, k->msgs, want);
+  /* What is queued, at once; only when nothing is, wait for one message.
+   * (rd_kafka_consume_batch_queue with a timeout waits until the whole
+   * batch is there, which stalls a consumer that is keeping up.) */
+  ssize_t got = rd_kafka_consume_batch_queue(k->queue, 0, k->msgs, want);
+  if (got == 0 && timeout_ms > 0) {
+    rd_kafka_message_t *first = rd_kafka_consume_queue(k->queue, timeout_ms);
+    if (first) {
+      k->msgs[0] = first;
+      got = want > 1 ? rd_kafka_consume_batch_queue(k->queue, 0, k->msgs + 1, want - 1) : 0;
+      got = got < 0 ? 1 : got + 1;
+    }
+  }
   if (got < 0) return feast_fail(err, FEAST_E_SERVER, "%s: consume: %s", k->what, strerror(errno));
   k->n_msgs = (size_t)got;
   size_t n_vals = 0, n_errors = 0;
