@@ -50,7 +50,11 @@ typedef struct kafka_src {
   uint64_t seq;
   feast_kafka_commit *commits;
   int commits_cap;
-  char last_error[256]; /* the last transient error librdkafka reported */
+  /* A decode that failed retriably (the schema registry away): the same
+   * messages are decoded again by the next poll before any new one is
+   * taken, so none is skipped. */
+  bool redecode;
+  size_t n_vals;
 } kafka_src;
 
 static feast_code kafka_fail(kafka_src *k, feast_error *err, rd_kafka_resp_err_t e, const char *doing) {
@@ -168,11 +172,14 @@ static feast_stream_origin origin_of(kafka_src *k, const rd_kafka_message_t *m) 
   return o;
 }
 
+static feast_code decode_batch(kafka_src *k, feast_error *err);
+
 static feast_code k_poll(feast_stream_source *self, int64_t max_messages, int timeout_ms,
                          const feast_stream_batch **out, feast_error *err) {
   kafka_src *k = (kafka_src *)self;
-  release_batch(k);
   *out = &k->batch;
+  if (k->redecode) return decode_batch(k, err);
+  release_batch(k);
   size_t want = max_messages < 1 ? 1 : max_messages > MAX_PER_POLL ? MAX_PER_POLL : (size_t)max_messages;
   feast_code rc = grow_arrays(k, want, err);
   if (rc) return rc;
@@ -210,10 +217,18 @@ static feast_code k_poll(feast_stream_source *self, int64_t max_messages, int ti
     if (n_errors) return kafka_fail(k, err, first_error, "consume");
     return FEAST_OK;
   }
+  k->n_vals = n_vals;
+  return decode_batch(k, err);
+}
+
+/* Decode the messages taken (k->vals) into the batch handed out. */
+static feast_code decode_batch(kafka_src *k, feast_error *err) {
+  size_t n_vals = k->n_vals;
   feast_batch *rows = NULL;
   const feast_stream_msg_bad *bad = NULL;
   size_t n_bad = 0;
-  rc = k->dec->decode(k->dec, k->vals, n_vals, &rows, &bad, &n_bad, err);
+  feast_code rc = k->dec->decode(k->dec, k->vals, n_vals, &rows, &bad, &n_bad, err);
+  k->redecode = rc && err->retriable;
   if (rc) return feast_error_prefix(err, "%s: ", k->what);
   /* Rows are the good messages in order; bad ones are listed by index. */
   size_t b = 0, r = 0;

@@ -13,8 +13,7 @@ feast_code feast_stream_decoder_open(const feast_stream_decode_options *o, feast
   *out = NULL;
   switch (o->format->kind) {
   case FEAST_FORMAT_PROTO: return feast_stream_decoder_proto(o, out, err);
-  case FEAST_FORMAT_AVRO:
-    return feast_fail(err, FEAST_E_UNSUPPORTED, "Avro stream messages are not decoded by this build yet");
+  case FEAST_FORMAT_AVRO: return feast_stream_decoder_avro(o, out, err);
   default: return feast_fail(err, FEAST_E_INVALID, "the stream source has no message format (avro or proto)");
   }
 }

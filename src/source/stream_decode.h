@@ -65,6 +65,8 @@ feast_code feast_stream_decoder_open(const feast_stream_decode_options *o, feast
 /* The formats (one file each). */
 feast_code feast_stream_decoder_proto(const feast_stream_decode_options *o, feast_stream_decoder **out,
                                       feast_error *err);
+feast_code feast_stream_decoder_avro(const feast_stream_decode_options *o, feast_stream_decoder **out,
+                                     feast_error *err);
 
 /* Make row `row` of `a` null (for the wire-presence rule above). */
 feast_code feast_stream_set_null(feast_array *a, int64_t row, feast_error *err);

@@ -131,7 +131,7 @@ def reference(parquet_path):
     return {r[0]: dict(rating=r[1], trips=r[2], name=r[3], tags=list(r[4])) for r in res}
 
 
-def write_repo(root, topic, bootstrap, desc, online, batch_parquet, streams=""):
+def write_repo(root, topic, bootstrap, desc, online, batch_parquet, streams="", message_format=None):
     """A repository: feature_store.yaml (online store `online`, a YAML
     mapping body) and the specs, applied by the caller."""
     os.makedirs(root, exist_ok=True)
@@ -160,9 +160,8 @@ spec:
     kafkaOptions:
       bootstrapServers: "{bootstrap}"
       topic: {topic}
-      messageFormat: {{protoFormat: {{classPath: feast.streamtest.Trip}}}}
-    descriptorSet: "{desc}"
-""")
+      messageFormat: {message_format or "{protoFormat: {classPath: feast.streamtest.Trip}}"}
+""" + (f'    descriptorSet: "{desc}"\n' if desc else ""))
 
 
 def produce(bootstrap, topic, payloads, partitions, rng):

@@ -306,3 +306,30 @@ def test_rebalance_two_consumers(kafka, case):  # noqa: F811
         check_state(dict(case, keys=list(range(1, 5002))), repo, ref=ref, bad=bad_where(rows, where))
     finally:
         subprocess.run(["bash", os.path.join(SCRIPTS, "stop-redis.sh"), port])
+
+
+def test_kafka_dead_letter_topic(kafka, case):  # noqa: F811
+    """streams.dead_letter of type kafka: every bad message on the topic, once
+    delivered before the commit, with its origin and cause in headers."""
+    kafka.create_topic("dlq", 1)
+    repo = make_repo(case, "dlq", "  type: lmdb\n  path: data/online",
+                     streams="streams:\n  dead_letter: {type: kafka, topic: dlq}\n")
+    s = run_until_caught_up(repo, "e2e-dlq")
+    assert s["status"] == "ok" and sum(s["dead_letters"].values()) == len(case["bad"]), s
+    from confluent_kafka import Consumer
+    c = Consumer({"bootstrap.servers": kafka.bootstrap, "group.id": "dlq-reader", "auto.offset.reset": "earliest"})
+    c.subscribe(["dlq"])
+    got = {}
+    end = time.time() + 60
+    while len(got) < len(case["bad"]) and time.time() < end:
+        for m in c.consume(1000, timeout=1.0):
+            assert not m.error(), m.error()
+            h = {k: v.decode() for k, v in m.headers()}
+            assert h["feast.table"] == "trips" and h["feast.topic"] == "trips"
+            assert m.key().decode() == f"{h['feast.partition']}:{h['feast.offset']}"
+            got[(int(h["feast.partition"]), int(h["feast.offset"]))] = (h["feast.cause"], m.value())
+    c.close()
+    assert set(got) == set(case["bad"])
+    assert all(got[k][1] == sc.encode(case["mod"], r) for k, r in case["bad"].items())
+    causes = {v[0] for v in got.values()}
+    assert {"null entity key", "null event timestamp"} <= causes and len(causes) >= 3, causes
