@@ -24,6 +24,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests", "py"))
+sys.path.insert(0, HERE)
 
 import stream_case as sc  # noqa: E402
 from kafka_broker import Broker  # noqa: E402

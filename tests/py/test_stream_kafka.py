@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import stream_case as sc
-from kafka_broker import kafka  # noqa: F401  (pytest fixture; peers.py's `kafka` has the same interface)
+from peers import kafka  # noqa: F401  (pytest fixture: scripts/peers/start-kafka.sh, once per session)
 
 ROOT = os.environ.get("FEAST_REPO_ROOT", os.path.join(os.path.dirname(__file__), "..", ".."))
 FEAST = os.environ.get("FEAST_BIN", os.path.join(ROOT, "build", "feast"))
@@ -279,7 +279,7 @@ def test_broker_restart_mid_stream(kafka, case):  # noqa: F811
     where = sc.produce(kafka.bootstrap, "restarts", payloads[:half], PARTS, rng)
     p = spawn(repo, "restarts")
     time.sleep(2)
-    kafka.restart(kill=True, down_seconds=3)
+    kafka.restart(kill=True)
     where += sc.produce(kafka.bootstrap, "restarts", payloads[half:], PARTS, rng)
     wait_committed(kafka.bootstrap, "restarts", "restarts", [p])
     stop(p)

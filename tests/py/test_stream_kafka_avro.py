@@ -11,7 +11,7 @@ import pytest
 
 import stream_case as sc
 import stream_case_avro as sca
-from kafka_broker import kafka  # noqa: F401
+from peers import kafka  # noqa: F401
 from test_stream_kafka import FEAST, N, N_KEYS, PARTS, dead_letters, feast
 
 

@@ -1,14 +1,8 @@
-"""A real Apache Kafka broker (KRaft, one node) for the stream tests, started
-once per test session on 127.0.0.1 at random free ports, from Maven Central
-jars (org.apache.kafka:kafka_2.13 and the log4j-slf4j binding its pom lacks),
-as /work/shared/reference/test-peers.md describes.
-
-This is a stand-in for the `kafka` fixture of tests/py/peers.py (branch
-`peers`) with the same interface: `.bootstrap`, `.create_topic(name, n)`,
-`.restart(kill=True)`. When that lands, tests switch with one import:
-`from peers import kafka`.
-
-In CI (CI=true) a broker that cannot start is a failure, never a skip."""
+"""A real Apache Kafka broker (KRaft, one node) for bench/stream/kafka_bench.py,
+on 127.0.0.1 at random free ports, from the Maven Central jars that
+scripts/peers/install-kafka.sh caches (fetched here when missing). The tests
+use tests/py/peers.py's `kafka` fixture instead; this one lets the benchmark
+own its broker's heap and lifetime."""
 import os
 import shutil
 import signal
@@ -18,8 +12,6 @@ import tempfile
 import time
 import uuid
 import base64
-
-import pytest
 
 KAFKA_VERSION = os.environ.get("FEAST_KAFKA_VERSION", "4.1.2")
 LOG4J_SLF4J = "2.24.3"
@@ -173,17 +165,3 @@ rootLogger.appenderRef.file.ref = FILE
     def close(self):
         self.stop_process()
         shutil.rmtree(self.dir, ignore_errors=True)
-
-
-@pytest.fixture(scope="session")
-def kafka():
-    try:
-        b = Broker()
-    except Exception as e:  # noqa: BLE001
-        if os.environ.get("CI") == "true":
-            raise
-        pytest.skip(f"no Kafka broker: {e}")
-    try:
-        yield b
-    finally:
-        b.close()
