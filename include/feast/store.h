@@ -140,6 +140,9 @@ typedef struct feast_stream_run_options {
   void *progress_ctx;
   /* Why a subscription was reopened (a spec change), for the log. */
   void (*notice)(void *ctx, const char *table, const char *message);
+  /* At the end, once per cause: the dead letters made durable with that
+   * cause ("truncated", "null entity key", ...). Called with progress_ctx. */
+  void (*dead_letters)(void *ctx, const char *table, const char *cause, int64_t n);
 } feast_stream_run_options;
 
 /* Consume `table`'s stream source into the online store until caught up
