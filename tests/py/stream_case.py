@@ -192,15 +192,15 @@ def online_state(repo, keys):
     """key -> {feature: value or None, feature__status: status} read back through the SDK."""
     root = os.environ.get("FEAST_REPO_ROOT", os.path.join(os.path.dirname(__file__), "..", ".."))
     sys.path.insert(0, os.path.join(root, "sdk", "python"))
-    from feast_c import FeatureStore
+    from feast import Client
     out = {}
-    with FeatureStore(repo_path=repo) as fs:
+    with Client(repo_path=repo) as client:
         for s in range(0, len(keys), 20000):
             chunk = keys[s:s + 20000]
-            res = fs.get_online_features([f"trips:{f}" for f in FEATURES], {"driver_id": chunk})
+            res = client.get_online_features([f"trips:{f}" for f in FEATURES], [{"driver_id": k} for k in chunk])
             d = res.to_dict(include_statuses=True)
             for j, k in enumerate(chunk):
-                out[k] = {name: d[name][j] for name in d}
+                out[k] = {name.replace(":", "__"): d[name][j] for name in d}
     return out
 
 
