@@ -44,7 +44,7 @@ CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
 TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_SUPPORT_OBJS := $(TEST_SUPPORT:%.c=$(BUILD)/obj/%.o)
 
-.PHONY: all lib bin tests test test-unit test-san test-tsan test-py demo deps fuzz fuzz-smoke bench format clean
+.PHONY: all lib bin tests tools test test-unit test-san test-tsan test-py demo deps fuzz fuzz-smoke bench format clean
 all: lib bin
 
 lib: $(BUILD)/libfeast.a $(BUILD)/libfeast.so
@@ -80,7 +80,13 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TEST_SUPPORT_OBJS) $(BUILD)/libf
 	@$(CC) $(LDFLAGS) -o $@ $< $(TEST_SUPPORT_OBJS) $(BUILD)/libfeast.a $(LDLIBS)
 
 # Test-only drivers that tests/py runs (tests/tools/*.c, one binary each).
+tools: $(TOOL_BINS)
 $(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(BUILD)/libfeast.a
+	@mkdir -p $(dir $@)
+	@$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libfeast.a $(LDLIBS)
+
+# The Avro decoding benchmark (bench/stream/README.md).
+$(BUILD)/bench/avro_decode_bench: $(BUILD)/obj/bench/stream/avro_decode_bench.o $(BUILD)/libfeast.a
 	@mkdir -p $(dir $@)
 	@$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libfeast.a $(LDLIBS)
 
@@ -115,7 +121,7 @@ test-tsan:
 	  TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" FEAST_TEST_REDIS=127.0.0.1:$$port \
 	  bash scripts/run-unit-tests.sh build-tsan/tests; rc=$$?; bash scripts/stop-redis.sh $$port; exit $$rc
 
-test-py: all
+test-py: all tools
 	@FEAST_BIN=$(CURDIR)/$(BUILD)/feast FEAST_LIB=$(CURDIR)/$(BUILD)/libfeast.so \
 	  bash scripts/run-py-tests.sh
 

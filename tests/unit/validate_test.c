@@ -449,7 +449,7 @@ static void proto_complies_and_mismatches(void) {
   CHECK_CONTAINS(err.message, "column 'avg_rides' (feature avg_rides): expected double for DOUBLE, found float");
   CHECK_CONTAINS(err.message, "column 'ratings' (feature ratings): expected double for DOUBLE, found repeated double");
   CHECK_CONTAINS(err.message, "column 'counts' (feature counts): expected repeated int32/sint32/sfixed32 for INT32_LIST, found map");
-  CHECK_CONTAINS(err.message, "column 'loc' (feature loc): expected string for STRING, found feast.test.Location");
+  CHECK_CONTAINS(err.message, "column 'loc' (feature loc): expected string or an enum for STRING, found feast.test.Location");
   CHECK_CONTAINS(err.message, "column 'small' (feature small): expected int64/sint64/sfixed64 for INT64, found int32");
   CHECK_CONTAINS(err.message, "column 'city' (event timestamp city): expected google.protobuf.Timestamp or int64");
   CHECK_CONTAINS(err.message, "column 'loc.alt' (created timestamp loc.alt): not in message feast.test.DriverTrip (no field 'alt' in message feast.test.Location)");

@@ -1,89 +1,77 @@
 /*
  * avro_check.c - type compatibility between Feast value types and Avro
- * schemas. A nullable union [null, T] counts as T. Timestamps are Avro
- * longs; the timestamp-millis / timestamp-micros logical types annotate a
- * long and are accepted with it (avro-c 1.11 parses them as plain longs).
+ * schemas, on the project's own schema parser (avro_schema.h), which keeps
+ * the logical types avro-c 1.11 drops. A union counts as its non-null
+ * branches: [null, T] is a nullable T. Each Feast type takes exactly the
+ * Avro types the stream decoder stores as that type's column (see
+ * docs/avro.md), so whatever passes here decodes:
+ *   INT64: long (any logical type); INT32: int (date too: its days);
+ *   DOUBLE: double; FLOAT: float; BOOL: boolean; STRING: string or enum
+ *   (the symbol); BYTES: bytes or fixed; UNIX_TIMESTAMP: long (the
+ *   timestamp-millis/-micros/-nanos logical types give the unit, a plain
+ *   long is microseconds) or int with the date logical type (midnight);
+ *   lists: arrays of those.
  */
 #include "format/avro/avro_check.h"
 
-#include <avro.h>
 #include <stdio.h>
 #include <string.h>
 
-/* [null, T] -> T; anything else unchanged. */
-static avro_schema_t unwrap_nullable(avro_schema_t s) {
-  if (!is_avro_union(s) || avro_schema_union_size(s) != 2) return s;
-  avro_schema_t a = avro_schema_union_branch(s, 0), b = avro_schema_union_branch(s, 1);
-  if (is_avro_null(a)) return b;
-  if (is_avro_null(b)) return a;
-  return s;
-}
+#include "format/avro/avro_plan.h"
+#include "format/avro/avro_schema.h"
 
-static void type_desc(avro_schema_t s, char *buf, size_t size) {
-  switch (avro_typeof(s)) {
-  case AVRO_STRING: snprintf(buf, size, "string"); break;
-  case AVRO_BYTES: snprintf(buf, size, "bytes"); break;
-  case AVRO_INT32: snprintf(buf, size, "int"); break;
-  case AVRO_INT64: snprintf(buf, size, "long"); break;
-  case AVRO_FLOAT: snprintf(buf, size, "float"); break;
-  case AVRO_DOUBLE: snprintf(buf, size, "double"); break;
-  case AVRO_BOOLEAN: snprintf(buf, size, "boolean"); break;
-  case AVRO_NULL: snprintf(buf, size, "null"); break;
-  case AVRO_RECORD: snprintf(buf, size, "record %s", avro_schema_name(s)); break;
-  case AVRO_ENUM: snprintf(buf, size, "enum %s", avro_schema_name(s)); break;
-  case AVRO_FIXED: snprintf(buf, size, "fixed %s", avro_schema_name(s)); break;
-  case AVRO_MAP: snprintf(buf, size, "map"); break;
-  case AVRO_ARRAY: {
-    char inner[96];
-    type_desc(avro_schema_array_items(s), inner, sizeof inner);
-    snprintf(buf, size, "array<%s>", inner);
-    break;
-  }
-  case AVRO_UNION: {
-    /* as written in the schema: [null, float] */
-    size_t used = (size_t)snprintf(buf, size, "[");
-    for (size_t i = 0; i < avro_schema_union_size(s) && used < size; i++) {
-      char inner[96];
-      type_desc(avro_schema_union_branch(s, (int)i), inner, sizeof inner);
-      used += (size_t)snprintf(buf + used, size - used, "%s%s", i ? ", " : "", inner);
-    }
-    if (used < size) snprintf(buf + used, size - used, "]");
-    break;
-  }
-  default: snprintf(buf, size, "link"); break;
-  }
-}
-
-static bool scalar_ok(feast_value_type t, avro_schema_t s) {
-  s = unwrap_nullable(s);
+static bool scalar_ok(feast_value_type t, const feast_avro_node *s) {
   switch (t) {
-  case FEAST_VT_INT64:
-  case FEAST_VT_UNIX_TIMESTAMP: return is_avro_int64(s);
-  case FEAST_VT_INT32: return is_avro_int32(s);
-  case FEAST_VT_DOUBLE: return is_avro_double(s);
-  case FEAST_VT_FLOAT: return is_avro_float(s);
-  case FEAST_VT_STRING: return is_avro_string(s);
-  case FEAST_VT_BYTES: return is_avro_bytes(s) || is_avro_fixed(s);
-  case FEAST_VT_BOOL: return is_avro_boolean(s);
+  case FEAST_VT_INT64: return s->kind == FEAST_AVRO_LONG;
+  case FEAST_VT_UNIX_TIMESTAMP:
+    return s->kind == FEAST_AVRO_LONG || (s->kind == FEAST_AVRO_INT && s->logical == FEAST_AVRO_LT_DATE);
+  case FEAST_VT_INT32: return s->kind == FEAST_AVRO_INT;
+  case FEAST_VT_DOUBLE: return s->kind == FEAST_AVRO_DOUBLE;
+  case FEAST_VT_FLOAT: return s->kind == FEAST_AVRO_FLOAT;
+  case FEAST_VT_STRING: return s->kind == FEAST_AVRO_STRING || s->kind == FEAST_AVRO_ENUM;
+  case FEAST_VT_BYTES: return s->kind == FEAST_AVRO_BYTES || s->kind == FEAST_AVRO_FIXED;
+  case FEAST_VT_BOOL: return s->kind == FEAST_AVRO_BOOLEAN;
   default: return false;
   }
 }
 
-static bool compatible(feast_value_type t, avro_schema_t s) {
+/* Every non-null branch of a union must fit (at least one must exist). */
+static bool fits(feast_value_type t, const feast_avro_node *s, bool list) {
+  if (s->kind == FEAST_AVRO_UNION) {
+    bool any = false;
+    for (size_t i = 0; i < s->n; i++) {
+      const feast_avro_node *b = s->branches[i];
+      if (b->kind == FEAST_AVRO_NULL) continue;
+      if (!fits(t, b, list)) return false;
+      any = true;
+    }
+    return any;
+  }
+  if (!list) return scalar_ok(t, s);
+  if (s->kind != FEAST_AVRO_ARRAY) return false;
+  return fits(feast_value_type_element(t), s->items, false);
+}
+
+static bool compatible(feast_value_type t, const feast_avro_node *s) {
   if (t == FEAST_VT_INVALID) return true;
-  if (!feast_value_type_is_list(t)) return scalar_ok(t, s);
-  s = unwrap_nullable(s);
-  return is_avro_array(s) && scalar_ok(feast_value_type_element(t), avro_schema_array_items(s));
+  if (!fits(t, s, feast_value_type_is_list(t))) return false;
+  /* The promise at the top of this file, kept by construction: the
+   * decoder must take what passes here. */
+  char why[256];
+  feast_dtype dt = feast_dtype_for_value_type(t);
+  feast_dtype child = feast_dtype_for_value_type(feast_value_type_element(t));
+  bool ok = feast_avro_storable(s, dt, child, why, sizeof why);
+  return ok;
 }
 
 static const char *expected_desc(feast_value_type t) {
   switch (t) {
   case FEAST_VT_INT64: return "long";
-  case FEAST_VT_UNIX_TIMESTAMP: return "long (optionally timestamp-millis/micros)";
+  case FEAST_VT_UNIX_TIMESTAMP: return "long (optionally timestamp-millis/micros/nanos) or int (date)";
   case FEAST_VT_INT32: return "int";
   case FEAST_VT_DOUBLE: return "double";
   case FEAST_VT_FLOAT: return "float";
-  case FEAST_VT_STRING: return "string";
+  case FEAST_VT_STRING: return "string or enum";
   case FEAST_VT_BYTES: return "bytes or fixed";
   case FEAST_VT_BOOL: return "boolean";
   case FEAST_VT_INT64_LIST: return "array<long>";
@@ -98,71 +86,42 @@ static const char *expected_desc(feast_value_type t) {
   }
 }
 
-static feast_code parse(const char *json, avro_schema_t *out, feast_error *err) {
+static feast_code parse(const char *json, feast_avro_schema **out, feast_error *err) {
   if (!json || !*json) return feast_fail(err, FEAST_E_INVALID, "Avro schema is empty");
-  if (avro_schema_from_json_length(json, strlen(json), out) != 0)
-    return feast_fail(err, FEAST_E_INVALID, "not a valid Avro schema: %s", avro_strerror());
-  if (!is_avro_record(*out)) {
+  feast_error e;
+  if (feast_avro_schema_parse(json, strlen(json), "schema", NULL, out, &e) != FEAST_OK)
+    return feast_fail(err, FEAST_E_INVALID, "not a valid Avro schema: %s", e.message);
+  if ((*out)->root->kind != FEAST_AVRO_RECORD) {
     char d[128];
-    type_desc(*out, d, sizeof d);
-    avro_schema_decref(*out);
+    feast_avro_describe((*out)->root, d, sizeof d);
+    feast_avro_schema_free(*out);
+    *out = NULL;
     return feast_fail(err, FEAST_E_INVALID, "Avro schema must be a record, found %s", d);
   }
   return FEAST_OK;
 }
 
 feast_code feast_avro_check_record_schema(const char *json, feast_error *err) {
-  avro_schema_t s;
+  feast_avro_schema *s;
   feast_code rc = parse(json, &s, err);
-  if (!rc) avro_schema_decref(s);
+  if (!rc) feast_avro_schema_free(s);
   return rc;
 }
 
-/* Follow a dotted path through (nullable) records; NULL when absent, with
- * the reason in why. */
-static avro_schema_t find_path(avro_schema_t rec, const char *path, char *why, size_t size) {
-  char part[256];
-  avro_schema_t cur = rec;
-  const char *p = path;
-  for (;;) {
-    const char *dot = strchr(p, '.');
-    size_t len = dot ? (size_t)(dot - p) : strlen(p);
-    if (len >= sizeof part) len = sizeof part - 1;
-    memcpy(part, p, len);
-    part[len] = 0;
-    avro_schema_t r = unwrap_nullable(cur);
-    if (!is_avro_record(r)) {
-      snprintf(why, size, "'%.*s' is not a record", (int)(p - path - 1 > 0 ? p - path - 1 : 0), path);
-      return NULL;
-    }
-    /* avro_schema_record_field_get does not handle absent names; look the
-     * index up first. */
-    int idx = avro_schema_record_field_get_index(r, part);
-    avro_schema_t f = idx < 0 ? NULL : avro_schema_record_field_get_by_index(r, idx);
-    if (!f) {
-      snprintf(why, size, "no field '%.200s' in record %.40s", part, avro_schema_name(r));
-      return NULL;
-    }
-    if (!dot) return f;
-    cur = f;
-    p = dot + 1;
-  }
-}
-
 feast_code feast_avro_check_columns(const char *json, const feast_column_req *reqs, size_t n, feast_error *err) {
-  avro_schema_t s;
+  feast_avro_schema *s;
   feast_code rc = parse(json, &s, err);
   if (rc) return rc;
   int bad = 0;
   for (size_t i = 0; i < n; i++) {
     const feast_column_req *r = &reqs[i];
     char why[320], found[128];
-    avro_schema_t f = find_path(s, r->column, why, sizeof why);
+    const feast_avro_field *f = feast_avro_find_path(s->root, r->column, why, sizeof why);
     char line[768];
     if (!f) {
       snprintf(line, sizeof line, "column '%s' (%s %s): not in the Avro schema (%s)", r->column, r->role, r->name, why);
-    } else if (!compatible(r->type, f)) {
-      type_desc(f, found, sizeof found);
+    } else if (!compatible(r->type, f->type)) {
+      feast_avro_describe(f->type, found, sizeof found);
       snprintf(line, sizeof line, "column '%s' (%s %s): expected %s for %s, found %s", r->column, r->role, r->name,
                expected_desc(r->type), feast_value_type_name(r->type), found);
     } else {
@@ -171,6 +130,6 @@ feast_code feast_avro_check_columns(const char *json, const feast_column_req *re
     if (!bad++) feast_fail(err, FEAST_E_SCHEMA, "%s", line);
     else feast_error_append(err, "%s", line);
   }
-  avro_schema_decref(s);
+  feast_avro_schema_free(s);
   return bad ? FEAST_E_SCHEMA : FEAST_OK;
 }

@@ -1,63 +1,19 @@
 /*
- * proto_check.c - Feast value types against protobuf field types.
- *   INT64  <- int64, sint64, sfixed64, uint32, fixed32 (all fit)
- *   INT32  <- int32, sint32, sfixed32
- *   DOUBLE <- double   FLOAT <- float   BOOL <- bool
- *   STRING <- string   BYTES <- bytes
- *   UNIX_TIMESTAMP (and timestamp columns) <- google.protobuf.Timestamp or int64
- *   X_LIST <- repeated X (map fields do not count)
- * The google.protobuf wrappers (Int64Value, ...) count as their scalar.
+ * proto_check.c - the apply-time check of a protobuf message against a
+ * feature table: every required column's dotted path must reach a field of
+ * a compatible type (the table of proto_types.h, which the stream decoder
+ * uses too, so apply accepts exactly what ingestion can decode).
  */
 #include "format/proto/proto_check.h"
+
+#include "format/proto/proto_types.h"
 
 #include <stdio.h>
 #include <string.h>
 
-static const struct {
-  const char *name;
-  feast_pb_type type;
-} wrappers[] = {
-    {"google.protobuf.DoubleValue", FEAST_PB_DOUBLE}, {"google.protobuf.FloatValue", FEAST_PB_FLOAT},
-    {"google.protobuf.Int64Value", FEAST_PB_INT64},   {"google.protobuf.UInt64Value", FEAST_PB_UINT64},
-    {"google.protobuf.Int32Value", FEAST_PB_INT32},   {"google.protobuf.UInt32Value", FEAST_PB_UINT32},
-    {"google.protobuf.BoolValue", FEAST_PB_BOOL},     {"google.protobuf.StringValue", FEAST_PB_STRING},
-    {"google.protobuf.BytesValue", FEAST_PB_BYTES},
-};
-
-static feast_pb_type effective_type(const feast_proto_field *f) {
-  if (f->type == FEAST_PB_MESSAGE && f->message)
-    for (size_t i = 0; i < sizeof wrappers / sizeof wrappers[0]; i++)
-      if (strcmp(f->message->full_name, wrappers[i].name) == 0) return wrappers[i].type;
-  return f->type;
-}
-
-static bool scalar_ok(feast_value_type t, const feast_proto_field *f) {
-  feast_pb_type p = effective_type(f);
-  switch (t) {
-  case FEAST_VT_INT64:
-    return p == FEAST_PB_INT64 || p == FEAST_PB_SINT64 || p == FEAST_PB_SFIXED64 || p == FEAST_PB_UINT32 ||
-           p == FEAST_PB_FIXED32;
-  case FEAST_VT_INT32: return p == FEAST_PB_INT32 || p == FEAST_PB_SINT32 || p == FEAST_PB_SFIXED32;
-  case FEAST_VT_DOUBLE: return p == FEAST_PB_DOUBLE;
-  case FEAST_VT_FLOAT: return p == FEAST_PB_FLOAT;
-  case FEAST_VT_BOOL: return p == FEAST_PB_BOOL;
-  case FEAST_VT_STRING: return p == FEAST_PB_STRING;
-  case FEAST_VT_BYTES: return p == FEAST_PB_BYTES;
-  case FEAST_VT_UNIX_TIMESTAMP:
-    return p == FEAST_PB_INT64 ||
-           (p == FEAST_PB_MESSAGE && f->message && strcmp(f->message->full_name, "google.protobuf.Timestamp") == 0);
-  default: return false;
-  }
-}
-
+/* One type table for apply and for the decoder (proto_types.c). */
 static bool compatible(feast_value_type t, const feast_proto_field *f) {
-  if (t == FEAST_VT_INVALID) return true;
-  bool repeated = f->label == FEAST_PB_REPEATED;
-  if (feast_value_type_is_list(t)) {
-    if (!repeated || (f->message && f->message->map_entry)) return false;
-    return scalar_ok(feast_value_type_element(t), f);
-  }
-  return !repeated && scalar_ok(t, f);
+  return t == FEAST_VT_INVALID || feast_proto_field_fits(t, f);
 }
 
 static void found_desc(const feast_proto_field *f, char *buf, size_t size) {
@@ -75,7 +31,7 @@ static const char *expected_desc(feast_value_type t) {
   case FEAST_VT_DOUBLE: return "double";
   case FEAST_VT_FLOAT: return "float";
   case FEAST_VT_BOOL: return "bool";
-  case FEAST_VT_STRING: return "string";
+  case FEAST_VT_STRING: return "string or an enum";
   case FEAST_VT_BYTES: return "bytes";
   case FEAST_VT_UNIX_TIMESTAMP: return "google.protobuf.Timestamp or int64";
   default: return "?";
