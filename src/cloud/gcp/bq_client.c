@@ -61,6 +61,11 @@ void feast_bq_release(feast_bq *c) {
   if (c && atomic_fetch_sub(&c->refs, 1) == 1) client_free(c);
 }
 
+feast_bq *feast_bq_retain(feast_bq *c) {
+  atomic_fetch_add(&c->refs, 1);
+  return c;
+}
+
 feast_code feast_bq_settings_set(const feast_bigquery_config *cfg, feast_error *err) {
   feast_bigquery_config copy;
   memset(&copy, 0, sizeof copy);

@@ -36,6 +36,8 @@ feast_code feast_bq_settings_set(const feast_bigquery_config *cfg, feast_error *
  * release it with feast_bq_release. */
 feast_code feast_bq_acquire(feast_bq **out, feast_error *err);
 void feast_bq_release(feast_bq *c); /* accepts NULL */
+/* Another reference to c (released with feast_bq_release); returns c. */
+feast_bq *feast_bq_retain(feast_bq *c);
 
 /* Borrowed, valid while the reference is held. */
 const char *feast_bq_rest_root(const feast_bq *c);   /* "https://bigquery.googleapis.com" or "http://host:port" */
