@@ -18,6 +18,7 @@
 #include "cli/cli_data.h"
 #include "cli/cli_ingest.h"
 #include "cli/commands.h"
+#include "feast/bigquery.h"
 #include "feast/parquet_writer.h"
 #include "feast/source.h"
 
@@ -27,7 +28,8 @@ static const char USAGE[] =
     "Push rows from FILE (Parquet, or CSV with a header row) whose columns are the\n"
     "table's batch source columns.\n"
     "  offline: appended to the batch source folder as a new Parquet file (in its\n"
-    "           date partition folder when the source has datePartitionColumn)\n"
+    "           date partition folder when the source has datePartitionColumn), or to\n"
+    "           the table of a BigQuery source by a load job\n"
     "  online:  written to the online store; older rows never replace newer ones\n"
     "  --to     where to push (default: both; offline first)\n";
 
@@ -311,7 +313,8 @@ int cmd_push(int argc, char **argv) {
   int ntypes = existing ? csv_types_from(existing, bs->date_partition_column, types, 1024)
                         : csv_types(&table.spec, ents, types);
   if (feast_rows_open(file, types, ntypes, &src, &schema, &err) ||
-      (offline && existing && check_same_columns(existing, bs->date_partition_column, schema, file, &err)) ||
+      (offline && existing && bs->type == FEAST_SOURCE_FILE &&
+       check_same_columns(existing, bs->date_partition_column, schema, file, &err)) ||
       read_all(src, &rows, &err)) {
     rc = cli_fail_err(&err);
     goto done;
@@ -320,7 +323,15 @@ int cmd_push(int argc, char **argv) {
     printf("%s holds no rows: nothing to push\n", file);
     goto done;
   }
-  if (offline && write_offline(&table.spec.batch_source, &rows, &err)) {
+  if (offline && bs->type == FEAST_SOURCE_BIGQUERY) {
+    /* A BigQuery source: one load job appends the rows to its table. */
+    int64_t loaded = 0;
+    if (feast_bigquery_append(bs, rows.items, (size_t)rows.n, &loaded, &err)) {
+      rc = cli_fail_err(&err);
+      goto done;
+    }
+    printf("offline: %lld rows appended to %s\n", (long long)loaded, bs->bigquery.table_ref);
+  } else if (offline && write_offline(&table.spec.batch_source, &rows, &err)) {
     rc = cli_fail_err(&err);
     goto done;
   }

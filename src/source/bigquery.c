@@ -176,6 +176,34 @@ feast_code feast_bq_read_query(feast_bq *c, const char *project, const char *sql
 
 /* ---- the connector ---- */
 
+feast_code feast_bq_schema_batch(const feast_bq_source *src, const char *const *columns, int ncols, feast_batch **out,
+                                 feast_error *err) {
+  size_t n = ncols > 0 ? (size_t)ncols : src->meta.n_fields;
+  feast_batch *b = feast_batch_new((int)n);
+  int k = 0;
+  feast_code rc = b ? FEAST_OK : feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  for (size_t i = 0; !rc && i < n; i++) {
+    const feast_bq_field *f = ncols > 0 ? feast_bq_table_find(&src->meta, columns[i]) : &src->meta.fields[i];
+    if (!f) continue; /* the check reports it missing */
+    feast_dtype t, child;
+    char why[512];
+    if (!feast_bq_field_dtype(f, &t, &child, why, sizeof why)) {
+      rc = feast_fail(err, FEAST_E_UNSUPPORTED, "%s: %s", src->label, why);
+      break;
+    }
+    feast_array *a = feast_array_new(t, child);
+    rc = a ? feast_batch_set_column(b, k++, ncols > 0 ? columns[i] : f->name, a, err)
+           : feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  }
+  if (b) b->num_columns = k;
+  if (rc) {
+    feast_batch_free(b);
+    return rc;
+  }
+  *out = b;
+  return FEAST_OK;
+}
+
 static feast_code bq_schema(const feast_data_source *s, const char *const *columns, int ncols, feast_batch **out,
                             feast_error *err) {
   feast_bq *c;
@@ -185,31 +213,9 @@ static feast_code bq_schema(const feast_data_source *s, const char *const *colum
   rc = feast_bq_source_resolve(c, s, &src, err);
   feast_bq_release(c);
   if (rc) return rc;
-  size_t n = ncols > 0 ? (size_t)ncols : src.meta.n_fields;
-  feast_batch *b = feast_batch_new((int)n);
-  int k = 0;
-  if (!b) rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
-  for (size_t i = 0; !rc && i < n; i++) {
-    const feast_bq_field *f = ncols > 0 ? feast_bq_table_find(&src.meta, columns[i]) : &src.meta.fields[i];
-    if (!f) continue; /* the check reports it missing */
-    feast_dtype t, child;
-    char why[512];
-    if (!feast_bq_field_dtype(f, &t, &child, why, sizeof why)) {
-      rc = feast_fail(err, FEAST_E_UNSUPPORTED, "%s: %s", src.label, why);
-      break;
-    }
-    feast_array *a = feast_array_new(t, child);
-    rc = a ? feast_batch_set_column(b, k++, ncols > 0 ? columns[i] : f->name, a, err)
-           : feast_fail(err, FEAST_E_NOMEM, "out of memory");
-  }
-  if (b) b->num_columns = k;
+  rc = feast_bq_schema_batch(&src, columns, ncols, out, err);
   feast_bq_source_clear(&src);
-  if (rc) {
-    feast_batch_free(b);
-    return rc;
-  }
-  *out = b;
-  return FEAST_OK;
+  return rc;
 }
 
 static feast_code bq_open(const feast_data_source *s, const feast_batch_read *r, feast_batch_source **out,

@@ -60,6 +60,7 @@ feast_code feast_bq_error(const char *what, long status, const feast_json_value 
   if (!message) message = feast_json_string_of(feast_json_get(first, "message"));
   const char *loc = feast_json_string_of(feast_json_get(e, "location"));
   if (!loc) loc = feast_json_string_of(feast_json_get(first, "location"));
+  if (loc && !*loc) loc = NULL;
   bool again = status == 429 || status >= 500 || retriable_reason(reason);
   if (retry) *retry = again;
   char head[64] = "";
