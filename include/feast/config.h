@@ -26,6 +26,7 @@
  *     staging_dataset: feast_staging   # temporary tables (uploaded entity rows, results)
  *     pushdown: auto                   # auto | always | never: the point-in-time join in BigQuery
  *     read_streams: 4                  # Storage Read API streams read at once
+ *     read_format: arrow               # arrow | avro
  *
  * Unknown keys are errors naming the key and its line. Store settings are
  * kept as parsed strings for the modules that use them (lists are joined
@@ -67,6 +68,7 @@ typedef struct feast_bigquery_config {
   char *staging_dataset;  /* NULL = "feast_staging" */
   char *pushdown;         /* "auto" (NULL), "always" or "never" */
   int64_t read_streams;   /* 0 = 4 */
+  char *read_format;      /* "arrow" (NULL) or "avro": the Storage Read API's format */
 } feast_bigquery_config;
 
 typedef struct feast_config {

@@ -13,8 +13,8 @@
 #include "config/config_internal.h"
 
 static const char *const KEYS[] = {"project",         "location", "endpoint",     "storage_endpoint", "credentials",
-                                   "staging_dataset", "pushdown", "read_streams", NULL};
-#define KEY_LIST "project, location, endpoint, storage_endpoint, credentials, staging_dataset, pushdown, read_streams"
+                                   "staging_dataset", "pushdown", "read_streams", "read_format", NULL};
+#define KEY_LIST "project, location, endpoint, storage_endpoint, credentials, staging_dataset, pushdown, read_streams, read_format"
 
 static feast_code copy(cfg_ctx *c, const feast_ynode *v, const char *key, char **dst) {
   const char *s = feast_cfg_scalar(v);
@@ -74,6 +74,11 @@ feast_code feast_cfg_parse_bigquery(cfg_ctx *c, const feast_ynode *n, feast_conf
       if (!rc && strcmp(b->pushdown, "auto") && strcmp(b->pushdown, "always") && strcmp(b->pushdown, "never"))
         rc = feast_cfg_fail(c, v, "bigquery.pushdown must be auto, always or never, not '%s'", b->pushdown);
       break;
+    case 8:
+      rc = copy(c, v, key, &b->read_format);
+      if (!rc && strcmp(b->read_format, "arrow") && strcmp(b->read_format, "avro"))
+        rc = feast_cfg_fail(c, v, "bigquery.read_format must be arrow or avro, not '%s'", b->read_format);
+      break;
     default: {
       char *end = NULL;
       b->read_streams = sv ? strtoll(sv, &end, 10) : 0;
@@ -94,5 +99,6 @@ void feast_cfg_bigquery_clear(feast_bigquery_config *b) {
   feast_free(b->credentials);
   feast_free(b->staging_dataset);
   feast_free(b->pushdown);
+  feast_free(b->read_format);
   memset(b, 0, sizeof *b);
 }

@@ -2,10 +2,12 @@
  * bigquery_read.c - the Storage Read API reader (bigquery_read.h).
  *
  * Workers take stream indexes from a shared counter, so N threads share M
- * streams; each has its own Avro decoder over the session's one compiled
- * plan (immutable, shared). A response becomes one batch: its Avro rows
- * decoded whole (feast_avro_decode_block), DATETIME strings parsed into
- * timestamps, columns renamed to the names asked for. The queue between
+ * streams. In ARROW format (the default) each has an Arrow IPC reader fed
+ * the session's schema; a response's record batch is copied into arrays
+ * buffer by buffer. In AVRO format each has its own Avro decoder over the
+ * session's one compiled plan (immutable, shared), a response's rows are
+ * decoded whole (feast_avro_decode_block) and DATETIME strings parsed into
+ * timestamps. Columns are renamed to the names asked for. The queue between
  * workers and the consumer is bounded in batches and in bytes.
  */
 #include "source/bigquery_read.h"
@@ -21,6 +23,7 @@
 #include "format/avro/avro_decode.h"
 #include "format/avro/avro_plan.h"
 #include "format/avro/avro_schema.h"
+#include "format/arrow/arrow_ipc.h"
 #include "source/bigquery_types.h"
 
 #define MAX_WORKERS 64
@@ -39,7 +42,8 @@ typedef struct worker {
   reader *r;
   pthread_t thread;
   bool started;
-  feast_avro_decoder *dec;
+  feast_avro_decoder *dec;        /* AVRO */
+  feast_ipc_reader *ipc;          /* ARROW */
   feast_bq_stream_reader *stream; /* under r->mu for cancel */
 } worker;
 
@@ -49,6 +53,7 @@ struct reader {
   feast_bq_ref table;
   char label[2600];
   bool drop_table;
+  int format;
   size_t ncols;
   column *cols;
   feast_bq_session session;
@@ -141,6 +146,60 @@ static feast_code finish_batch(reader *r, worker *w, feast_batch **out, feast_er
   return FEAST_OK;
 }
 
+/* An Arrow record batch as the columns asked for, in their order and names. */
+static feast_code arrange(reader *r, feast_batch *in, feast_batch **out, feast_error *err) {
+  feast_batch *b = feast_batch_new((int)r->ncols);
+  if (!b) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  b->num_rows = in->num_rows;
+  feast_code rc = FEAST_OK;
+  for (size_t i = 0; !rc && i < r->ncols; i++) {
+    int k = feast_batch_find(in, r->cols[i].field);
+    for (int c = 0; k < 0 && c < in->num_columns; c++)
+      if (strcasecmp(in->names[c], r->cols[i].field) == 0) k = c;
+    if (k < 0) {
+      rc = feast_fail(err, FEAST_E_SERVER, "%s: the server's Arrow batch has no column %s", r->label, r->cols[i].field);
+      break;
+    }
+    feast_array *a = in->columns[k];
+    bool fits = feast_dtype_equal(a->type, r->cols[i].type) &&
+                (a->type.id != FEAST_DT_LIST || (a->child && feast_dtype_equal(a->child->type, r->cols[i].child)));
+    if (!fits) {
+      char t1[64], t2[64];
+      rc = feast_fail(err, FEAST_E_SERVER, "%s: column %s came as Arrow %s, expected %s", r->label, r->cols[i].field,
+                      feast_dtype_name(a->type, t1, sizeof t1), feast_dtype_name(r->cols[i].type, t2, sizeof t2));
+      break;
+    }
+    in->columns[k] = NULL;
+    rc = feast_batch_set_column(b, (int)i, r->cols[i].name, a, err);
+  }
+  feast_batch_free(in);
+  if (rc) {
+    feast_batch_free(b);
+    return rc;
+  }
+  *out = b;
+  return FEAST_OK;
+}
+
+typedef struct emit_ctx {
+  reader *r;
+  bool stopped;
+  int64_t rows;
+} emit_ctx;
+
+static bool put(reader *r, feast_batch *b);
+
+static feast_code emit_arrow(void *ctx, feast_batch *in, feast_error *err) {
+  emit_ctx *e = ctx;
+  feast_batch *b = NULL;
+  feast_code rc = arrange(e->r, in, &b, err);
+  if (rc) return rc;
+  e->rows += b->num_rows;
+  if (e->stopped) feast_batch_free(b);
+  else if (!put(e->r, b)) e->stopped = true; /* put frees it */
+  return FEAST_OK;
+}
+
 /* Queue a batch, waiting while the queue is full (in count or bytes). */
 static bool put(reader *r, feast_batch *b) {
   int64_t n = batch_bytes(b);
@@ -184,14 +243,28 @@ static feast_code read_stream(reader *r, worker *w, size_t s, feast_error *err) 
     feast_bq_rows_msg m;
     bool end;
     if ((rc = feast_bq_stream_next(st, &m, &end, err)) || end) break;
-    if (m.row_count == 0) continue;
-    int64_t rows = 0;
-    rc = feast_avro_decode_block(w->dec, r->plan, m.avro_rows, m.avro_len, m.row_count, &rows, err);
-    feast_batch *b = NULL;
-    if (!rc) rc = finish_batch(r, w, &b, err);
-    if (!rc && !put(r, b)) stop = true;
+    if (m.row_count == 0 && !m.arrow_len) continue;
+    if (m.format != r->format) {
+      rc = feast_fail(err, FEAST_E_SERVER, "%s: the server sent %s rows, %s was asked for", r->label,
+                      m.format == FEAST_BQ_AVRO ? "Avro" : "Arrow", r->format == FEAST_BQ_AVRO ? "Avro" : "Arrow");
+      break;
+    }
+    if (r->format == FEAST_BQ_ARROW) {
+      emit_ctx e = {r, false, 0};
+      rc = feast_ipc_read(w->ipc, m.arrow, m.arrow_len, emit_arrow, &e, err);
+      if (!rc && e.rows != m.row_count)
+        rc = feast_fail(err, FEAST_E_SERVER, "%s: a response announced %lld rows and held %lld", r->label,
+                        (long long)m.row_count, (long long)e.rows);
+      if (e.stopped) stop = true;
+    } else {
+      int64_t rows = 0;
+      rc = feast_avro_decode_block(w->dec, r->plan, m.avro_rows, m.avro_len, m.row_count, &rows, err);
+      feast_batch *b = NULL;
+      if (!rc) rc = finish_batch(r, w, &b, err);
+      if (!rc && !put(r, b)) stop = true;
+    }
     pthread_mutex_lock(&r->mu);
-    r->bytes += (int64_t)m.avro_len;
+    r->bytes += (int64_t)(m.avro_len + m.arrow_len);
     stop = stop || r->stop;
     pthread_mutex_unlock(&r->mu);
   }
@@ -258,6 +331,7 @@ static void reader_close(feast_batch_source *self) {
   for (int i = 0; i < r->nworkers; i++) {
     if (r->workers[i].started) pthread_join(r->workers[i].thread, NULL);
     feast_avro_decoder_free(r->workers[i].dec);
+    feast_ipc_reader_free(r->workers[i].ipc);
   }
   for (size_t i = 0; i < r->qlen; i++) feast_batch_free(r->queue[(r->qhead + i) % r->qcap]);
   feast_free(r->queue);
@@ -312,7 +386,25 @@ static feast_code plan_columns(reader *r, const feast_bq_reader_options *o, feas
   return FEAST_OK;
 }
 
+static feast_code ignore_batch(void *ctx, feast_batch *b, feast_error *err) {
+  (void)ctx, (void)err;
+  feast_batch_free(b);
+  return FEAST_OK;
+}
+
+/* ARROW: every worker's reader knows the session's schema. */
+static feast_code arrow_readers(reader *r, feast_error *err) {
+  feast_code rc = FEAST_OK;
+  for (int i = 0; !rc && i < r->nworkers; i++) {
+    rc = feast_ipc_reader_new(r->label, &r->workers[i].ipc, err);
+    if (!rc && r->session.arrow_schema_len)
+      rc = feast_ipc_read(r->workers[i].ipc, r->session.arrow_schema, r->session.arrow_schema_len, ignore_batch, NULL, err);
+  }
+  return rc;
+}
+
 static feast_code compile_plan(reader *r, feast_error *err) {
+  if (r->format == FEAST_BQ_ARROW) return arrow_readers(r, err);
   feast_code rc = feast_avro_schema_parse(r->session.avro_schema, strlen(r->session.avro_schema), "the read session's "
                                           "Avro schema", NULL, &r->schema, err);
   if (rc) return rc;
@@ -342,6 +434,7 @@ feast_code feast_bq_reader_open(const feast_bq_reader_options *o, feast_batch_so
   r->base.close = reader_close;
   r->table = *o->table;
   r->drop_table = o->drop_table;
+  r->format = o->format ? o->format : feast_bq_read_format(o->client);
   r->table_rows = o->meta->num_rows;
   char name[2400];
   feast_bq_ref_format(o->table, name, sizeof name);
@@ -363,7 +456,7 @@ feast_code feast_bq_reader_open(const feast_bq_reader_options *o, feast_batch_so
         }
     int streams = o->streams > 0 ? o->streams : feast_bq_read_streams(r->client);
     feast_bq_session_request req = {o->table, feast_bq_job_project(r->client, o->table->project), fields, k,
-                                    o->row_restriction, streams};
+                                    o->row_restriction, streams, r->format};
     if (!rc) rc = feast_bq_session_create(r->client, &req, &r->session, err);
     feast_free(fields);
     if (rc) feast_error_prefix(err, "%s: ", r->label);

@@ -1,8 +1,9 @@
 /*
  * bigquery_read.h - a BigQuery table read as a feast_batch_source through
  * the Storage Read API: one read session (selected fields, a row
- * restriction), its streams read by worker threads at once, each response's
- * Avro rows decoded into a batch by the Avro decoder (format/avro), and the
+ * restriction), its streams read by worker threads at once, each response
+ * decoded into a batch (Arrow IPC by format/arrow, or Avro rows by
+ * format/avro), and the
  * batches handed out through a bounded queue, so memory stays at a few
  * responses per worker however large the table.
  *
@@ -31,6 +32,7 @@ typedef struct feast_bq_reader_options {
   int64_t ahead_bytes;            /* decoded bytes queued ahead of the consumer; 0 = 4 responses per worker */
   bool drop_table;                /* delete the table when the source closes (a temporary result) */
   const char *label;              /* for messages: "batch source p:d.t" */
+  int format;                     /* FEAST_BQ_ARROW or FEAST_BQ_AVRO (bq_storage.h); 0 = bigquery.read_format */
 } feast_bq_reader_options;
 
 /* Open the session and start the workers. A column the table lacks is

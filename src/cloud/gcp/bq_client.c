@@ -23,6 +23,7 @@ struct feast_bq {
   bool storage_plaintext, emulator;
   char *project, *location, *staging, *pushdown;
   int read_streams;
+  int read_format;
   char *credentials_file;
   bool auth; /* calls carry a token */
   pthread_mutex_t mu; /* guards creds' first creation and the attachment */
@@ -39,7 +40,7 @@ static feast_bq *current; /* built from `settings` on first acquire; the process
 
 static void cfg_clear(feast_bigquery_config *b) {
   char **f[] = {&b->project, &b->location, &b->endpoint, &b->storage_endpoint, &b->credentials, &b->staging_dataset,
-                &b->pushdown};
+                &b->pushdown, &b->read_format};
   for (size_t i = 0; i < sizeof f / sizeof *f; i++) {
     feast_free(*f[i]);
     *f[i] = NULL;
@@ -71,9 +72,9 @@ feast_code feast_bq_settings_set(const feast_bigquery_config *cfg, feast_error *
   memset(&copy, 0, sizeof copy);
   if (cfg) {
     const char *src[] = {cfg->project, cfg->location, cfg->endpoint, cfg->storage_endpoint, cfg->credentials,
-                         cfg->staging_dataset, cfg->pushdown};
+                         cfg->staging_dataset, cfg->pushdown, cfg->read_format};
     char **dst[] = {&copy.project, &copy.location, &copy.endpoint, &copy.storage_endpoint, &copy.credentials,
-                    &copy.staging_dataset, &copy.pushdown};
+                    &copy.staging_dataset, &copy.pushdown, &copy.read_format};
     for (size_t i = 0; i < sizeof src / sizeof *src; i++)
       if (src[i] && !(*dst[i] = feast_strdup(src[i]))) {
         cfg_clear(&copy);
@@ -135,6 +136,8 @@ static feast_code build(feast_bq **out, feast_error *err) {
   c->pushdown = dup_or(settings.pushdown, "auto");
   c->credentials_file = settings.credentials ? feast_strdup(settings.credentials) : NULL;
   c->read_streams = settings.read_streams > 0 ? (int)settings.read_streams : 4;
+  const char *fmt = settings.read_format ? settings.read_format : getenv("FEAST_BQ_READ_FORMAT");
+  c->read_format = fmt && strcmp(fmt, "avro") == 0 ? 1 : 2;
   c->auth = !c->emulator || c->credentials_file;
   if (!c->rest_root || !c->storage_target || !c->staging || !c->pushdown ||
       (settings.project && !c->project) || (settings.location && !c->location) ||
@@ -165,6 +168,7 @@ const char *feast_bq_location(const feast_bq *c) { return c->location; }
 const char *feast_bq_staging_dataset(const feast_bq *c) { return c->staging; }
 const char *feast_bq_pushdown(const feast_bq *c) { return c->pushdown; }
 int feast_bq_read_streams(const feast_bq *c) { return c->read_streams; }
+int feast_bq_read_format(const feast_bq *c) { return c->read_format; }
 
 /* The credentials, found on first use (a missing file is reported on the
  * call that needs a token, every time, not at open). */

@@ -51,6 +51,7 @@ const char *feast_bq_location(const feast_bq *c);   /* NULL = let BigQuery choos
 const char *feast_bq_staging_dataset(const feast_bq *c);
 const char *feast_bq_pushdown(const feast_bq *c);   /* "auto", "always", "never" */
 int feast_bq_read_streams(const feast_bq *c);
+int feast_bq_read_format(const feast_bq *c); /* FEAST_BQ_ARROW (2, default) or FEAST_BQ_AVRO (1) */
 
 /* The Authorization header line into out (empty when calls carry none). */
 feast_code feast_bq_auth_header(feast_bq *c, char *out, size_t cap, feast_error *err);

@@ -247,13 +247,16 @@ feast_code feast_bq_session_create(feast_bq *c, const feast_bq_session_request *
     nanosleep(&ts, NULL);
   }
   if (!rc) rc = feast_bq_decode_session(resp.data, resp.len, out, err);
-  if (!rc && out->data_format != 1) {
+  int want_format = r->format == FEAST_BQ_AVRO ? FEAST_BQ_AVRO : FEAST_BQ_ARROW;
+  if (!rc && out->data_format != want_format) {
     feast_bq_session_clear(out);
-    rc = feast_fail(err, FEAST_E_SERVER, "%s: the session is not in Avro format", what);
+    rc = feast_fail(err, FEAST_E_SERVER, "%s: the session is not in the %s format asked for", what,
+                    want_format == FEAST_BQ_AVRO ? "Avro" : "Arrow");
   }
-  if (!rc && out->n_streams && !out->avro_schema) {
+  if (!rc && out->n_streams && (want_format == FEAST_BQ_AVRO ? !out->avro_schema : !out->arrow_schema)) {
     feast_bq_session_clear(out);
-    rc = feast_fail(err, FEAST_E_CORRUPT, "%s: the session has no Avro schema", what);
+    rc = feast_fail(err, FEAST_E_CORRUPT, "%s: the session has no %s schema", what,
+                    want_format == FEAST_BQ_AVRO ? "Avro" : "Arrow");
   }
   feast_buf_free(&body);
   feast_buf_free(&resp);
@@ -410,7 +413,6 @@ feast_code feast_bq_stream_next(feast_bq_stream_reader *r, feast_bq_rows_msg *ms
       feast_code rc = read_buffer(recv, &r->msg, err);
       grpc_byte_buffer_destroy(recv);
       if (!rc) rc = feast_bq_decode_read_rows(r->msg.data, r->msg.len, msg, err);
-      if (!rc && msg->has_arrow) rc = feast_fail(err, FEAST_E_SERVER, "ReadRows %s: Arrow rows, Avro was asked for", r->stream);
       if (rc) return feast_error_prefix(err, "ReadRows %s: ", r->stream);
       r->rows += msg->row_count;
       r->bytes += (int64_t)r->msg.len;

@@ -2,7 +2,7 @@
  * bq_storage.h - the BigQuery Storage Read API (google.cloud.bigquery.
  * storage.v1.BigQueryRead) over gRPC core's C API: a read session on a
  * table with selected fields, a row restriction and up to N streams, and
- * ReadRows on each stream, Avro format. Messages are written and read with
+ * ReadRows on each stream, in Arrow (the default) or Avro format. Messages are written and read with
  * the project's protobuf wire module (format/proto/wire.h), not generated
  * code: we use a dozen fields of four messages.
  *
@@ -32,11 +32,17 @@ typedef struct feast_bq_session_request {
   size_t n_fields;
   const char *row_restriction; /* a SQL predicate, or NULL */
   int max_streams;             /* 0 = let the server choose */
+  int format;                  /* FEAST_BQ_ARROW or FEAST_BQ_AVRO */
 } feast_bq_session_request;
+
+#define FEAST_BQ_AVRO 1
+#define FEAST_BQ_ARROW 2
 
 typedef struct feast_bq_session {
   char *name;        /* projects/p/locations/l/sessions/s */
-  char *avro_schema; /* the writer schema of every stream's rows (JSON) */
+  char *avro_schema; /* AVRO: the writer schema of every stream's rows (JSON) */
+  uint8_t *arrow_schema; /* ARROW: an IPC Schema message */
+  size_t arrow_schema_len;
   size_t n_streams;
   char **streams;    /* stream names */
   int64_t estimated_bytes; /* estimated_total_bytes_scanned */
@@ -46,7 +52,7 @@ typedef struct feast_bq_session {
 
 void feast_bq_session_clear(feast_bq_session *s);
 
-/* CreateReadSessionRequest{parent, read_session{table, data_format AVRO,
+/* CreateReadSessionRequest{parent, read_session{table, data_format,
  * read_options{selected_fields, row_restriction}}, max_stream_count}. */
 feast_code feast_bq_encode_session_request(const feast_bq_session_request *r, feast_buf *out, feast_error *err);
 /* ReadSession. FEAST_E_CORRUPT for bytes that are not one; the caller
@@ -59,8 +65,10 @@ feast_code feast_bq_encode_read_rows(const char *stream, int64_t offset, feast_b
 typedef struct feast_bq_rows_msg {
   const uint8_t *avro_rows; /* AvroRows.serialized_binary_rows: row_count datums back to back (into the input) */
   size_t avro_len;
-  int64_t row_count;        /* AvroRows.row_count, else ReadRowsResponse.row_count */
-  bool has_arrow;           /* an Arrow batch came instead (we asked for Avro) */
+  const uint8_t *arrow;     /* ArrowRecordBatch.serialized_record_batch: IPC message(s) (into the input) */
+  size_t arrow_len;
+  int64_t row_count;        /* AvroRows / ArrowRecordBatch row_count, else ReadRowsResponse.row_count */
+  int format;               /* what came: FEAST_BQ_AVRO, FEAST_BQ_ARROW, 0 = no rows */
   double progress_end;      /* stats.progress.at_response_end, 0..1 */
   int throttle_percent;
 } feast_bq_rows_msg;

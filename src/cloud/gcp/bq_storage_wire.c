@@ -42,7 +42,7 @@ enum {
   RRS_ARROW_BATCH = 4,
   RRS_THROTTLE = 5,
   RRS_ROW_COUNT = 6,
-  /* AvroRows */
+  /* AvroRows, ArrowRecordBatch */
   AR_ROWS = 1,
   AR_COUNT = 2,
   /* StreamStats.progress, Progress.at_response_end, ThrottleState.throttle_percent */
@@ -51,7 +51,6 @@ enum {
   THROTTLE_PERCENT = 1
 };
 
-#define DATA_FORMAT_AVRO 1
 
 static feast_code put_str(feast_buf *b, uint32_t field, const char *s, feast_error *err) {
   return feast_wire_put_bytes(b, field, s, strlen(s), err);
@@ -73,7 +72,7 @@ feast_code feast_bq_encode_session_request(const feast_bq_session_request *r, fe
   snprintf(path, sizeof path, "projects/%s/datasets/%s/tables/%s", r->table->project, r->table->dataset,
            r->table->table);
   if (!rc) rc = put_str(&session, RS_TABLE, path, err);
-  if (!rc) rc = put_varint_field(&session, RS_DATA_FORMAT, DATA_FORMAT_AVRO, err);
+  if (!rc) rc = put_varint_field(&session, RS_DATA_FORMAT, r->format == FEAST_BQ_AVRO ? FEAST_BQ_AVRO : FEAST_BQ_ARROW, err);
   if (!rc && opts.len) rc = feast_wire_put_bytes(&session, RS_READ_OPTIONS, opts.data, opts.len, err);
   snprintf(path, sizeof path, "projects/%s", r->parent_project && *r->parent_project ? r->parent_project : r->table->project);
   if (!rc) rc = put_str(out, CRS_PARENT, path, err);
@@ -93,6 +92,7 @@ feast_code feast_bq_encode_read_rows(const char *stream, int64_t offset, feast_b
 void feast_bq_session_clear(feast_bq_session *s) {
   feast_free(s->name);
   feast_free(s->avro_schema);
+  feast_free(s->arrow_schema);
   for (size_t i = 0; i < s->n_streams; i++) feast_free(s->streams[i]);
   feast_free(s->streams);
   memset(s, 0, sizeof *s);
@@ -140,6 +140,22 @@ feast_code feast_bq_decode_session(const uint8_t *p, size_t n, feast_bq_session 
     case RS_AVRO_SCHEMA:
       if (!(rc = want(&f, FEAST_WIRE_LEN, "ReadSession", err))) rc = inner_string(&f, SCHEMA_TEXT, &out->avro_schema, err);
       break;
+    case RS_ARROW_SCHEMA: {
+      if ((rc = want(&f, FEAST_WIRE_LEN, "ReadSession", err))) break;
+      feast_wire aw = feast_wire_make(f.data, f.len);
+      while (!rc && !feast_wire_done(&aw)) {
+        feast_wire_field g;
+        if ((rc = feast_wire_next_field(&aw, &g, err))) break;
+        if (g.number != SCHEMA_TEXT || g.wire_type != FEAST_WIRE_LEN) continue;
+        feast_free(out->arrow_schema);
+        if (!(out->arrow_schema = feast_malloc(g.len + 1))) rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
+        else {
+          memcpy(out->arrow_schema, g.data, g.len);
+          out->arrow_schema_len = g.len;
+        }
+      }
+      break;
+    }
     case RS_STREAMS: {
       if ((rc = want(&f, FEAST_WIRE_LEN, "ReadSession", err))) break;
       if (out->n_streams >= 100000) {
@@ -198,6 +214,24 @@ static feast_code decode_stats(const feast_wire_field *outer, feast_bq_rows_msg 
   return FEAST_OK;
 }
 
+/* AvroRows or ArrowRecordBatch: the bytes (field 1) and the row count (field 2). */
+static feast_code rows_body(const feast_wire_field *f, const char *what, const uint8_t **data, size_t *len,
+                            int64_t *count, feast_error *err) {
+  feast_wire w = feast_wire_make(f->data, f->len);
+  feast_code rc = FEAST_OK;
+  while (!rc && !feast_wire_done(&w)) {
+    feast_wire_field g;
+    if ((rc = feast_wire_next_field(&w, &g, err))) break;
+    if (g.number == AR_ROWS && !(rc = want(&g, FEAST_WIRE_LEN, what, err))) {
+      *data = g.data;
+      *len = g.len;
+    } else if (g.number == AR_COUNT && !(rc = want(&g, FEAST_WIRE_VARINT, what, err))) {
+      *count = (int64_t)g.value;
+    }
+  }
+  return rc;
+}
+
 feast_code feast_bq_decode_read_rows(const uint8_t *p, size_t n, feast_bq_rows_msg *out, feast_error *err) {
   memset(out, 0, sizeof *out);
   feast_wire w = feast_wire_make(p, n);
@@ -208,23 +242,18 @@ feast_code feast_bq_decode_read_rows(const uint8_t *p, size_t n, feast_bq_rows_m
     feast_wire_field f;
     if ((rc = feast_wire_next_field(&w, &f, err))) break;
     switch (f.number) {
-    case RRS_AVRO_ROWS: {
+    case RRS_AVRO_ROWS:
       if ((rc = want(&f, FEAST_WIRE_LEN, "ReadRowsResponse", err))) break;
       have_rows = true;
-      feast_wire aw = feast_wire_make(f.data, f.len);
-      while (!rc && !feast_wire_done(&aw)) {
-        feast_wire_field g;
-        if ((rc = feast_wire_next_field(&aw, &g, err))) break;
-        if (g.number == AR_ROWS && !(rc = want(&g, FEAST_WIRE_LEN, "AvroRows", err))) {
-          out->avro_rows = g.data;
-          out->avro_len = g.len;
-        } else if (g.number == AR_COUNT && !(rc = want(&g, FEAST_WIRE_VARINT, "AvroRows", err))) {
-          avro_count = (int64_t)g.value;
-        }
-      }
+      out->format = FEAST_BQ_AVRO;
+      rc = rows_body(&f, "AvroRows", &out->avro_rows, &out->avro_len, &avro_count, err);
       break;
-    }
-    case RRS_ARROW_BATCH: out->has_arrow = true; break;
+    case RRS_ARROW_BATCH:
+      if ((rc = want(&f, FEAST_WIRE_LEN, "ReadRowsResponse", err))) break;
+      have_rows = true;
+      out->format = FEAST_BQ_ARROW;
+      rc = rows_body(&f, "ArrowRecordBatch", &out->arrow, &out->arrow_len, &avro_count, err);
+      break;
     case RRS_ROW_COUNT:
       if (!(rc = want(&f, FEAST_WIRE_VARINT, "ReadRowsResponse", err))) outer_count = (int64_t)f.value;
       break;
@@ -247,10 +276,11 @@ feast_code feast_bq_decode_read_rows(const uint8_t *p, size_t n, feast_bq_rows_m
   if (!rc) {
     out->row_count = avro_count >= 0 ? avro_count : outer_count >= 0 ? outer_count : 0;
     if (out->row_count < 0) rc = feast_fail(err, FEAST_E_CORRUPT, "a negative row count");
-    else if (out->row_count > 0 && !have_rows && !out->has_arrow)
-      rc = feast_fail(err, FEAST_E_CORRUPT, "%lld rows announced without AvroRows", (long long)out->row_count);
-    else if (have_rows && out->row_count > 0 && out->avro_len == 0)
-      rc = feast_fail(err, FEAST_E_CORRUPT, "%lld Avro rows in zero bytes", (long long)out->row_count);
+    else if (out->row_count > 0 && !have_rows)
+      rc = feast_fail(err, FEAST_E_CORRUPT, "%lld rows announced without AvroRows or an ArrowRecordBatch",
+                      (long long)out->row_count);
+    else if (have_rows && out->row_count > 0 && out->avro_len == 0 && out->arrow_len == 0)
+      rc = feast_fail(err, FEAST_E_CORRUPT, "%lld rows in zero bytes", (long long)out->row_count);
   }
   if (rc) {
     feast_error_prefix(err, "ReadRowsResponse: ");
