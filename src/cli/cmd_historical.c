@@ -161,8 +161,9 @@ int cmd_get_historical_features(int argc, char **argv) {
     goto close;
   }
   if (strcmp(info.plan, "local") != 0)
-    fprintf(stderr, "bigquery: plan %s (%s)%s%s, %lld bytes processed\n", info.plan, info.reason,
-            info.job_id[0] ? ", job " : "", info.job_id, (long long)info.bytes_processed);
+    fprintf(stderr, "bigquery: plan %s (%s)%s%s, %lld bytes processed; upload %.2fs, job %.2fs, read %.2fs\n",
+            info.plan, info.reason, info.job_id[0] ? ", job " : "", info.job_id, (long long)info.bytes_processed,
+            info.upload_seconds, info.job_seconds, info.read_seconds);
   if (to_bq) {
     cli_progress_end(&prog.p);
     printf("wrote the training set to bq://%s: %d tables, %lld entity rows (%.2fs)\n", info.destination, sum.n_tables,

@@ -459,6 +459,9 @@ static feast_code pit_query(job *j, const feast_bq_ref *uploaded, bool with_enti
     r.entity_from = from;
     r.entity_ts_type = bq_type_of_column(j->ent_bq, ts);
   }
+  /* A training set used as entity rows already numbers them. */
+  const feast_bq_field *rowf = !uploaded ? feast_bq_table_find(&j->ent_bq->meta, FEAST_BQ_ROW_COLUMN) : NULL;
+  if (rowf && strcmp(bq_type_of_column(j->ent_bq, FEAST_BQ_ROW_COLUMN), "INTEGER") == 0) r.entity_has_row = true;
   feast_buf qfrom;
   feast_buf_init(&qfrom, 64 << 20);
   feast_code rc = FEAST_OK;

@@ -53,7 +53,7 @@ static feast_code ent_cte(const feast_bq_pit_request *r, feast_buf *b, feast_err
   size_t nc = 0;
   for (size_t i = 0; i < nk; i++) cols[nc++] = keys[i];
   for (size_t i = 0; i < r->n_entity_out && nc < 512; i++) {
-    bool dup = false;
+    bool dup = strcmp(r->entity_out[i], FEAST_BQ_ROW_COLUMN) == 0 || strcmp(r->entity_out[i], "feast_ts__") == 0;
     for (size_t j = 0; j < nc && !dup; j++) dup = strcmp(cols[j], r->entity_out[i]) == 0;
     if (!dup) cols[nc++] = r->entity_out[i];
   }
@@ -130,6 +130,7 @@ feast_code feast_bq_pit_sql(const feast_bq_pit_request *r, feast_buf *b, feast_e
   for (size_t t = 0; !rc && t < r->n_tables; t++) rc = table_ctes(r, t, b, err);
   if (!rc) rc = feast_buf_append_str(b, "\nSELECT e." FEAST_BQ_ROW_COLUMN, err);
   for (size_t i = 0; !rc && i < r->n_entity_out; i++) {
+    if (strcmp(r->entity_out[i], FEAST_BQ_ROW_COLUMN) == 0) continue; /* selected first already */
     rc = feast_buf_append_str(b, ", e.", err);
     if (!rc) rc = feast_bq_sql_ident(b, r->entity_out[i], err);
   }

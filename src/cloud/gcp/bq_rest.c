@@ -26,6 +26,7 @@ long feast_bq_backoff_ms(long base_ms, long cap_ms, int n, uint64_t *seed) {
 feast_code feast_bq_path_escape(feast_buf *out, const char *s, feast_error *err) { return feast_gcp_url_encode(out, s, err); }
 
 static bool retriable_reason(const char *r) {
+  if (!r) return false;
   static const char *const R[] = {"rateLimitExceeded", "backendError", "internalError", "jobBackendError",
                                   "jobInternalError", NULL};
   /* jobInternalError: the emulator reports every failing query with it, so
@@ -36,7 +37,10 @@ static bool retriable_reason(const char *r) {
   return false;
 }
 
+static bool retriable_reason(const char *r);
+
 static feast_code code_for(long status, const char *reason) {
+  if (retriable_reason(reason)) return FEAST_E_SERVER; /* rateLimitExceeded comes with 403 */
   if (status == 404 || (reason && strcmp(reason, "notFound") == 0)) return FEAST_E_NOT_FOUND;
   if (status == 409 || (reason && strcmp(reason, "duplicate") == 0)) return FEAST_E_EXISTS;
   if (reason && (strcmp(reason, "invalid") == 0 || strcmp(reason, "invalidQuery") == 0 ||
