@@ -10,6 +10,7 @@
  *                                          Storage Read into Parquet; prints rows, bytes, seconds
  *   bq_tool query SQL                      run a job; prints bytes processed and the result table
  *   bq_tool dry-run SQL                    prints the estimate and the schema
+ *   bq_tool ipc IN OUT.parquet             an Arrow IPC stream file through our IPC reader into Parquet
  *
  * Endpoints come from BIGQUERY_EMULATOR_HOST / BIGQUERY_STORAGE_EMULATOR_HOST
  * and FEAST_BQ_PROJECT (bigquery.project), FEAST_BQ_CREDENTIALS
@@ -21,7 +22,10 @@
 #include <time.h>
 
 #include "cloud/gcp/bq_api.h"
+#include "base/buf.h"
+#include "base/file.h"
 #include "cloud/gcp/gcp_creds.h"
+#include "format/arrow/arrow_ipc.h"
 #include "feast/parquet_writer.h"
 #include "source/bigquery.h"
 #include "source/bigquery_read.h"
@@ -199,6 +203,41 @@ static int cmd_query(int argc, char **argv, bool dry) {
   return rc ? die("query", &err) : 0;
 }
 
+typedef struct ipc_out {
+  const char *path;
+  feast_parquet_writer *w;
+  int64_t rows, batches;
+} ipc_out;
+
+static feast_code ipc_emit(void *ctx, feast_batch *b, feast_error *err) {
+  ipc_out *o = ctx;
+  feast_code rc = o->w ? FEAST_OK : feast_parquet_writer_open(o->path, b, NULL, &o->w, err);
+  if (!rc) rc = feast_parquet_writer_write(o->w, b, err);
+  o->rows += b->num_rows;
+  o->batches++;
+  feast_batch_free(b);
+  return rc;
+}
+
+static int cmd_ipc(int argc, char **argv) {
+  if (argc < 4) return fprintf(stderr, "usage: bq_tool ipc IN OUT.parquet\n"), 2;
+  feast_buf in;
+  feast_buf_init(&in, FEAST_BUF_UNLIMITED);
+  feast_error err;
+  feast_ipc_reader *r = NULL;
+  ipc_out o = {argv[3], NULL, 0, 0};
+  feast_code rc = feast_file_read_all(argv[2], &in, &err);
+  if (!rc) rc = feast_ipc_reader_new(argv[2], &r, &err);
+  if (!rc) rc = feast_ipc_read(r, in.data, in.len, ipc_emit, &o, &err);
+  if (!rc && !o.w && feast_ipc_schema(r)) rc = feast_parquet_writer_open(o.path, feast_ipc_schema(r), NULL, &o.w, &err);
+  if (!rc && o.w) rc = feast_parquet_writer_close(o.w, &err);
+  if (!rc) printf("rows %lld batches %lld\n", (long long)o.rows, (long long)o.batches);
+  feast_parquet_writer_free(o.w);
+  feast_ipc_reader_free(r);
+  feast_buf_free(&in);
+  return rc ? die("ipc", &err) : 0;
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) return fprintf(stderr, "usage: bq_tool token|schema|read|query|dry-run ...\n"), 2;
   if (strcmp(argv[1], "token") == 0) return cmd_token(argc, argv);
@@ -206,5 +245,6 @@ int main(int argc, char **argv) {
   if (strcmp(argv[1], "read") == 0) return cmd_read(argc, argv);
   if (strcmp(argv[1], "query") == 0) return cmd_query(argc, argv, false);
   if (strcmp(argv[1], "dry-run") == 0) return cmd_query(argc, argv, true);
+  if (strcmp(argv[1], "ipc") == 0) return cmd_ipc(argc, argv);
   return fprintf(stderr, "bq_tool: unknown command %s\n", argv[1]), 2;
 }

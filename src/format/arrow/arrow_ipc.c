@@ -334,39 +334,41 @@ static size_t bits_bytes(int64_t n) { return (size_t)((n + 7) / 8); }
 
 static feast_code read_array(feast_ipc_reader *r, body *bd, const ifield *f, feast_array **out, feast_error *err);
 
-/* Fill `a` (empty, of f's type) with `len` rows from the next buffers. */
+/* Fill `a` (empty, of f's type) with `len` rows from the next buffers.
+ * Every size is checked against the buffers before anything is allocated,
+ * so a message cannot make us allocate more than it holds. */
 static feast_code fill(feast_ipc_reader *r, body *bd, const ifield *f, feast_array *a, feast_error *err) {
   int64_t len = 0, nulls = 0;
   feast_code rc = next_node(r, bd, f->name, &len, &nulls, err);
-  const uint8_t *vp = NULL;
-  size_t vn = 0;
+  const uint8_t *vp = NULL, *p = NULL;
+  size_t vn = 0, n = 0;
   if (!rc) rc = next_buf(r, bd, f->name, &vp, &vn, err);
+  if (!rc) rc = next_buf(r, bd, f->name, &p, &n, err); /* values, or offsets */
   if (rc) return rc;
   if (nulls && vn < bits_bytes(len))
     return feast_fail(err, FEAST_E_CORRUPT, "%s: field %s: a validity bitmap of %zu bytes for %lld rows", r->name, f->name, vn,
                       (long long)len);
+  int w = feast_dtype_byte_width(a->type);
+  bool var = a->type.id == FEAST_DT_STRING || a->type.id == FEAST_DT_BINARY || a->type.id == FEAST_DT_LIST;
+  size_t need = a->type.id == FEAST_DT_BOOL ? bits_bytes(len) : var ? (len ? (size_t)(len + 1) * 4 : 0) : (size_t)len * (size_t)w;
+  if (!var && a->type.id != FEAST_DT_BOOL && w <= 0)
+    return feast_fail(err, FEAST_E_INTERNAL, "%s: field %s: no reader for its type", r->name, f->name);
+  if (n < need)
+    return feast_fail(err, FEAST_E_CORRUPT, "%s: field %s: %zu %s bytes for %lld rows", r->name, f->name, n,
+                      var ? "offset" : "value", (long long)len);
   if ((rc = feast_array_reserve_uninit(a, len, 0, err))) return rc;
   if (nulls) {
     if (!(a->validity = feast_malloc(bits_bytes(a->capacity)))) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
     memset(a->validity, 0xff, bits_bytes(a->capacity));
     memcpy(a->validity, vp, bits_bytes(len));
   }
-  const uint8_t *p;
-  size_t n;
-  int w = feast_dtype_byte_width(a->type);
-  if (a->type.id == FEAST_DT_BOOL || w > 0) {
-    size_t need = a->type.id == FEAST_DT_BOOL ? bits_bytes(len) : (size_t)len * (size_t)w;
-    if ((rc = next_buf(r, bd, f->name, &p, &n, err))) return rc;
-    if (n < need) return feast_fail(err, FEAST_E_CORRUPT, "%s: field %s: %zu value bytes for %lld rows", r->name, f->name, n, (long long)len);
+  if (!var) {
     if (need) memcpy(a->values, p, need);
-  } else if (a->type.id == FEAST_DT_STRING || a->type.id == FEAST_DT_BINARY || a->type.id == FEAST_DT_LIST) {
-    if ((rc = next_buf(r, bd, f->name, &p, &n, err))) return rc;
-    if (n < (size_t)(len + 1) * 4 && !(len == 0 && n == 0))
-      return feast_fail(err, FEAST_E_CORRUPT, "%s: field %s: %zu offset bytes for %lld rows", r->name, f->name, n, (long long)len);
-    const uint8_t *op = p;
-    int32_t base = len ? (int32_t)le32(op) : 0, prev = base;
+  } else {
+    int32_t base = len ? (int32_t)le32(p) : 0, prev = base;
+    if (base < 0) return feast_fail(err, FEAST_E_CORRUPT, "%s: field %s: a negative first offset", r->name, f->name);
     for (int64_t i = 0; i <= len && len; i++) {
-      int32_t o = (int32_t)le32(op + 4 * i);
+      int32_t o = (int32_t)le32(p + 4 * i);
       if (o < prev) return feast_fail(err, FEAST_E_CORRUPT, "%s: field %s: offsets go backwards at row %lld", r->name, f->name, (long long)i);
       a->offsets[i] = o - base;
       prev = o;
@@ -377,9 +379,10 @@ static feast_code fill(feast_ipc_reader *r, body *bd, const ifield *f, feast_arr
       feast_array *c = NULL;
       if ((rc = read_array(r, bd, f->child, &c, err))) return rc;
       if (c->length < (int64_t)prev) {
+        long long items = (long long)c->length;
         feast_array_free(c);
         return feast_fail(err, FEAST_E_CORRUPT, "%s: field %s: offsets reach %d, the items have %lld", r->name, f->name, prev,
-                          (long long)c->length);
+                          items);
       }
       if (base != 0 || c->length != span) { /* keep only the items the rows use */
         feast_array *s = feast_array_new(c->type, feast_dtype_make(FEAST_DT_NULL));
@@ -394,14 +397,15 @@ static feast_code fill(feast_ipc_reader *r, body *bd, const ifield *f, feast_arr
       feast_array_free(a->child);
       a->child = c;
     } else {
-      if ((rc = next_buf(r, bd, f->name, &p, &n, err))) return rc;
-      if ((size_t)prev > n) return feast_fail(err, FEAST_E_CORRUPT, "%s: field %s: offsets reach %d, the data has %zu bytes", r->name, f->name, prev, n);
+      const uint8_t *dp;
+      size_t dn;
+      if ((rc = next_buf(r, bd, f->name, &dp, &dn, err))) return rc;
+      if ((size_t)prev > dn)
+        return feast_fail(err, FEAST_E_CORRUPT, "%s: field %s: offsets reach %d, the data has %zu bytes", r->name, f->name, prev, dn);
       if ((rc = feast_array_reserve_uninit(a, 0, span, err))) return rc;
-      if (span) memcpy(a->data, p + base, (size_t)span);
+      if (span) memcpy(a->data, dp + base, (size_t)span);
       a->data_len = span;
     }
-  } else {
-    return feast_fail(err, FEAST_E_INTERNAL, "%s: field %s: no reader for its type", r->name, f->name);
   }
   a->length = len;
   a->null_count = nulls;
