@@ -1,9 +1,0 @@
-build-tsan/obj/src/engine/pit_gather.o: src/engine/pit_gather.c \
- src/base/alloc.h src/engine/pit.h include/feast/array.h \
- include/feast/error.h include/feast/export.h include/feast/types.h
-src/base/alloc.h:
-src/engine/pit.h:
-include/feast/array.h:
-include/feast/error.h:
-include/feast/export.h:
-include/feast/types.h:
