@@ -120,7 +120,7 @@ def main():
     ap.add_argument("--repeat", type=int, default=3)
     a = ap.parse_args()
     rng = np.random.default_rng(7)
-    emu = Emulator()
+    emu = Emulator(own=True)
     out = []
     try:
         with tempfile.TemporaryDirectory(prefix="feast-bqbench-") as tmp:

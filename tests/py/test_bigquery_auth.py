@@ -204,7 +204,7 @@ def test_bigquery_calls_are_signed_once_per_token(tmp_path, key, server):
     from bqemu import Emulator
     emu = Emulator()
     try:
-        emu.query("CREATE TABLE feast.t (driver_id INT64, ts TIMESTAMP, v FLOAT64)")
+        emu.query("CREATE OR REPLACE TABLE feast.t (driver_id INT64, ts TIMESTAMP, v FLOAT64)")
         emu.query("INSERT INTO feast.t VALUES (1, TIMESTAMP '2021-04-12 10:00:00+00', 0.5), "
                   "(2, TIMESTAMP '2021-04-12 10:00:00+00', 1.5)")
         good = sa_file(tmp_path / "key.json", key, server.port)
