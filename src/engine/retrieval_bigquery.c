@@ -290,6 +290,10 @@ static plan_kind plan(job *j, char *reason, size_t cap) {
     snprintf(reason, cap, "no table's source is in BigQuery");
     return PLAN_PULL;
   }
+  if (j->bo && j->bo->destination && j->n_bq == j->n_tables) {
+    snprintf(reason, cap, "the training set goes to a BigQuery table and every table is in BigQuery");
+    return PLAN_PUSH;
+  }
   int64_t src_rows = 0;
   bool unknown = false;
   for (size_t i = 0; i < j->n_tables; i++) {
