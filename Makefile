@@ -44,7 +44,7 @@ CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
 TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_SUPPORT_OBJS := $(TEST_SUPPORT:%.c=$(BUILD)/obj/%.o)
 
-.PHONY: all lib bin tests tools test test-unit test-san test-tsan test-py demo deps fuzz fuzz-smoke bench format clean
+.PHONY: all lib bin tests tools test test-unit test-san test-tsan test-py demo deps fuzz fuzz-smoke bench format clean wheel sdk-protos
 all: lib bin
 
 lib: $(BUILD)/libfeast.a $(BUILD)/libfeast.so
@@ -143,6 +143,19 @@ fuzz-smoke: fuzz
 
 bench: all
 	@bash bench/run.sh
+
+# The Python SDK as a wheel that bundles libfeast.so (build/wheel/feast_c-*.whl).
+wheel: lib
+	@rm -rf build/wheel && mkdir -p build/wheel
+	@FEAST_LIB=$(CURDIR)/$(BUILD)/libfeast.so python3 -m pip wheel -q --no-deps --no-build-isolation \
+	  -w build/wheel sdk/python && ls build/wheel/*.whl
+
+# The SDK's descriptor set of protos/ (checked against protoc by tests/py/test_sdk_package.py).
+SDK_PROTOS := feast/types/Value.proto feast/types/Field.proto feast/storage/Redis.proto feast/core/DataFormat.proto \
+  feast/core/DataSource.proto feast/core/Entity.proto feast/core/Feature.proto feast/core/FeatureTable.proto \
+  feast/core/Store.proto feast/core/CoreService.proto feast/core/JobService.proto feast/serving/ServingService.proto
+sdk-protos:
+	protoc -Iprotos -I/usr/include --descriptor_set_out=sdk/python/feast/_protos.desc $(addprefix protos/,$(SDK_PROTOS))
 
 format:
 	clang-format -i $$(find src include tests/unit fuzz -name '*.[ch]')

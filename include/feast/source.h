@@ -54,6 +54,7 @@ typedef struct feast_stream_options {
    * "latest" (NULL: as Feast 0.9 did) or an RFC 3339 timestamp. */
   const char *start;
   const feast_map *settings; /* connector settings from feature_store.yaml; NULL = none */
+  const char *schema_registry_url; /* Confluent-framed Avro messages; NULL = raw datums */
 } feast_stream_options;
 
 /* Subscribe to stream source `s` (every partition or shard). The caller

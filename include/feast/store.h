@@ -39,6 +39,12 @@ FEAST_API feast_code feast_store_open(const char *config_path, const char *proje
                                       feast_error *err);
 FEAST_API void feast_store_free(feast_store *s); /* accepts NULL */
 
+/* Make `s` use `owner`'s online store (opened on first use by either)
+ * instead of opening its own: several projects of one repository in one
+ * process, where LMDB allows one open environment. `owner` must outlive
+ * `s`; call before `s` touches its online store. */
+FEAST_API void feast_store_share_online(feast_store *s, feast_store *owner);
+
 /* How often at most the store checks the registry's revision to pick up
  * specs applied elsewhere (another process, another handle): 0, the
  * default, checks on every call; a server sets a few hundred ms. */
@@ -134,6 +140,9 @@ typedef struct feast_stream_run_options {
   void *progress_ctx;
   /* Why a subscription was reopened (a spec change), for the log. */
   void (*notice)(void *ctx, const char *table, const char *message);
+  /* At the end, once per cause: the dead letters made durable with that
+   * cause ("truncated", "null entity key", ...). Called with progress_ctx. */
+  void (*dead_letters)(void *ctx, const char *table, const char *cause, int64_t n);
 } feast_stream_run_options;
 
 /* Consume `table`'s stream source into the online store until caught up

@@ -58,6 +58,7 @@ typedef struct feast_stream_origin {
 typedef struct feast_stream_bad {
   feast_stream_origin origin;
   const char *reason; /* names the field and byte offset where it can */
+  const char *cause;  /* a short label to count dead letters by ("truncated"); NULL = "undecodable" */
 } feast_stream_bad;
 
 typedef struct feast_stream_batch {

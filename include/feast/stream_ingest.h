@@ -53,8 +53,11 @@ typedef struct feast_stream_counters {
 FEAST_API void feast_stream_counters_load(const feast_stream_counters *live, feast_stream_counters *out);
 
 /* Called once per dead letter: a message that did not decode, or a row
- * that broke a row rule. Strings and bytes are valid during the call. */
-typedef void (*feast_stream_dead_letter_fn)(void *ctx, const feast_stream_origin *origin, const char *reason);
+ * that broke a row rule. `cause` is a short label to count by (the
+ * decoder's, or "null entity key", "null event timestamp", "row rule");
+ * `reason` the whole message. Strings and bytes are valid during the call. */
+typedef void (*feast_stream_dead_letter_fn)(void *ctx, const feast_stream_origin *origin, const char *cause,
+                                            const char *reason);
 /* Make every dead letter sent so far durable (before a commit). */
 typedef feast_code (*feast_stream_dead_letter_flush_fn)(void *ctx, feast_error *err);
 
@@ -70,6 +73,9 @@ typedef struct feast_stream_ingest_options {
   feast_stream_dead_letter_fn dead_letter; /* NULL = dead letters are only counted */
   feast_stream_dead_letter_flush_fn dead_letter_flush;
   void *dead_letter_ctx;
+  /* Counters of earlier runs (a subscription reopened after a spec
+   * change), added to what is published to `live`; NULL = none. */
+  const feast_stream_counters *base;
   /* Called after every flush, from the consuming thread. */
   void (*progress)(void *ctx, const feast_stream_counters *c);
   void *progress_ctx;

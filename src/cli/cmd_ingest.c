@@ -147,9 +147,10 @@ static int parse_ts(const char *s, feast_ts *out, bool *has) {
 int cmd_ingest(int argc, char **argv) {
   /* `feast jobs sync-offline-to-online -t T -s S -e E` is the same command. */
   bool jobs = strcmp(argv[0], "jobs") == 0;
+  if (jobs && argc >= 2 && strcmp(argv[1], "start-stream-to-online") == 0) return cmd_stream_ingest(argc, argv);
   if (jobs) {
     if (argc < 2 || strcmp(argv[1], "sync-offline-to-online") != 0) {
-      fprintf(stderr, "feast: jobs takes one subcommand: sync-offline-to-online\n%s", USAGE);
+      fprintf(stderr, "feast: jobs takes sync-offline-to-online or start-stream-to-online\n%s", USAGE);
       return 2;
     }
     argc--;

@@ -22,6 +22,7 @@ int cmd_feature_tables(int argc, char **argv);
 int cmd_parquet_write(int argc, char **argv);
 int cmd_parquet(int argc, char **argv);
 int cmd_ingest(int argc, char **argv);
+int cmd_stream_ingest(int argc, char **argv);
 int cmd_push(int argc, char **argv);
 int cmd_get_online_features(int argc, char **argv);
 int cmd_get_historical_features(int argc, char **argv);

@@ -1,5 +1,6 @@
 /*
- * dead_letter.c - the Parquet-folder dead-letter sink (see dead_letter.h).
+ * dead_letter.c - the Parquet-folder dead-letter sink and the per-cause
+ * counts every sink keeps (see dead_letter.h).
  */
 #include "engine/dead_letter.h"
 
@@ -15,8 +16,8 @@
 #include "feast/parquet_writer.h"
 #include "feast/time.h"
 
-enum { C_TABLE, C_PARTITION, C_OFFSET, C_RECEIVED, C_REASON, C_VALUE, N_COLS };
-static const char *const NAMES[N_COLS] = {"table", "partition", "offset", "received_at", "reason", "value"};
+enum { C_TABLE, C_PARTITION, C_OFFSET, C_RECEIVED, C_CAUSE, C_REASON, C_VALUE, N_COLS };
+static const char *const NAMES[N_COLS] = {"table", "partition", "offset", "received_at", "cause", "reason", "value"};
 
 typedef struct parquet_sink {
   feast_dead_letters base;
@@ -44,7 +45,31 @@ static feast_batch *new_rows(feast_error *err) {
   return b;
 }
 
-static void add(feast_dead_letters *base, const feast_stream_origin *o, const char *reason) {
+void feast_dead_letter_count(feast_dead_letter_causes *c, const char *cause) {
+  if (!cause || !*cause) cause = "undecodable";
+  size_t i = 0;
+  while (i < c->n && strcmp(c->items[i].cause, cause) != 0) i++;
+  if (i == c->n) {
+    if (c->n == FEAST_DEAD_LETTER_CAUSES) {
+      i = c->n - 1;
+      snprintf(c->items[i].cause, sizeof c->items[i].cause, "other");
+    } else {
+      snprintf(c->items[i].cause, sizeof c->items[i].cause, "%s", cause);
+      c->items[i].pending = c->items[i].written = 0;
+      c->n++;
+    }
+  }
+  c->items[i].pending++;
+}
+
+void feast_dead_letter_durable(feast_dead_letter_causes *c) {
+  for (size_t i = 0; i < c->n; i++) {
+    c->items[i].written += c->items[i].pending;
+    c->items[i].pending = 0;
+  }
+}
+
+static void add(feast_dead_letters *base, const feast_stream_origin *o, const char *cause, const char *reason) {
   parquet_sink *s = (parquet_sink *)base;
   if (s->failed) return;
   feast_error *err = &s->fail_err;
@@ -58,6 +83,8 @@ static void add(feast_dead_letters *base, const feast_stream_origin *o, const ch
   if (!rc) rc = feast_array_append_bytes(c[C_PARTITION], part, strlen(part), err);
   if (!rc) rc = feast_array_append_bytes(c[C_OFFSET], off, strlen(off), err);
   if (!rc) rc = feast_array_append_int(c[C_RECEIVED], feast_now(), err);
+  if (!cause || !*cause) cause = "undecodable";
+  if (!rc) rc = feast_array_append_bytes(c[C_CAUSE], cause, strlen(cause), err);
   if (!rc) rc = feast_array_append_bytes(c[C_REASON], reason, strlen(reason), err);
   if (!rc) rc = feast_array_append_bytes(c[C_VALUE], o->raw ? o->raw : (const uint8_t *)"", o->raw_len, err);
   if (rc) {
@@ -65,6 +92,7 @@ static void add(feast_dead_letters *base, const feast_stream_origin *o, const ch
     return;
   }
   s->rows->num_rows++;
+  feast_dead_letter_count(&s->base.causes, cause);
 }
 
 static feast_code sync_dir(const char *dir, feast_error *err) {
@@ -91,6 +119,7 @@ static feast_code flush(feast_dead_letters *base, feast_error *err) {
   if (rc) return feast_error_prefix(err, "dead letters of %s: ", s->table);
   s->files++;
   s->base.written += s->rows->num_rows;
+  feast_dead_letter_durable(&s->base.causes);
   feast_batch_free(s->rows);
   s->rows = NULL;
   return FEAST_OK;
@@ -126,7 +155,7 @@ feast_code feast_dead_letters_parquet(const char *folder, const char *table, fea
     feast_free(t);
     return rc;
   }
-  s->base = (feast_dead_letters){add, flush, close_sink, 0};
+  s->base = (feast_dead_letters){add, flush, close_sink, 0, {0}};
   s->dir = dir;
   s->table = t;
   *out = &s->base;

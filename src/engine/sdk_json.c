@@ -139,6 +139,24 @@ feast_code feast_store_list_json(feast_store *s, feast_doc_kind kind, const char
   return finish(&b, rc, out, err);
 }
 
+feast_code feast_store_projects_json(feast_store *s, bool include_archived, char **out, feast_error *err) {
+  *out = NULL;
+  feast_project_list l;
+  memset(&l, 0, sizeof l);
+  feast_code rc = feast_registry_list_projects(feast_store_registry(s), include_archived, &l, err);
+  feast_buf b;
+  feast_buf_init(&b, JSON_MAX);
+  if (!rc) rc = feast_buf_append_byte(&b, '[', err);
+  for (size_t i = 0; i < l.n && !rc; i++) {
+    rc = feast_buf_append_str(&b, i ? ",{\"name\":" : "{\"name\":", err);
+    if (!rc) rc = feast_json_append_string(&b, l.items[i].name, strlen(l.items[i].name), FEAST_JSON_UTF8_REPLACE, err);
+    if (!rc) rc = feast_buf_printf(&b, err, ",\"archived\":%s}", l.items[i].archived ? "true" : "false");
+  }
+  if (!rc) rc = feast_buf_append_byte(&b, ']', err);
+  feast_project_list_clear(&l);
+  return finish(&b, rc, out, err);
+}
+
 feast_code feast_store_historical_stream(feast_store *s, const char *const *refs, size_t n_refs,
                                          struct ArrowArrayStream *entities, const char *entities_path,
                                          const feast_historical_options *opts, struct ArrowArrayStream *out,
@@ -176,6 +194,8 @@ size_t feast_abi_sizeof(const char *name) {
       {"feast_ingest_summary", sizeof(feast_ingest_summary)},
       {"feast_historical_options", sizeof(feast_historical_options)},
       {"feast_retrieval_summary", sizeof(feast_retrieval_summary)},
+      {"feast_stream_run_options", sizeof(feast_stream_run_options)},
+      {"feast_stream_counters", sizeof(feast_stream_counters)},
   };
   for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
     if (strcmp(sizes[i].name, name) == 0) return sizes[i].size;

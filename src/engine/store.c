@@ -109,7 +109,7 @@ feast_code feast_store_open(const char *config_path, const char *project, feast_
 
 void feast_store_free(feast_store *s) {
   if (!s) return;
-  feast_online_store_free(s->online);
+  if (!s->online_owner) feast_online_store_free(s->online);
   request_tables_free(s->column_types);
   feast_snapshot_unref(s->snap);
   feast_registry_free(s->reg);
@@ -123,7 +123,10 @@ const feast_config *feast_store_get_config(const feast_store *s) { return &s->cf
 const char *feast_store_project(const feast_store *s) { return s->project; }
 feast_registry *feast_store_registry(feast_store *s) { return s->reg; }
 
+void feast_store_share_online(feast_store *s, feast_store *owner) { s->online_owner = owner; }
+
 feast_code feast_store_online(feast_store *s, feast_online_store **out, feast_error *err) {
+  if (s->online_owner) return feast_store_online(s->online_owner, out, err);
   pthread_mutex_lock(&s->mu);
   feast_code rc = FEAST_OK;
   if (!s->online) {

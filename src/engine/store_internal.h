@@ -22,6 +22,7 @@ struct feast_store {
   int64_t checked_ms; /* when the registry's revision was last read */
   int refresh_ms;
   feast_online_store *online;
+  feast_store *online_owner; /* set by feast_store_share_online: its online store is used, not freed */
   request_tables *column_types; /* the specs whose names entity_column_types lends out */
 };
 

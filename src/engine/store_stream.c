@@ -61,9 +61,9 @@ static void progress(void *ctx, const feast_stream_counters *c) {
   r->o->progress(r->o->progress_ctx, r->table, c, r->lag, n);
 }
 
-static void dead_letter(void *ctx, const feast_stream_origin *o, const char *reason) {
+static void dead_letter(void *ctx, const feast_stream_origin *o, const char *cause, const char *reason) {
   run *r = ctx;
-  r->dl->add(r->dl, o, reason);
+  r->dl->add(r->dl, o, cause, reason);
 }
 
 static feast_code dead_letter_flush(void *ctx, feast_error *err) {
@@ -79,6 +79,20 @@ static feast_code open_dead_letters(feast_store *s, const char *table, const fea
   const char *folder = o->dead_letter_path;
   if (!folder && c->type && strcmp(c->type, "parquet") == 0) folder = feast_map_get(&c->settings, "path");
   if (folder) return feast_dead_letters_parquet(folder, table, out, err);
+  if (c->type && strcmp(c->type, "kafka") == 0) {
+    /* bootstrap_servers default to those of the table's own source */
+    feast_snapshot *snap = NULL;
+    const feast_snapshot_table *t;
+    feast_code rc = feast_store_table(s, table, &snap, &t, err);
+    if (rc) return rc;
+    const feast_data_source *src = &t->table->spec.stream_source;
+    const char *servers = feast_map_get(&c->settings, "bootstrap_servers");
+    if (!servers) servers = src->kafka.bootstrap_servers;
+    rc = feast_dead_letters_kafka(servers, feast_map_get(&c->settings, "topic"), &s->cfg.streams.kafka, table,
+                                  src->kafka.topic, out, err);
+    feast_snapshot_unref(snap);
+    return rc;
+  }
   if (c->type)
     return feast_fail(err, FEAST_E_UNSUPPORTED, "streams.dead_letter of type %s is not available in this build",
                       c->type);
@@ -114,7 +128,8 @@ feast_code feast_store_stream_ingest(feast_store *s, const char *table, const fe
                                .project = s->project,
                                .group_id = r.o->group_id,
                                .start = r.o->start_from ? r.o->start_from : s->cfg.streams.start_from,
-                               .settings = &s->cfg.streams.kafka};
+                               .settings = &s->cfg.streams.kafka,
+                               .schema_registry_url = s->cfg.streams.schema_registry_url};
     if (!rc) rc = feast_stream_open(&spec->stream_source, &so, &r.src, err);
     if (!rc) {
       feast_stream_ingest_options io = {0};
@@ -131,14 +146,12 @@ feast_code feast_store_stream_ingest(feast_store *s, const char *table, const fe
       }
       io.progress = progress;
       io.progress_ctx = &r;
-      feast_stream_counters part = {0};
-      rc = feast_stream_ingest(store, spec, ents, spec->n_entities, r.src, &io, &part, err);
-      /* a reopened subscription counts on from where the last one ended */
-      int64_t *to = (int64_t *)(void *)&total;
-      const int64_t *from = (const int64_t *)(const void *)&part;
-      for (size_t i = 0; i < sizeof total / sizeof(int64_t); i++) to[i] += from[i];
-      total.committed_seq = part.committed_seq;
-      if (live) feast_stream_counters_load(&total, live);
+      io.base = &total; /* live counts on across reopened subscriptions */
+      /* published with the earlier subscriptions' counts added: the total */
+      feast_stream_counters cur = total;
+      feast_stream_counters *target = live ? live : &cur;
+      rc = feast_stream_ingest(store, spec, ents, spec->n_entities, r.src, &io, target, err);
+      feast_stream_counters_load(target, &total);
       r.src->close(r.src);
       r.src = NULL;
     }
@@ -156,6 +169,9 @@ feast_code feast_store_stream_ingest(feast_store *s, const char *table, const fe
       r.o->notice(r.o->progress_ctx, table, msg);
     }
   }
+  if (r.dl && r.o->dead_letters)
+    for (size_t i = 0; i < r.dl->causes.n; i++)
+      r.o->dead_letters(r.o->progress_ctx, table, r.dl->causes.items[i].cause, r.dl->causes.items[i].written);
   if (r.dl) r.dl->close(r.dl);
   return rc;
 }

@@ -7,6 +7,7 @@
 #include "feast/stream_ingest.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include <time.h>
 
@@ -62,8 +63,11 @@ static void publish(consumer *k) {
   k->c.rejected = s->rejected;
   if (!k->live) return;
   const int64_t *from = (const int64_t *)(const void *)&k->c;
+  const int64_t *base = (const int64_t *)(const void *)k->o->base;
   int64_t *to = (int64_t *)(void *)k->live;
-  for (size_t i = 0; i < sizeof k->c / sizeof(int64_t); i++) __atomic_store_n(&to[i], from[i], __ATOMIC_RELAXED);
+  size_t seq_word = offsetof(feast_stream_counters, committed_seq) / sizeof(int64_t);
+  for (size_t i = 0; i < sizeof k->c / sizeof(int64_t); i++)
+    __atomic_store_n(&to[i], from[i] + (base && i != seq_word ? base[i] : 0), __ATOMIC_RELAXED);
 }
 
 /* A row the ingestion engine rejected: to the dead letters, with where it
@@ -72,7 +76,11 @@ static void row_rejected(void *ctx, const feast_batch *b, int64_t row, int64_t s
   (void)b;
   (void)source_row;
   consumer *k = ctx;
-  if (k->o->dead_letter && k->batch->origins) k->o->dead_letter(k->o->dead_letter_ctx, &k->batch->origins[row], reason);
+  const char *cause = strstr(reason, "entity") && strstr(reason, "is null") ? "null entity key"
+                      : strstr(reason, "event timestamp")                  ? "null event timestamp"
+                                                                           : "row rule";
+  if (k->o->dead_letter && k->batch->origins)
+    k->o->dead_letter(k->o->dead_letter_ctx, &k->batch->origins[row], cause, reason);
 }
 
 /* Wait out a retriable failure. false when asked to stop meanwhile. */
@@ -154,7 +162,8 @@ feast_code feast_stream_ingest(feast_online_store *store, const feast_feature_ta
     k.c.messages += b->messages;
     k.c.undecodable += (int64_t)b->n_bad;
     for (size_t i = 0; i < b->n_bad && k.o->dead_letter; i++)
-      k.o->dead_letter(k.o->dead_letter_ctx, &b->bad[i].origin, b->bad[i].reason);
+      k.o->dead_letter(k.o->dead_letter_ctx, &b->bad[i].origin, b->bad[i].cause ? b->bad[i].cause : "undecodable",
+                       b->bad[i].reason);
     if (b->rows && b->rows->num_rows) {
       k.batch = b;
       rc = feast_ingestion_feed(k.in, b->rows, err);

@@ -319,7 +319,7 @@ def test_push_to_offline_appends_to_the_table(tmp_path, repo, emu):
                      "label": ["a", "b"], "ok": [True, False]})
     pq.write_table(rows, tmp_path / "push.parquet")
     out = feast("push", "drv_push", str(tmp_path / "push.parquet"), "--to", "offline", cwd=root).stdout
-    assert "2 rows appended" in out
+    assert f"offline: {emu.project}:feast.drv_push (2 rows)" in out
     assert emu.query("SELECT driver_id, conv, label FROM feast.drv_push ORDER BY driver_id") == [
         ["9001", "0.5", "a"], ["9002", None, "b"]]
     bad = pa.table({"driver_id": ["x"], "event_ts": ts([T0])})

@@ -53,7 +53,7 @@ static feast_code sd_poll(feast_stream_source *self, int64_t max, int timeout_ms
     snprintf(d->raws[i], sizeof d->raws[i], "msg-%zu", d->next + i);
     feast_stream_origin o = {"p0", d->offsets[i], (const uint8_t *)d->raws[i], strlen(d->raws[i])};
     if (m->undecodable) {
-      d->bad[d->batch.n_bad++] = (feast_stream_bad){o, "double: cannot decode"};
+      d->bad[d->batch.n_bad++] = (feast_stream_bad){o, "double: cannot decode", "double"};
       continue;
     }
     d->origins[nr] = o;

@@ -119,8 +119,9 @@ typedef struct letters {
   char first[256];
 } letters;
 
-static void dead_letter(void *ctx, const feast_stream_origin *o, const char *reason) {
+static void dead_letter(void *ctx, const feast_stream_origin *o, const char *cause, const char *reason) {
   letters *l = ctx;
+  (void)cause;
   if (!l->n) snprintf(l->first, sizeof l->first, "%s/%s %.*s: %s", o->partition, o->offset, (int)o->raw_len, o->raw, reason);
   if (strstr(reason, "is null")) l->null_entity++;
   l->n++;

@@ -1,4 +1,6 @@
 """Loading libfeast.so and declaring the C functions the SDK calls (ctypes).
+libfeast.so is found through $FEAST_LIB, next to this package (the wheel
+bundles it there), or the repository's build/libfeast.so.
 
 Only a handful of small structs are mirrored here (feast_error, the option and
 summary structs, the Arrow C interface structs); registry objects cross as
@@ -55,6 +57,25 @@ class IngestSummary(ctypes.Structure):
     """include/feast/ingest.h: feast_ingest_summary."""
     _fields_ = [("read", c_int64), ("written", c_int64), ("skipped_older", c_int64), ("rejected", c_int64),
                 ("out_of_window", c_int64), ("first_reject", ctypes.c_char * 256)]
+
+
+class StreamCounters(ctypes.Structure):
+    """include/feast/stream_ingest.h: feast_stream_counters."""
+    _fields_ = [(n, c_int64) for n in ("messages", "rows", "written", "skipped_older", "rejected", "undecodable",
+                                       "flushes", "commits", "retries")] + [("committed_seq", ctypes.c_uint64)]
+
+
+STOP_FN = ctypes.CFUNCTYPE(c_bool, c_void_p)
+STREAM_PROGRESS_FN = ctypes.CFUNCTYPE(None, c_void_p, c_char_p, ctypes.POINTER(StreamCounters), c_void_p, c_size_t)
+NOTICE_FN = ctypes.CFUNCTYPE(None, c_void_p, c_char_p, c_char_p)
+
+
+class StreamRunOptions(ctypes.Structure):
+    """include/feast/store.h: feast_stream_run_options."""
+    _fields_ = [("start_from", c_char_p), ("group_id", c_char_p), ("max_batch_rows", c_int64),
+                ("max_batch_delay_ms", c_int), ("dead_letter_path", c_char_p), ("until_caught_up", c_bool),
+                ("should_stop", STOP_FN), ("stop_ctx", c_void_p), ("progress", STREAM_PROGRESS_FN),
+                ("progress_ctx", c_void_p), ("notice", NOTICE_FN)]
 
 
 class ArrowSchema(ctypes.Structure):
@@ -119,6 +140,22 @@ _SIGNATURES = {
     "feast_online_result_to_json": (c_int, [c_void_p, ctypes.POINTER(c_void_p), ctypes.POINTER(c_size_t),
                                             ctypes.POINTER(Error)]),
     "feast_online_result_free": (None, [c_void_p]),
+    "feast_online_result_num_names": (c_size_t, [c_void_p]),
+    "feast_store_online_arrow": (c_int, [c_void_p, ctypes.POINTER(c_char_p), c_size_t, c_void_p, c_int64, c_void_p,
+                                         c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, ctypes.POINTER(Error)]),
+    "feast_online_result_export_arrow": (c_int, [c_void_p, ctypes.POINTER(c_int), c_void_p, c_void_p, c_void_p,
+                                                 c_void_p, c_void_p, c_void_p, ctypes.POINTER(Error)]),
+    "feast_store_share_online": (None, [c_void_p, c_void_p]),
+    "feast_store_registry": (c_void_p, [c_void_p]),
+    "feast_store_projects_json": (c_int, [c_void_p, c_bool, ctypes.POINTER(c_void_p), ctypes.POINTER(Error)]),
+    "feast_registry_create_project": (c_int, [c_void_p, c_char_p, ctypes.POINTER(Error)]),
+    "feast_registry_archive_project": (c_int, [c_void_p, c_char_p, ctypes.POINTER(Error)]),
+    "feast_registry_delete_feature_table": (c_int, [c_void_p, c_char_p, c_char_p, ctypes.POINTER(Error)]),
+    "feast_store_push_offline_arrow": (c_int, [c_void_p, c_char_p, c_void_p, ctypes.POINTER(c_void_p),
+                                               ctypes.POINTER(Error)]),
+    "feast_store_stream_ingest": (c_int, [c_void_p, c_char_p, ctypes.POINTER(StreamRunOptions),
+                                          ctypes.POINTER(StreamCounters), ctypes.POINTER(Error)]),
+    "feast_stream_counters_load": (None, [ctypes.POINTER(StreamCounters), ctypes.POINTER(StreamCounters)]),
     "feast_store_ingest": (c_int, [c_void_p, c_char_p, c_void_p, ctypes.POINTER(IngestOptions),
                                    ctypes.POINTER(IngestSummary), ctypes.POINTER(Error)]),
 }
@@ -137,12 +174,13 @@ def library_path():
                  os.path.join(here, "..", "..", "..", "build", "libfeast.so")):
         if os.path.exists(cand):
             return os.path.normpath(cand)
-    raise OSError("libfeast.so not found: set FEAST_LIB, put libfeast.so next to the feast_c package, "
+    raise OSError("libfeast.so not found: set FEAST_LIB, put libfeast.so next to the feast package, "
                   "or run `make lib` in the repository")
 
 
 _MIRRORED = {"feast_error": Error, "feast_ingest_options": IngestOptions, "feast_ingest_summary": IngestSummary,
-             "feast_historical_options": HistoricalOptions, "feast_retrieval_summary": RetrievalSummary}
+             "feast_historical_options": HistoricalOptions, "feast_retrieval_summary": RetrievalSummary,
+             "feast_stream_run_options": StreamRunOptions, "feast_stream_counters": StreamCounters}
 
 
 def _check_layouts(handle):
@@ -152,7 +190,7 @@ def _check_layouts(handle):
     for name, cls in _MIRRORED.items():
         size = handle.feast_abi_sizeof(name.encode())
         if size != ctypes.sizeof(cls):
-            raise ImportError(f"feast_c does not match {library_path()}: {name} is {size} bytes there, "
+            raise ImportError(f"the feast package does not match {library_path()}: {name} is {size} bytes there, "
                               f"{ctypes.sizeof(cls)} here (rebuild the library or update the SDK)")
 
 

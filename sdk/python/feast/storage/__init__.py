@@ -1,0 +1,1 @@
+"""Feast 0.9's protobuf messages (feast.storage.*_pb2)."""
