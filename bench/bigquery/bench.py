@@ -111,6 +111,14 @@ def historical(root, ents, mode, timeout):
     return time.perf_counter() - t0, plan[0] if plan else ""
 
 
+class Report(list):
+    """The report's lines, each also on stderr as it comes (a long run shows its progress)."""
+
+    def append(self, line):
+        super().append(line)
+        print(line, file=sys.stderr, flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=1_000_000)
@@ -121,7 +129,7 @@ def main():
     a = ap.parse_args()
     rng = np.random.default_rng(7)
     emu = Emulator(own=True)
-    out = []
+    out = Report()
     try:
         with tempfile.TemporaryDirectory(prefix="feast-bqbench-") as tmp:
             root = Path(tmp)
