@@ -365,3 +365,56 @@ def test_failing_job_and_query_sources(tmp_path, repo, emu):
     p = feast("ingest", "q_bad", cwd=root, check=False)
     assert p.returncode != 0 and "boom from the source query" in p.stderr and "query job" in p.stderr, p.stderr
     assert emu.alive()
+
+
+def test_sdk_client_on_bigquery_sources(tmp_path, repo, emu):
+    """Feast 0.9's Client (embedded, sdk/python) on BigQuery sources: entity rows as a pyarrow table, a pandas
+    DataFrame or a BigQuerySource give the Parquet copy's training set; client.ingest loads into the table."""
+    import sys
+    sys.path.insert(0, str(ROOT / "sdk" / "python"))
+    import pyarrow.compute as pc
+    from feast import BigQuerySource, Client
+    root, _, ents = repo
+    client = Client(repo_path=str(root))
+    refs = [f"drv:{f}" for f, _ in DRV_FEATURES] + ["pair:amount"]
+    local, _ = historical(root, ["drv_pq", "pair_pq"], root / "local_sdk.parquet")
+    want = plain(local, "")
+
+    def rows(t):
+        cols = ["driver_id", "customer_id", "event_timestamp", "y", "conv", "trips", "label", "ok", "amount"]
+        return plain(t, "").select(cols).to_pandas().sort_values(cols, na_position="last").reset_index(drop=True)
+
+    got = client.get_historical_features(refs, ents).to_arrow()
+    assert plain(got, "").select(want.schema.names).equals(want)
+    # a DataFrame (no null keys or times: pandas would make them floats)
+    whole = pc.and_(pc.is_valid(ents["driver_id"]), pc.is_valid(ents["event_timestamp"]))
+    df = ents.filter(whole).to_pandas()
+    got = client.get_historical_features(refs, df).to_arrow()
+    assert len(got) == len(df)
+    pd.testing.assert_frame_equal(rows(got), rows(local.filter(whole)), check_dtype=False)
+    # entity rows in BigQuery, through a BigQuerySource
+    emu.load_parquet("ents_sdk", root / "entities.parquet",
+                     [("driver_id", "INTEGER", "NULLABLE"), ("customer_id", "STRING", "NULLABLE"),
+                      ("event_timestamp", "TIMESTAMP", "NULLABLE"), ("y", "INTEGER", "NULLABLE")])
+    src = BigQuerySource(event_timestamp_column="event_timestamp", table_ref=f"{emu.project}:feast.ents_sdk")
+    got = client.get_historical_features(refs, src).to_arrow()
+    assert len(got) == len(ents)
+    pd.testing.assert_frame_equal(rows(got), rows(local), check_dtype=False)
+    # client.ingest: one load job into the source's table
+    emu.query("CREATE OR REPLACE TABLE feast.drv_sdk AS SELECT * FROM feast.drv LIMIT 0")
+    (tmp_path / "sdk_specs.yaml").write_text(spec("drv_sdk", DRV_FEATURES,
+        "    eventTimestampColumn: event_ts\n    createdTimestampColumn: created_ts\n"
+        f"    bigqueryOptions: {{tableRef: \"{emu.project}:feast.drv_sdk\"}}\n"))
+    feast("apply", "-f", str(tmp_path / "sdk_specs.yaml"), cwd=root)
+    client = Client(repo_path=str(root))
+    pushed = pa.table({"driver_id": pa.array([7001, 7002, 7003], pa.int64()), "event_ts": ts([T0, T0, T0 + US]),
+                       "created_ts": ts([T0, T0, T0]), "conv": [0.25, None, 1.0], "trips": pa.array([1, 2, 3], pa.int64()),
+                       "label": ["x", "y", "z"], "ok": [True, False, None]})
+    client.ingest("drv_sdk", pushed)
+    assert emu.query("SELECT driver_id, conv, label FROM feast.drv_sdk ORDER BY driver_id") == [
+        ["7001", "0.25", "x"], ["7002", None, "y"], ["7003", "1", "z"]] or \
+        emu.query("SELECT driver_id, conv, label FROM feast.drv_sdk ORDER BY driver_id") == [
+        ["7001", "0.25", "x"], ["7002", None, "y"], ["7003", "1.0", "z"]]
+    with pytest.raises(Exception, match="driver_id"):
+        client.ingest("drv_sdk", pa.table({"driver_id": ["bad"], "event_ts": ts([T0])}))
+    assert len(emu.query("SELECT * FROM feast.drv_sdk")) == 3

@@ -68,6 +68,7 @@ class StreamCounters(ctypes.Structure):
 STOP_FN = ctypes.CFUNCTYPE(c_bool, c_void_p)
 STREAM_PROGRESS_FN = ctypes.CFUNCTYPE(None, c_void_p, c_char_p, ctypes.POINTER(StreamCounters), c_void_p, c_size_t)
 NOTICE_FN = ctypes.CFUNCTYPE(None, c_void_p, c_char_p, c_char_p)
+DEAD_LETTERS_FN = ctypes.CFUNCTYPE(None, c_void_p, c_char_p, c_char_p, c_int64)
 
 
 class StreamRunOptions(ctypes.Structure):
@@ -75,7 +76,7 @@ class StreamRunOptions(ctypes.Structure):
     _fields_ = [("start_from", c_char_p), ("group_id", c_char_p), ("max_batch_rows", c_int64),
                 ("max_batch_delay_ms", c_int), ("dead_letter_path", c_char_p), ("until_caught_up", c_bool),
                 ("should_stop", STOP_FN), ("stop_ctx", c_void_p), ("progress", STREAM_PROGRESS_FN),
-                ("progress_ctx", c_void_p), ("notice", NOTICE_FN)]
+                ("progress_ctx", c_void_p), ("notice", NOTICE_FN), ("dead_letters", DEAD_LETTERS_FN)]
 
 
 class ArrowSchema(ctypes.Structure):
