@@ -418,3 +418,22 @@ def test_sdk_client_on_bigquery_sources(tmp_path, repo, emu):
     with pytest.raises(Exception, match="driver_id"):
         client.ingest("drv_sdk", pa.table({"driver_id": ["bad"], "event_ts": ts([T0])}))
     assert len(emu.query("SELECT * FROM feast.drv_sdk")) == 3
+
+
+def test_emulator_endpoints_from_the_environment(tmp_path, repo, emu):
+    """BIGQUERY_EMULATOR_HOST / BIGQUERY_STORAGE_EMULATOR_HOST stand for the yaml's endpoints, as Google's
+    clients read them; without them and with a credentials file that is not there, a clear error."""
+    root, _, _ = repo
+    cfg = root / "feature_store_env.yaml"
+    cfg.write_text(f"project: bqtest\nregistry: registry.db\nonline_store: {{type: lmdb, path: online_env}}\n"
+                   f"bigquery:\n  project: {emu.project}\n")
+    bare = {k: v for k, v in os.environ.items() if not k.startswith(("BIGQUERY_", "GOOGLE_", "CLOUDSDK_", "GCE_"))}
+
+    def run(env):
+        return subprocess.run([FEAST, "--config", str(cfg), "ingest", "drv_na"], cwd=root, capture_output=True,
+                              text=True, timeout=600, env=env)
+    p = run({**bare, **emu.env()})
+    assert p.returncode == 0, p.stderr
+    assert f"{N_DRV} rows read" in p.stdout
+    p = run({**bare, "GOOGLE_APPLICATION_CREDENTIALS": str(tmp_path / "nosuch-key.json"), "HOME": str(tmp_path)})
+    assert p.returncode != 0 and "nosuch-key.json" in p.stderr, p.stderr
