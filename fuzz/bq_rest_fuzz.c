@@ -1,8 +1,8 @@
 /*
  * bq_rest_fuzz.c - what the BigQuery client reads from REST answers and
  * files, over arbitrary bytes: the first byte picks the reader (a table
- * resource, an error document for a status, a credentials file) and the
- * rest is its input. None may crash, leak or read past the input.
+ * resource, an error document for a status, a job resource, a credentials
+ * file) and the rest is its input. None may crash, leak or read past the input.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -18,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   feast_error err;
   const char *p = (const char *)data + 1;
   size_t n = size - 1;
-  switch (data[0] % 3) {
+  switch (data[0] % 4) {
   case 0: {
     feast_bq_table t;
     if (feast_bq_table_parse(p, n, "fuzz", &t, &err) == FEAST_OK) {
@@ -31,6 +31,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     bool retry;
     static const long statuses[] = {0, 400, 401, 403, 404, 409, 429, 500, 503};
     feast_bq_error_body("fuzz", statuses[n % 9], p, n, &retry, &err);
+    break;
+  }
+  case 2: {
+    feast_bq_job j;
+    bool done;
+    if (feast_bq_job_parse(p, n, "fuzz", &j, &done, &err) == FEAST_OK) (void)feast_bq_table_find(&j.schema, "x");
+    feast_bq_job_clear(&j);
     break;
   }
   default: {

@@ -234,6 +234,40 @@ static void error_documents(void) {
   CHECK_STR(err.message, "query job j: invalidQuery: Unrecognized name: x at query");
 }
 
+/* Job resources: state, the first error's reason and message with the
+ * others after it, statistics, schema and destination. */
+static void job_resources(void) {
+  feast_error err;
+  feast_bq_job j;
+  bool done;
+  const char *ok = "{\"jobReference\": {\"projectId\": \"p\", \"jobId\": \"j\", \"location\": \"EU\"}, "
+                   "\"status\": {\"state\": \"DONE\"}, \"statistics\": {\"totalBytesProcessed\": \"1024\", "
+                   "\"query\": {\"totalBytesBilled\": \"10485760\", \"schema\": {\"fields\": [{\"name\": \"a\", "
+                   "\"type\": \"INTEGER\", \"mode\": \"NULLABLE\"}]}}}, \"configuration\": {\"query\": "
+                   "{\"destinationTable\": {\"projectId\": \"p\", \"datasetId\": \"_t\", \"tableId\": \"anon\"}}}}";
+  CHECK_OK(feast_bq_job_parse(ok, strlen(ok), "query job j", &j, &done, &err), &err);
+  CHECK(done);
+  CHECK_STR(j.location, "EU");
+  CHECK_INT(j.bytes_processed, 1024);
+  CHECK_INT(j.bytes_billed, 10485760);
+  CHECK(j.has_schema && j.schema.n_fields == 1 && feast_bq_table_find(&j.schema, "a"));
+  CHECK_STR(j.destination.table, "anon");
+  feast_bq_job_clear(&j);
+  const char *running = "{\"status\": {\"state\": \"RUNNING\"}}";
+  CHECK_OK(feast_bq_job_parse(running, strlen(running), "query job j", &j, &done, &err), &err);
+  CHECK(!done);
+  feast_bq_job_clear(&j);
+  const char *bad = "{\"status\": {\"state\": \"DONE\", \"errorResult\": {\"reason\": \"invalidQuery\", "
+                    "\"message\": \"Syntax error at [1:8]\"}, \"errors\": [{\"message\": \"Syntax error at [1:8]\"}, "
+                    "{\"message\": \"and another\"}]}}";
+  CHECK_INT(feast_bq_job_parse(bad, strlen(bad), "query job j", &j, &done, &err), FEAST_E_INVALID);
+  CHECK_CONTAINS(err.message, "query job j: invalidQuery: Syntax error at [1:8]");
+  CHECK_CONTAINS(err.message, "and another");
+  feast_bq_job_clear(&j);
+  CHECK_INT(feast_bq_job_parse("{\"status\": ", 11, "query job j", &j, &done, &err), FEAST_E_CORRUPT);
+  feast_bq_job_clear(&j);
+}
+
 static void table_resources(void) {
   const char *doc = "{\"type\": \"TABLE\", \"numRows\": \"1000\", \"numBytes\": \"52000\", \"location\": \"EU\","
                     "\"timePartitioning\": {\"type\": \"DAY\", \"field\": \"ev\", \"requirePartitionFilter\": true},"
@@ -553,6 +587,6 @@ static void backoff_is_bounded_full_jitter(void) {
   CHECK(max1 > 200 && max5 > 3000); /* the whole range is used */
 }
 
-TEST_MAIN(T(config_section), T(table_refs), T(sql_literals), T(pit_query_rules), T(error_documents),
+TEST_MAIN(T(config_section), T(table_refs), T(sql_literals), T(pit_query_rules), T(error_documents), T(job_resources),
           T(table_resources), T(type_table), T(storage_messages), T(credentials_files), T(base64url),
           T(rs256_verifies), T(backoff_is_bounded_full_jitter))

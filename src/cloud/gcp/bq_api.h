@@ -108,6 +108,13 @@ typedef struct feast_bq_job {
 
 void feast_bq_job_clear(feast_bq_job *j);
 
+/* A job resource's bytes (jobs.insert / jobs.get answers) into *out: state
+ * (*done), the job's error as BigQuery's reason and message, statistics,
+ * schema, destination. For the fuzz target; the client reads the same. The
+ * caller owns *out: release it with feast_bq_job_clear. */
+feast_code feast_bq_job_parse(const char *body, size_t len, const char *what, feast_bq_job *out, bool *done,
+                              feast_error *err);
+
 /* Run `sql` (GoogleSQL) as a query job in `project` and wait for it. A job
  * that fails is FEAST_E_INVALID (invalidQuery, invalid) or FEAST_E_SERVER
  * with BigQuery's reason, message and location; FEAST_E_TOO_BIG when

@@ -122,6 +122,21 @@ static feast_code read_job(const feast_json_value *job, const char *what, feast_
   return FEAST_OK;
 }
 
+feast_code feast_bq_job_parse(const char *body, size_t len, const char *what, feast_bq_job *out, bool *done,
+                              feast_error *err) {
+  memset(out, 0, sizeof *out);
+  out->rows = -1;
+  *done = false;
+  feast_arena *arena = feast_arena_new(0);
+  if (!arena) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  feast_json_limits lim = {64, 16 << 20, 0};
+  const feast_json_value *doc = NULL;
+  feast_code rc = feast_json_parse(body, len, what, &lim, arena, &doc, err);
+  if (!rc) rc = read_job(doc, what, out, done, err);
+  feast_arena_free(arena);
+  return rc;
+}
+
 static feast_code job_path(const feast_bq_job *j, const char *collection, feast_buf *path, feast_buf *query,
                            feast_error *err) {
   feast_buf_reset(path);
