@@ -23,7 +23,7 @@ SANFLAGS =
 OPT ?= -O2 -g
 endif
 
-PKGS = libzstd liblz4 zlib libbrotlidec libbrotlienc yaml-0.1 sqlite3 libpq lmdb hiredis avro-c libprotobuf-c rdkafka libcurl openssl
+PKGS = libzstd liblz4 zlib libbrotlidec libbrotlienc yaml-0.1 sqlite3 libpq lmdb hiredis avro-c libprotobuf-c rdkafka libcurl openssl grpc gpr
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lsnappy
 

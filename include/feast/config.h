@@ -17,6 +17,16 @@
  *     dead_letter: {type: parquet, path: data/dead_letters}   # or {type: kafka, topic: T}
  *     schema_registry_url: http://...  # Confluent-framed Avro
  *     kafka: {security.protocol: SSL, ...}   # librdkafka properties, passed through
+ *   bigquery:                          # optional: BigQuery sources (docs/bigquery.md)
+ *     project: my-project              # jobs run (and are billed) here
+ *     location: US
+ *     endpoint: http://127.0.0.1:9050  # REST API (emulators); no auth unless credentials is given
+ *     storage_endpoint: 127.0.0.1:9060 # Storage Read API gRPC (emulators, plaintext)
+ *     credentials: key.json            # service-account key or gcloud user credentials file
+ *     staging_dataset: feast_staging   # temporary tables (uploaded entity rows, results)
+ *     pushdown: auto                   # auto | always | never: the point-in-time join in BigQuery
+ *     read_streams: 4                  # Storage Read API streams read at once
+ *     read_format: arrow               # arrow | avro
  *
  * Unknown keys are errors naming the key and its line. Store settings are
  * kept as parsed strings for the modules that use them (lists are joined
@@ -48,6 +58,19 @@ typedef struct feast_stream_config {
   feast_map kafka; /* librdkafka properties, in file order, checked by the Kafka connector at start */
 } feast_stream_config;
 
+/* The `bigquery:` section; NULL/0 = the defaults (docs/bigquery.md). */
+typedef struct feast_bigquery_config {
+  char *project;          /* the project jobs run in; NULL = the table's project */
+  char *location;         /* NULL = the dataset's location */
+  char *endpoint;         /* REST API base URL; NULL = BIGQUERY_EMULATOR_HOST, else Google's */
+  char *storage_endpoint; /* Storage Read API host:port; NULL = BIGQUERY_STORAGE_EMULATOR_HOST, else Google's */
+  char *credentials;      /* absolute path of a credentials file; NULL = the application-default chain */
+  char *staging_dataset;  /* NULL = "feast_staging" */
+  char *pushdown;         /* "auto" (NULL), "always" or "never" */
+  int64_t read_streams;   /* 0 = 4 */
+  char *read_format;      /* "arrow" (NULL) or "avro": the Storage Read API's format */
+} feast_bigquery_config;
+
 typedef struct feast_config {
   char *path;     /* the file read (absolute); NULL when built from defaults */
   char *dir;      /* absolute folder relative paths resolve against */
@@ -57,6 +80,8 @@ typedef struct feast_config {
   bool has_offline_store;
   feast_backend_config offline_store;
   feast_stream_config streams;
+  bool has_bigquery;
+  feast_bigquery_config bigquery;
 } feast_config;
 
 /* Read `path` (*out is overwritten). The caller owns *out: release it with

@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "feast/bigquery.h"
+
 
 const char *cli_global_config;
 const char *cli_global_output;
@@ -128,6 +130,8 @@ int cli_load_config(const cli_opts *o, feast_config *cfg) {
   feast_code rc;
   if (path) {
     rc = feast_config_load(path, cfg, &err);
+    /* apply's source check reads BigQuery tables with these settings */
+    if (!rc && cfg->has_bigquery) rc = feast_bigquery_configure(cfg, &err);
   } else {
     char *cwd = getcwd(NULL, 0);
     if (!cwd) return cli_fail("cannot read the current folder: %s", strerror(errno));

@@ -14,6 +14,7 @@
 #include "cli/cli_common.h"
 #include "cli/cli_data.h"
 #include "cli/commands.h"
+#include "feast/bigquery.h"
 #include "feast/parquet_writer.h"
 #include "feast/source.h"
 #include "feast/store.h"
@@ -21,12 +22,15 @@
 static const char USAGE[] =
     "usage: feast get-historical-features -f TABLE:FEATURE[,...] -e ENTITIES -o OUT.parquet\n"
     "                                     [--timestamp-column NAME] [--memory-limit SIZE]\n"
-    "                                     [--threads N] [--codec CODEC] [-p PROJECT]\n"
+    "                                     [--threads N] [--codec CODEC] [--pushdown auto|always|never] [-p PROJECT]\n"
     "\n"
     "For every row of ENTITIES (a Parquet file, a dataset folder or a CSV file with the\n"
     "entity columns and an event timestamp column) and every referenced table, join the\n"
     "latest feature row with event time in [ts - max_age, ts] (ties: latest created time).\n"
     "OUT.parquet holds the entity columns, then one column per feature named TABLE__FEATURE.\n"
+    "ENTITIES may be bq://PROJECT.DATASET.TABLE or bq:SELECT ... (rows in BigQuery), OUT may be\n"
+    "bq://PROJECT.DATASET.TABLE (the training set is left in that table). When tables' sources are\n"
+    "in BigQuery the join may run there (docs/bigquery.md).\n"
     "\n"
     "  -f, --features REFS        feature references (repeatable)\n"
     "  -e, --entities PATH        entity rows\n"
@@ -34,7 +38,8 @@ static const char USAGE[] =
     "      --timestamp-column C   entity timestamp column (default: event_timestamp)\n"
     "      --memory-limit SIZE    e.g. 4G, 512M (default: a quarter of RAM); larger inputs spill to disk\n"
     "      --threads N            threads for decoding, joining and writing (default: every core)\n"
-    "      --codec CODEC          snappy (default), zstd, gzip, lz4, none\n";
+    "      --codec CODEC          snappy (default), zstd, gzip, lz4, none\n"
+    "      --pushdown POLICY      auto (default: bigquery.pushdown), always, never: join in BigQuery or here\n";
 
 typedef struct hist_progress {
   cli_progress p;
@@ -77,13 +82,14 @@ int cmd_get_historical_features(int argc, char **argv) {
                                            {"threads", required_argument, NULL, 'j'},
                                            {"codec", required_argument, NULL, 'z'},
                                            {"project", required_argument, NULL, 'p'},
+                                           {"pushdown", required_argument, NULL, 'P'},
                                            {"config", required_argument, NULL, 'c'},
                                            {"help", no_argument, NULL, 'h'},
                                            {NULL, 0, NULL, 0}};
   cli_list refs = {0};
   int threads = 0;
   const char *entities_path = NULL, *out_path = NULL, *ts_col = "event_timestamp", *project = NULL;
-  const char *config = NULL, *codec_name = "snappy";
+  const char *config = NULL, *codec_name = "snappy", *pushdown = NULL;
   size_t memory_limit = 0;
   int rc = 0;
   optind = 1;
@@ -101,6 +107,7 @@ int cmd_get_historical_features(int argc, char **argv) {
     case 'j': threads = atoi(optarg); break;
     case 'z': codec_name = optarg; break;
     case 'p': project = optarg; break;
+    case 'P': pushdown = optarg; break;
     case 'c': config = optarg; break;
     case 'h': fputs(USAGE, stdout); goto cleanup;
     default: rc = 2; fprintf(stderr, "feast: unknown or incomplete option '%s'\n%s", argv[optind - 1], USAGE);
@@ -127,7 +134,13 @@ int cmd_get_historical_features(int argc, char **argv) {
   feast_parquet_writer *w = NULL;
   feast_csv_column_type types[256];
   int ntypes = feast_store_entity_column_types(store, (const char *const *)refs.items, refs.n, ts_col, types, 256);
-  if (feast_rows_open(entities_path, types, ntypes, &entities, &entity_schema, &err)) {
+  bool to_bq = feast_bigquery_is_uri(out_path);
+  if (to_bq && strncmp(out_path, "bq://", 5) != 0) {
+    rc = cli_fail("-o %s: a BigQuery destination is bq://PROJECT.DATASET.TABLE", out_path);
+    goto close;
+  }
+  if (feast_bigquery_is_uri(entities_path) ? feast_bigquery_rows_open(entities_path, &entities, &entity_schema, &err)
+                                           : feast_rows_open(entities_path, types, ntypes, &entities, &entity_schema, &err)) {
     rc = cli_fail_err(&err);
     goto close;
   }
@@ -139,10 +152,22 @@ int cmd_get_historical_features(int argc, char **argv) {
   feast_retrieval_summary sum;
   memset(&sum, 0, sizeof sum);
   double t0 = cli_now();
-  if (feast_store_get_historical_features(store, (const char *const *)refs.items, refs.n, entities, &opts, &result,
-                                          &sum, &err)) {
+  feast_bigquery_historical_options bo = {to_bq ? out_path : NULL, pushdown};
+  feast_bigquery_historical_info info;
+  if (feast_store_get_historical_features_bq(store, (const char *const *)refs.items, refs.n, entities, &opts, &bo,
+                                             &result, &sum, &info, &err)) {
     cli_progress_end(&prog.p);
     rc = cli_fail_err(&err);
+    goto close;
+  }
+  if (strcmp(info.plan, "local") != 0)
+    fprintf(stderr, "bigquery: plan %s (%s)%s%s, %lld bytes processed; upload %.2fs, job %.2fs, read %.2fs\n",
+            info.plan, info.reason, info.job_id[0] ? ", job " : "", info.job_id, (long long)info.bytes_processed,
+            info.upload_seconds, info.job_seconds, info.read_seconds);
+  if (to_bq) {
+    cli_progress_end(&prog.p);
+    printf("wrote the training set to bq://%s: %d tables, %lld entity rows (%.2fs)\n", info.destination, sum.n_tables,
+           (long long)sum.entity_rows, cli_now() - t0);
     goto close;
   }
   int64_t rows = 0;

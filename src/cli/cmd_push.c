@@ -24,7 +24,8 @@ static const char USAGE[] =
     "Push rows from FILE (Parquet, or CSV with a header row) whose columns are the\n"
     "table's batch source columns.\n"
     "  offline: appended to the batch source folder as a new Parquet file (in its\n"
-    "           date partition folder when the source has datePartitionColumn)\n"
+    "           date partition folder when the source has datePartitionColumn), or to\n"
+    "           the table of a BigQuery source by a load job\n"
     "  online:  written to the online store; older rows never replace newer ones\n"
     "  --to     where to push (default: both; offline first)\n";
 

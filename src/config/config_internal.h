@@ -27,4 +27,8 @@ char *feast_cfg_resolve(const char *dir, const char *p);
 feast_code feast_cfg_parse_streams(cfg_ctx *c, const feast_ynode *n, feast_config *out);
 void feast_cfg_streams_clear(feast_stream_config *s);
 
+/* bigquery: */
+feast_code feast_cfg_parse_bigquery(cfg_ctx *c, const feast_ynode *n, feast_config *out);
+void feast_cfg_bigquery_clear(feast_bigquery_config *b);
+
 #endif

@@ -5,7 +5,8 @@
  * <dir>/<date_partition_column>=YYYY-MM-DD/ when the source is partitioned.
  * The pushed rows must have the columns of the files already there (the
  * dataset reader needs one schema); timestamps in another unit or zone are
- * converted to the existing files' type, nothing else is.
+ * converted to the existing files' type, nothing else is. A BigQuery
+ * source takes the rows by one load job instead (feast_bigquery_append).
  */
 #include <errno.h>
 #include <limits.h>
@@ -18,6 +19,7 @@
 #include "base/buf.h"
 #include "engine/snapshot.h"
 #include "engine/store_internal.h"
+#include "feast/bigquery.h"
 #include "feast/parquet_writer.h"
 #include "feast/sdk.h"
 #include "feast/source.h"
@@ -264,6 +266,33 @@ static feast_code check_columns(const feast_data_source *s, const char *table, c
   return feast_error_prefix(err, "cannot push to table '%s': ", table);
 }
 
+/* A BigQuery source: the batches, checked as for files, are appended to its
+ * table by one load job (all rows or none); on_file hears the table. */
+static feast_code push_bigquery(const feast_data_source *src, const char *table, feast_batch_source *rows,
+                                feast_push_file_fn on_file, void *ctx, feast_error *err) {
+  feast_batch **got = NULL;
+  size_t n = 0, cap = 0;
+  feast_code rc = FEAST_OK;
+  for (;;) {
+    feast_batch *b = NULL;
+    if ((rc = rows->next(rows, &b, err)) || !b) break;
+    if (b->num_rows > 0 && !(rc = check_columns(src, table, b, err)) && n == cap) {
+      feast_batch **grown = feast_realloc(got, (cap = cap ? 2 * cap : 8) * sizeof *got);
+      if (!grown) rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
+      else got = grown;
+    }
+    if (!rc && b->num_rows > 0) got[n++] = b;
+    else feast_batch_free(b);
+    if (rc) break;
+  }
+  int64_t loaded = 0;
+  if (!rc && n) rc = feast_bigquery_append(src, got, n, &loaded, err);
+  if (!rc && n && on_file) on_file(ctx, src->bigquery.table_ref, loaded);
+  for (size_t i = 0; i < n; i++) feast_batch_free(got[i]);
+  feast_free(got);
+  return rc;
+}
+
 feast_code feast_store_push_offline(feast_store *s, const char *table, feast_batch_source *rows,
                                     feast_push_file_fn on_file, void *ctx, feast_error *err) {
   feast_snapshot *snap = NULL;
@@ -271,6 +300,11 @@ feast_code feast_store_push_offline(feast_store *s, const char *table, feast_bat
   feast_code rc = feast_store_table(s, table, &snap, &t, err);
   if (rc) return rc;
   const feast_data_source *src = &t->table->spec.batch_source;
+  if (src->type == FEAST_SOURCE_BIGQUERY) {
+    rc = push_bigquery(src, table, rows, on_file, ctx, err);
+    feast_snapshot_unref(snap);
+    return rc;
+  }
   char dir[PATH_MAX];
   feast_batch *existing = NULL;
   push_state st = {.dir = dir, .src = src, .on_file = on_file, .ctx = ctx};

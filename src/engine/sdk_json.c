@@ -10,6 +10,7 @@
 
 #include "base/alloc.h"
 #include "base/buf.h"
+#include "feast/bigquery.h"
 #include "feast/source.h"
 #include "format/proto/feastproto.h"
 #include "format/json/json_writer.h"
@@ -170,7 +171,9 @@ feast_code feast_store_historical_stream(feast_store *s, const char *const *refs
   } else if (entities_path) {
     feast_csv_column_type types[256];
     int nt = feast_store_entity_column_types(s, refs, n_refs, opts ? opts->entity_ts_column : NULL, types, 256);
-    rc = feast_rows_open(entities_path, types, nt, &ents, &schema, err);
+    /* bq://P.D.T or bq:SELECT ...: entity rows in BigQuery (a BigQuerySource's) */
+    rc = feast_bigquery_is_uri(entities_path) ? feast_bigquery_rows_open(entities_path, &ents, &schema, err)
+                                              : feast_rows_open(entities_path, types, nt, &ents, &schema, err);
   } else {
     rc = feast_fail(err, FEAST_E_INVALID, "historical retrieval needs entity rows (a stream or a file path)");
   }

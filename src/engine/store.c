@@ -22,8 +22,10 @@
 #include <unistd.h>
 
 #include "base/alloc.h"
+#include "engine/retrieval_bigquery.h"
 #include "engine/snapshot.h"
 #include "engine/store_internal.h"
+#include "feast/bigquery.h"
 #include "registry/registry_internal.h"
 #include "feast/source.h"
 #include "source/connector.h"
@@ -95,6 +97,7 @@ feast_code feast_store_open(const char *config_path, const char *project, feast_
   }
   s->project = feast_strdup(project ? project : s->cfg.project);
   if (!s->project) rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  if (!rc && s->cfg.has_bigquery) rc = feast_bigquery_configure(&s->cfg, err);
   if (!rc) rc = feast_registry_open(s->cfg.registry, &s->reg, err);
   if (rc) {
     feast_store_free(s);
@@ -301,6 +304,18 @@ feast_code feast_store_get_historical_features(feast_store *s, const char *const
                                                feast_batch_source *entities, const feast_historical_options *opts,
                                                feast_batch_source **out, feast_retrieval_summary *summary,
                                                feast_error *err) {
+  return feast_store_get_historical_features_bq(s, refs, n_refs, entities, opts, NULL, out, summary, NULL, err);
+}
+
+/* BigQuery is asked only when a referenced table, the entity rows or the
+ * destination is in BigQuery (engine/retrieval_bigquery.h); else the
+ * local engine alone runs. */
+feast_code feast_store_get_historical_features_bq(feast_store *s, const char *const *refs, size_t n_refs,
+                                                  feast_batch_source *entities, const feast_historical_options *opts,
+                                                  const feast_bigquery_historical_options *bo, feast_batch_source **out,
+                                                  feast_retrieval_summary *summary, feast_bigquery_historical_info *info,
+                                                  feast_error *err) {
+  if (info) memset(info, 0, sizeof *info);
   feast_error problems;
   feast_error_clear(&problems);
   request_tables *h = request_tables_load(s, refs, n_refs, true, &problems);
@@ -332,7 +347,9 @@ feast_code feast_store_get_historical_features(feast_store *s, const char *const
     req.progress_ctx = opts->progress_ctx;
   }
   /* The engine's output does not borrow from the request: the specs can go. */
-  feast_code rc = feast_historical_retrieve(&req, out, summary, err);
+  feast_code rc = feast_bq_retrieval_involved(&req, bo) ? feast_bq_historical_retrieve(&req, bo, out, summary, info, err)
+                                                        : feast_historical_retrieve(&req, out, summary, err);
+  if (!rc && info && !info->plan[0]) snprintf(info->plan, sizeof info->plan, "local");
   request_tables_free(h);
   return rc;
 }

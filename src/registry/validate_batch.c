@@ -62,7 +62,9 @@ static void found_desc(const feast_array *a, char *buf, size_t size) {
 feast_code feast_batch_source_check(const feast_data_source *s, const feast_column_req *reqs, size_t n,
                                     feast_error *err) {
   const feast_connector *conn = feast_connector_for(s->type);
-  const char *url = s->type == FEAST_SOURCE_FILE ? s->file.file_url : s->bigquery.table_ref;
+  const char *url = s->type == FEAST_SOURCE_FILE ? s->file.file_url
+                    : s->bigquery.table_ref && *s->bigquery.table_ref ? s->bigquery.table_ref
+                                                                        : s->bigquery.query ? "the query" : NULL;
   if (!url || !*url || !conn || !conn->schema) return FEAST_OK; /* reported by the option rules */
   const char *where = s->type == FEAST_SOURCE_FILE ? "the Parquet files of" : "the columns of";
   feast_batch *schema = NULL;

@@ -170,6 +170,15 @@ void feast_validate_source(feast_vctx *v, const feast_feature_table_spec *t, con
       feast_vproblem(v, field, "a table reference (or a query) is required");
     else if (!empty(s->bigquery.table_ref) && !valid_table_ref(s->bigquery.table_ref))
       feast_vproblem(v, field, "'%s' must read project:dataset.table or project.dataset.table", s->bigquery.table_ref);
+    else if (!skip_check) { /* the table's schema (tables.get) or the query's (a dry run) */
+      if (empty(s->bigquery.table_ref)) snprintf(field, sizeof field, "spec.%s.bigqueryOptions.query", which);
+      feast_column_reqs reqs;
+      if (!reqs_for(&c, &reqs)) {
+        feast_error e;
+        if (feast_batch_source_check(s, reqs.items, reqs.n, &e)) feast_vproblem_lines(v, field, e.message);
+        feast_column_reqs_clear(&reqs);
+      }
+    }
     break;
   case FEAST_SOURCE_KAFKA:
     snprintf(field, sizeof field, "spec.%s.kafkaOptions.bootstrapServers", which);

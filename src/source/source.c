@@ -9,7 +9,8 @@
 
 #include "source/connector.h"
 
-static const feast_connector *const CONNECTORS[] = {&feast_file_connector, &feast_kafka_connector};
+static const feast_connector *const CONNECTORS[] = {&feast_file_connector, &feast_bigquery_connector,
+                                                     &feast_kafka_connector};
 
 const feast_connector *feast_connector_for(feast_source_type type) {
   for (size_t i = 0; i < sizeof CONNECTORS / sizeof *CONNECTORS; i++)

@@ -216,8 +216,10 @@ class Embedded:
             if entity_source.event_timestamp_column and not timestamp_column:
                 opts.entity_ts_column = entity_source.event_timestamp_column.encode()
         elif isinstance(entity_source, BigQuerySource):
-            raise FeastError(8, "get_historical_features: a BigQuerySource entity source needs the BigQuery "
-                                "connector, which this build does not have")
+            o = entity_source.bigquery_options
+            path = (f"bq://{o.table_ref}" if o.table_ref else f"bq:{o.query}").encode()
+            if entity_source.event_timestamp_column and not timestamp_column:
+                opts.entity_ts_column = entity_source.event_timestamp_column.encode()
         elif isinstance(entity_source, (str, os.PathLike)):
             path = os.fspath(entity_source).encode()
         else:
@@ -241,7 +243,8 @@ class Embedded:
     # ---- ingestion ----
 
     def ingest(self, project, table_name, rows):
-        """Rows into the table's batch source as new Parquet files (Feast 0.9's ingest)."""
+        """Rows into the table's batch source as new Parquet files, or a BigQuery source's table by a load
+        job (Feast 0.9's ingest)."""
         stream = _arrow.export_stream(rows)
         try:
             return self._json(self._lib.feast_store_push_offline_arrow, self.store(project), table_name.encode(),
