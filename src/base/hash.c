@@ -4,6 +4,7 @@
  */
 #include "base/hash.h"
 
+#include <pthread.h>
 #include <string.h>
 
 static inline uint64_t load64(const unsigned char *p) {
@@ -78,18 +79,24 @@ uint32_t feast_murmur3_32(const void *data, size_t len, uint32_t seed) {
   return h;
 }
 
-static uint32_t crc32c_table(uint32_t crc, const unsigned char *p, size_t len) {
-  static uint32_t table[256];
-  static int ready;
-  if (!ready) { /* benign race: every thread computes the same table */
-    for (uint32_t i = 0; i < 256; i++) {
-      uint32_t c = i;
-      for (int j = 0; j < 8; j++) c = (c >> 1) ^ (0x82f63b78 & (0u - (c & 1)));
-      table[i] = c;
-    }
-    ready = 1;
+/* Built once, before any thread reads it (pthread_once orders the writes). */
+static uint32_t crc32c_lut[256];
+static int crc32c_hw;
+static pthread_once_t crc32c_once = PTHREAD_ONCE_INIT;
+
+static void crc32c_init(void) {
+  for (uint32_t i = 0; i < 256; i++) {
+    uint32_t c = i;
+    for (int j = 0; j < 8; j++) c = (c >> 1) ^ (0x82f63b78 & (0u - (c & 1)));
+    crc32c_lut[i] = c;
   }
-  while (len--) crc = table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
+#if defined(__x86_64__) && defined(__GNUC__)
+  crc32c_hw = __builtin_cpu_supports("sse4.2");
+#endif
+}
+
+static uint32_t crc32c_table(uint32_t crc, const unsigned char *p, size_t len) {
+  while (len--) crc = crc32c_lut[(crc ^ *p++) & 0xff] ^ (crc >> 8);
   return crc;
 }
 
@@ -111,10 +118,9 @@ __attribute__((target("sse4.2"))) static uint32_t crc32c_sse42(uint32_t crc, con
 
 uint32_t feast_crc32c(uint32_t crc, const void *data, size_t len) {
   crc = ~crc;
+  pthread_once(&crc32c_once, crc32c_init);
 #if defined(__x86_64__) && defined(__GNUC__)
-  static int has_sse42 = -1;
-  if (has_sse42 < 0) has_sse42 = __builtin_cpu_supports("sse4.2");
-  if (has_sse42) return ~crc32c_sse42(crc, data, len);
+  if (crc32c_hw) return ~crc32c_sse42(crc, data, len);
 #endif
   return ~crc32c_table(crc, data, len);
 }
