@@ -54,7 +54,7 @@ typedef struct lmdb_store {
 static feast_code lmdb_fail(feast_error *err, int rc, const char *what, const char *path) {
   feast_code code = rc == MDB_MAP_FULL ? FEAST_E_TOO_BIG : rc == MDB_CORRUPTED ? FEAST_E_CORRUPT : FEAST_E_IO;
   return feast_fail(err, code, "lmdb %s: %s: %s%s", path, what, mdb_strerror(rc),
-                    rc == MDB_MAP_FULL ? " (raise lmdb_map_size)" : "");
+                    rc == MDB_MAP_FULL ? " (raise online_store.map_size in feature_store.yaml)" : "");
 }
 
 static void put_u32(uint8_t *p, uint32_t v) {
@@ -290,6 +290,49 @@ static void *encoder_main(void *arg) {
 
 static feast_code put_positions_in(lmdb_store *s, MDB_txn *txn, const feast_online_positions *pos, feast_error *err);
 
+/* Bytes the map can still take: never used pages plus the free list. An
+ * upper bound (page overhead is not counted), so a write it refuses could
+ * never have fit. */
+static uint64_t map_room(lmdb_store *s) {
+  MDB_envinfo info;
+  MDB_stat st;
+  if (mdb_env_info(s->env, &info) || mdb_env_stat(s->env, &st)) return UINT64_MAX;
+  uint64_t used = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
+  uint64_t room = info.me_mapsize > used ? info.me_mapsize - used : 0;
+  MDB_txn *txn;
+  MDB_cursor *cur;
+  if (mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) return UINT64_MAX;
+  if (!mdb_cursor_open(txn, 0 /* FREE_DBI */, &cur)) {
+    MDB_val k, v;
+    for (int op = MDB_FIRST; !mdb_cursor_get(cur, &k, &v, op); op = MDB_NEXT)
+      if (v.mv_size >= sizeof(size_t)) room += (uint64_t)*(const size_t *)v.mv_data * st.ms_psize;
+    mdb_cursor_close(cur);
+  }
+  mdb_txn_abort(txn);
+  return room;
+}
+
+/* Refuse a write that cannot fit before it starts, instead of failing with
+ * MDB_MAP_FULL halfway (issue 15 #6): the rows' keys and records alone are
+ * a lower bound of what they need. */
+static feast_code check_room(lmdb_store *s, const feast_online_table *t, const feast_online_row *rows, size_t n,
+                             feast_error *err) {
+  uint64_t need = 0;
+  size_t tl = strlen(t->name) + 1;
+  for (size_t i = 0; i < n; i++) {
+    need += tl + rows[i].key_len + REC_HEADER + 8 * (uint64_t)t->n_features;
+    for (size_t f = 0; f < t->n_features; f++) need += rows[i].value_lens[f];
+  }
+  MDB_envinfo info;
+  if (mdb_env_info(s->env, &info) || need < info.me_mapsize / 4) return FEAST_OK; /* cheap common case */
+  uint64_t room = map_room(s);
+  if (need <= room) return FEAST_OK;
+  return feast_fail(err, FEAST_E_TOO_BIG,
+                    "lmdb %s: %zu rows of table %s need at least %.1f MiB but the map has %.1f MiB free of %.1f MiB; "
+                    "nothing was written (raise online_store.map_size in feature_store.yaml)",
+                    s->path, n, t->name, need / 1048576.0, room / 1048576.0, info.me_mapsize / 1048576.0);
+}
+
 static feast_code lmdb_write(feast_online_store *base, const feast_online_table *t, const feast_online_row *rows, size_t n,
                              uint8_t *written, const feast_online_positions *pos, feast_error *err) {
   lmdb_store *s = (lmdb_store *)base;
@@ -297,6 +340,8 @@ static feast_code lmdb_write(feast_online_store *base, const feast_online_table 
   feast_buf_init(&key, 1 << 16);
   feast_buf_init(&record, (size_t)1 << 30);
   memset(written, 0, n);
+  feast_code crc = check_room(s, t, rows, n, err);
+  if (crc) return crc;
   sort_ent *order = sort_rows(rows, n);
   if (!order) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
   MDB_txn *txn;
@@ -374,8 +419,13 @@ static feast_code lmdb_write(feast_online_store *base, const feast_online_table 
         rec.mv_size = record.len;
       }
       mrc = mdb_cursor_put(cur, &k, &rec, flags);
-      if (mrc) rc = lmdb_fail(err, mrc, "put", s->path);
-      else written[i] = 1;
+      if (mrc) {
+        /* The transaction is dead now (MDB_MAP_FULL...): every later call
+         * on it says MDB_BAD_TXN, so stop here and keep this error. */
+        rc = lmdb_fail(err, mrc, "put", s->path);
+        break;
+      }
+      written[i] = 1;
     }
     if (threaded) {
       pthread_mutex_lock(&en->mu);
@@ -633,6 +683,7 @@ feast_code feast_lmdb_open(const char *path, const feast_online_options *opts, f
     return feast_fail(err, FEAST_E_NOMEM, "lmdb %s: cannot create a mutex", path);
   }
   s->base.ops = &lmdb_ops;
+  s->base.max_key = (size_t)mdb_env_get_maxkeysize(s->env);
   s->base.opts = *opts;
   s->path = feast_strdup(path);
   if (!s->path) {

@@ -1,0 +1,125 @@
+"""Issue 15's defects, each as the hostile probe that found it, through the CLI on real files and a real
+LMDB store: every case ends with a clear error (or a row-level rejection) and the store as it was."""
+import datetime as dt
+import json
+import os
+import subprocess
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+FEAST = os.environ.get("FEAST_BIN", os.path.join(os.getcwd(), "build", "feast"))
+T = dt.datetime(2021, 4, 12, 10, 0, 0)
+
+
+def feast(*args, cwd, check=True):
+    p = subprocess.run([FEAST, *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+    if check and p.returncode != 0:
+        raise AssertionError(f"feast {' '.join(args)} exited {p.returncode}: {p.stderr}")
+    return p
+
+
+def repo(root, features, cols, entity_type="INT64", online="online_store: {type: lmdb, path: online}"):
+    """A repository with one entity `k` and one table `t` over data/t.parquet, holding `cols`."""
+    (root / "data").mkdir(exist_ok=True)
+    pq.write_table(pa.table(cols), root / "data" / "t.parquet")
+    (root / "feature_store.yaml").write_text(f"project: default\nregistry: registry.db\n{online}\n")
+    feats = "\n".join(f"    - name: {n}\n      valueType: {vt}" for n, vt in features)
+    (root / "specs.yaml").write_text(f"""spec:
+  name: k
+  valueType: {entity_type}
+---
+spec:
+  name: t
+  entities: [k]
+  features:
+{feats}
+  batchSource:
+    type: BATCH_FILE
+    eventTimestampColumn: ts
+    fileOptions:
+      fileFormat: {{parquetFormat: {{}}}}
+      fileUrl: "{root}/data/t.parquet"
+""")
+    feast("apply", cwd=root)
+
+
+def online(root, refs, *keys):
+    """{feature: (values, statuses)} of an online read, the entity column left out."""
+    p = feast("get-online-features", "-f", refs, *sum((["-e", f"k={k}"] for k in keys), []), "-o", "json",
+              cwd=root)
+    doc = json.loads(p.stdout)
+    names = doc["metadata"]["feature_names"][1:]
+    return {n: (r["values"], r["statuses"]) for n, r in zip(names, doc["results"][1:])}
+
+
+def test_full_lmdb_map_is_refused_before_writing_and_names_map_size(tmp_path):
+    # 6: MDB_MAP_FULL was reported as MDB_BAD_TXN (a later call on the dead transaction), after part of the
+    # run was committed. Now a write that cannot fit is refused before it starts, naming the setting.
+    n = 200_000
+    repo(tmp_path, [("v", "INT64")], {"k": pa.array(range(n), pa.int64()), "ts": pa.array([T] * n, pa.timestamp("us")),
+                                      "v": pa.array(range(n), pa.int64())},
+         online="online_store: {type: lmdb, path: online, map_size: 1048576}")
+    p = feast("ingest", "t", cwd=tmp_path, check=False)
+    assert p.returncode != 0
+    assert "MDB_BAD_TXN" not in p.stderr
+    assert "online_store.map_size" in p.stderr and "200000 rows of table t" in p.stderr, p.stderr
+    assert "0 written" in p.stdout
+    # the store holds nothing of the refused run
+    assert online(tmp_path, "t:v", 1)["t__v"][1] == ["NOT_FOUND"]
+
+
+def test_map_full_midway_keeps_the_first_error(tmp_path):
+    # 6: a run that passes the up-front check (its lower bound fits) but fills the map on the way must
+    # still say MDB_MAP_FULL, not MDB_BAD_TXN; the transaction is whole or absent.
+    n = 60_000
+    repo(tmp_path, [("v", "STRING")], {"k": pa.array(range(n), pa.int64()), "ts": pa.array([T] * n, pa.timestamp("us")),
+                                       "v": pa.array(["x" * 20] * n)},
+         online="online_store: {type: lmdb, path: online, map_size: 4194304}")
+    p = feast("ingest", "t", cwd=tmp_path, check=False)
+    assert p.returncode != 0
+    assert "MDB_BAD_TXN" not in p.stderr
+    assert "MDB_MAP_FULL" in p.stderr or "need at least" in p.stderr, p.stderr
+    assert "online_store.map_size" in p.stderr
+    assert online(tmp_path, "t:v", 0, n - 1)["t__v"][1] == ["NOT_FOUND"] * 2
+
+
+@pytest.mark.parametrize("value", ["-5", "0", "12abc", " 5", "99999999999999999999999"])
+def test_bad_map_size_is_named(tmp_path, value):
+    # 10: `map_size: -5` said "Cannot allocate memory" (strtoull wrapped it to 2^64-5).
+    repo(tmp_path, [("v", "INT64")], {"k": pa.array([1], pa.int64()), "ts": pa.array([T], pa.timestamp("us")),
+                                      "v": pa.array([1], pa.int64())},
+         online=f"online_store: {{type: lmdb, path: online, map_size: '{value}'}}")
+    p = feast("ingest", "t", cwd=tmp_path, check=False)
+    assert p.returncode != 0
+    assert "map_size must be a positive number of bytes" in p.stderr and value.strip() in p.stderr, p.stderr
+
+
+def test_more_than_1024_features_apply_ingest_and_read(tmp_path):
+    # 7: a fixed array of 1024 columns once made tables of more than 1022 features unusable.
+    n = 1100
+    cols = {"k": pa.array([1, 2], pa.int64()), "ts": pa.array([T, T], pa.timestamp("us"))}
+    for i in range(n):
+        cols[f"f{i}"] = pa.array([i, i + 1], pa.int32())
+    repo(tmp_path, [(f"f{i}", "INT32") for i in range(n)], cols)
+    feast("ingest", "t", cwd=tmp_path)
+    assert online(tmp_path, "t:f0,t:f1099", 2) == {"t__f0": ([1], ["PRESENT"]), "t__f1099": ([1100], ["PRESENT"])}
+    (tmp_path / "e.csv").write_text("k,event_timestamp\n1,2021-04-13T00:00:00Z\n")
+    refs = ",".join(f"t:f{i}" for i in range(n))
+    feast("get-historical-features", "-f", refs, "-e", "e.csv", "-o", "h.parquet", cwd=tmp_path)
+    h = pq.read_table(tmp_path / "h.parquet")
+    assert h.num_columns == n + 2 and h.column("t__f1099").to_pylist() == [1099]
+
+
+def test_oversized_string_key_is_a_rejected_row_not_a_failed_run(tmp_path):
+    # 9: one string entity value longer than LMDB's key limit aborted the whole ingestion, naming no row.
+    keys = ["a", "b" * 2000, "c"]
+    repo(tmp_path, [("v", "INT64")], {"k": pa.array(keys), "ts": pa.array([T] * 3, pa.timestamp("us")),
+                                      "v": pa.array([1, 2, 3], pa.int64())}, entity_type="STRING")
+    p = feast("ingest", "t", "--dead-letter", "dl.parquet", cwd=tmp_path)
+    assert "2 written" in p.stdout and "1 rejected" in p.stdout, p.stdout
+    assert "row 1:" in p.stdout and "entity key is" in p.stdout, p.stdout
+    dl = pq.read_table(tmp_path / "dl.parquet").to_pylist()
+    assert len(dl) == 1 and dl[0]["k"] == "b" * 2000
+    assert online(tmp_path, "t:v", "a", "c") == {"t__v": ([1, 3], ["PRESENT", "PRESENT"])}
