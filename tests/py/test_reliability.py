@@ -4,6 +4,7 @@ import datetime as dt
 import json
 import os
 import random
+import stat
 import subprocess
 
 import pyarrow as pa
@@ -161,3 +162,38 @@ def test_damaged_lmdb_file_never_crashes(tmp_path):
                 for k, val, st in zip(keys, w["values"], w["statuses"]):
                     assert st != "PRESENT" or val == k, (i, k, val)
     assert damaged > 0  # the corruption reached the data at least sometimes
+
+
+def test_outputs_never_replace_special_files_or_inputs(tmp_path):
+    # 2: outputs were a temp file renamed over the target: a device or FIFO became a regular file (as root,
+    # `-o /dev/null` deleted /dev/null) and `-o` naming the table's source file replaced the data.
+    repo(tmp_path, [("v", "INT64")], {"k": pa.array([1, 2], pa.int64()), "ts": pa.array([T, T], pa.timestamp("us")),
+                                      "v": pa.array([1, 2], pa.int64())})
+    (tmp_path / "e.csv").write_text("k,event_timestamp\n1,2021-04-13T00:00:00Z\n")
+    src = tmp_path / "data" / "t.parquet"
+    before = src.read_bytes()
+    (tmp_path / "link.parquet").symlink_to(src)
+    hist = ["get-historical-features", "-f", "t:v", "-e", "e.csv", "-o"]
+    for out, why in [(str(src), "batch source of feature table t"), ("./data/../data/t.parquet", "batch source"),
+                     ("link.parquet", "batch source"), (f"file://{src}", "batch source"),
+                     ("e.csv", "also an input")]:
+        p = feast(*hist, out, cwd=tmp_path, check=False)
+        assert p.returncode == 1 and why in p.stderr, (out, p.stderr)
+    p = feast("ingest", "t", "--dead-letter", str(src), cwd=tmp_path, check=False)
+    assert p.returncode == 1 and "batch source" in p.stderr, p.stderr
+    p = feast("parquet-write", "--from-csv", "e.csv", "e.csv", cwd=tmp_path, check=False)
+    assert p.returncode == 1 and "also an input" in p.stderr, p.stderr
+    assert src.read_bytes() == before
+
+    # a character device (our own node for /dev/null's device) and a FIFO are written into, not replaced
+    dev = tmp_path / "null"
+    os.mknod(dev, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+    feast(*hist, str(dev), cwd=tmp_path)
+    assert stat.S_ISCHR(os.stat(dev).st_mode)
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    reader = subprocess.Popen(["cat", str(fifo)], stdout=subprocess.PIPE)
+    feast(*hist, str(fifo), cwd=tmp_path)
+    got = reader.communicate(timeout=30)[0]
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert pq.read_table(pa.BufferReader(got)).column("t__v").to_pylist() == [1]
