@@ -59,6 +59,7 @@ typedef struct lmdb_store {
   int n_idle;
   uintptr_t map_lo, map_hi; /* where data.mdb is mapped (find_map); 0 = unknown */
   atomic_int faulted;       /* the signal a guarded call died of; then every call fails */
+  bool read_only;           /* opened MDB_RDONLY: the files cannot be written */
 } lmdb_store;
 
 static feast_code lmdb_fail(feast_error *err, int rc, const char *what, const char *path) {
@@ -780,6 +781,9 @@ static feast_code guarded(lmdb_call *c) {
 
 static feast_code lmdb_write(feast_online_store *base, const feast_online_table *t, const feast_online_row *rows, size_t n,
                              uint8_t *written, const feast_online_positions *pos, feast_error *err) {
+  if (((lmdb_store *)base)->read_only)
+    return feast_fail(err, FEAST_E_IO, "lmdb %s: the store can only be read here (read-only files or mount)",
+                      ((lmdb_store *)base)->path);
   lmdb_call c = {.op = OP_WRITE, .base = base, .t = t, .rows = rows, .n = n, .written = written, .pos = pos, .err = err};
   return guarded(&c);
 }
@@ -842,6 +846,17 @@ feast_code feast_lmdb_open(const char *path, const feast_online_options *opts, f
   if (!mrc) mrc = mdb_env_set_mapsize(s->env, opts->lmdb_map_size);
   if (!mrc) mrc = mdb_env_set_maxreaders(s->env, 256);
   if (!mrc) mrc = mdb_env_open(s->env, path, MDB_NOTLS, 0664);
+  if (mrc == EACCES || mrc == EROFS) {
+    /* A store we may only read (a read-only mount, another user's files):
+     * serve reads without the lock file, which cannot be written either;
+     * writes are refused by LMDB (EACCES) and say so. */
+    mdb_env_close(s->env);
+    s->env = NULL;
+    mrc = mdb_env_create(&s->env);
+    if (!mrc) mrc = mdb_env_set_mapsize(s->env, opts->lmdb_map_size);
+    if (!mrc) mrc = mdb_env_open(s->env, path, MDB_NOTLS | MDB_RDONLY | MDB_NOLOCK, 0664);
+    s->read_only = !mrc;
+  }
   if (mrc) {
     if (s->env && mrc) {
       mdb_env_close(s->env);
@@ -852,7 +867,7 @@ feast_code feast_lmdb_open(const char *path, const feast_online_options *opts, f
     return rc;
   }
   MDB_txn *txn;
-  mrc = mdb_txn_begin(s->env, NULL, 0, &txn);
+  mrc = mdb_txn_begin(s->env, NULL, s->read_only ? MDB_RDONLY : 0, &txn);
   if (!mrc) mrc = mdb_dbi_open(txn, NULL, 0, &s->dbi);
   if (!mrc) mrc = mdb_txn_commit(txn);
   if (mrc) {

@@ -3,9 +3,12 @@ LMDB store: every case ends with a clear error (or a row-level rejection) and th
 import datetime as dt
 import json
 import os
+import pathlib
 import random
+import shutil
 import stat
 import subprocess
+import tempfile
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -197,3 +200,31 @@ def test_outputs_never_replace_special_files_or_inputs(tmp_path):
     got = reader.communicate(timeout=30)[0]
     assert stat.S_ISFIFO(os.stat(fifo).st_mode)
     assert pq.read_table(pa.BufferReader(got)).column("t__v").to_pylist() == [1]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to run the commands as another user (setpriv)")
+def test_read_only_registry_and_store_serve_reads():
+    # 8: a read-only registry blocked even read-only commands (enabling WAL, then creating the schema, failed
+    # first). Run as `nobody` over root's files: reads work, writes say why they cannot.
+    tmp_path = pathlib.Path(tempfile.mkdtemp(prefix="feast-ro-", dir="/tmp"))
+    repo(tmp_path, [("v", "INT64")], {"k": pa.array([1, 2], pa.int64()), "ts": pa.array([T, T], pa.timestamp("us")),
+                                      "v": pa.array([10, 20], pa.int64())})
+    feast("ingest", "t", cwd=tmp_path)
+    for p in [tmp_path, *tmp_path.rglob("*")]:
+        os.chmod(p, 0o555 if p.is_dir() else 0o444)
+    as_nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", FEAST]
+    try:
+        def run(*args):
+            return subprocess.run(as_nobody + list(args), cwd=tmp_path, capture_output=True, text=True, timeout=60)
+        p = run("feature-tables", "list")
+        assert p.returncode == 0 and "t" in p.stdout, p.stderr
+        p = run("get-online-features", "-f", "t:v", "-e", "k=2", "-o", "json")
+        assert p.returncode == 0 and json.loads(p.stdout)["results"][1]["values"] == [20], p.stderr
+        p = run("apply")
+        assert p.returncode == 1 and "cannot be written" in p.stderr, p.stderr
+        p = run("ingest", "t")
+        assert p.returncode == 1 and "can only be read here" in p.stderr, p.stderr
+    finally:
+        for p in [tmp_path, *tmp_path.rglob("*")]:
+            os.chmod(p, 0o755 if p.is_dir() else 0o644)
+        shutil.rmtree(tmp_path)
