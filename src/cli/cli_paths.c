@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "cli/cli_common.h"
+#include "feast/source.h"
 
 static const char *strip_file_url(const char *p) { return strncmp(p, "file://", 7) == 0 ? p + 7 : p; }
 
@@ -31,13 +32,12 @@ static bool resolve(const char *path, char out[PATH_MAX]) {
 
 /* Does writing `out` (resolved as `rout`) touch the input `in`? */
 static bool touches(const char *out, const char *rout, const char *in) {
-  in = strip_file_url(in);
-  if (strpbrk(in, "*?[")) return fnmatch(in, rout, FNM_PATHNAME) == 0;
-  char rin[PATH_MAX];
+  char lit[PATH_MAX], rin[PATH_MAX];
+  if (!feast_file_url_literal(in, lit, sizeof lit)) return fnmatch(strip_file_url(in), rout, FNM_PATHNAME) == 0;
   struct stat so, si;
-  if (stat(out, &so) == 0 && stat(in, &si) == 0 && so.st_dev == si.st_dev && so.st_ino == si.st_ino)
+  if (stat(out, &so) == 0 && stat(lit, &si) == 0 && so.st_dev == si.st_dev && so.st_ino == si.st_ino)
     return true; /* the same file, hard links included */
-  if (!realpath(in, rin)) return false;
+  if (!realpath(lit, rin)) return false;
   size_t n = strlen(rin);
   if (strcmp(rin, rout) == 0) return true;
   /* a new file inside a source folder joins that dataset */

@@ -228,3 +228,36 @@ def test_read_only_registry_and_store_serve_reads():
         for p in [tmp_path, *tmp_path.rglob("*")]:
             os.chmod(p, 0o755 if p.is_dir() else 0o644)
         shutil.rmtree(tmp_path)
+
+
+@pytest.mark.parametrize("folder", ["[1]", "a*b", "q?", "back\\slash"])
+def test_pattern_characters_in_the_repository_path_mean_only_themselves(tmp_path, folder):
+    # 3: `feast init` wrote the path unescaped and the reader took `*`, `?`, `[` as patterns: a folder
+    # named [1] broke the example and a `*` read another repository's files.
+    decoy = tmp_path / (folder.replace("*", "XX").replace("?", "Z").replace("[1]", "1"))
+    if decoy.name != folder:  # a sibling the pattern would match: its data must not be read
+        feast("init", str(decoy), cwd=tmp_path)
+    feast("init", folder, cwd=tmp_path)
+    root = tmp_path / folder
+    assert "\\" in (root / "driver_trips.yaml").read_text().split("fileUrl:")[1].split("\n")[0] or \
+        not any(c in folder for c in "*?[\\")
+    feast("apply", cwd=root)
+    p = feast("ingest", "driver_trips", cwd=root)
+    assert "120 rows read" in p.stdout, p.stdout  # the example's rows, once: not the decoy's too
+
+
+def test_symlink_loops_and_files_reached_twice_are_refused(tmp_path):
+    # 4: a symlink loop in a dataset folder multiplied rows (each file read 41 times).
+    ds = tmp_path / "ds" / "part=1"
+    ds.mkdir(parents=True)
+    pq.write_table(pa.table({"k": pa.array([1], pa.int64())}), ds / "a.parquet")
+    (ds / "loop").symlink_to("..")
+    p = feast("parquet", "cat", str(tmp_path / "ds"), cwd=tmp_path, check=False)
+    assert p.returncode == 1 and "symlink loop" in p.stderr, p.stderr
+    (ds / "loop").unlink()
+    (tmp_path / "ds" / "part=2").symlink_to("part=1")
+    p = feast("parquet", "cat", str(tmp_path / "ds"), cwd=tmp_path, check=False)
+    assert p.returncode == 1 and "are the same file" in p.stderr, p.stderr
+    (tmp_path / "ds" / "part=2").unlink()
+    p = feast("parquet", "cat", str(tmp_path / "ds"), cwd=tmp_path)
+    assert p.stdout.count("\n") == 1
