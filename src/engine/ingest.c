@@ -154,7 +154,7 @@ static void reject(batch_ctx *c, int64_t row, int64_t source_row, const char *re
   if (!c->sum->first_reject[0]) {
     char *d = c->sum->first_reject;
     size_t cap = sizeof c->sum->first_reject;
-    int k = snprintf(d, cap, "row %lld: ", (long long)source_row);
+    int k = snprintf(d, cap, "row %lld: ", (long long)source_row + 1); /* people count rows from 1 */
     size_t used = k > 0 && (size_t)k < cap ? (size_t)k : 0, rl = strlen(reason);
     if (rl > cap - 1 - used) rl = cap - 1 - used;
     memcpy(d + used, reason, rl);

@@ -124,7 +124,7 @@ def test_oversized_string_key_is_a_rejected_row_not_a_failed_run(tmp_path):
                                       "v": pa.array([1, 2, 3], pa.int64())}, entity_type="STRING")
     p = feast("ingest", "t", "--dead-letter", "dl.parquet", cwd=tmp_path)
     assert "2 written" in p.stdout and "1 rejected" in p.stdout, p.stdout
-    assert "row 1:" in p.stdout and "entity key is" in p.stdout, p.stdout
+    assert "row 2:" in p.stdout and "entity key is" in p.stdout, p.stdout
     dl = pq.read_table(tmp_path / "dl.parquet").to_pylist()
     assert len(dl) == 1 and dl[0]["k"] == "b" * 2000
     assert online(tmp_path, "t:v", "a", "c") == {"t__v": ([1, 3], ["PRESENT", "PRESENT"])}
@@ -261,3 +261,40 @@ def test_symlink_loops_and_files_reached_twice_are_refused(tmp_path):
     (tmp_path / "ds" / "part=2").unlink()
     p = feast("parquet", "cat", str(tmp_path / "ds"), cwd=tmp_path)
     assert p.stdout.count("\n") == 1
+
+
+def test_small_defects_of_the_hostile_run(tmp_path):
+    # 10: a duplicate entity in one online row was accepted and printed twice; empty label keys and names
+    # longer than any store can key were applied; the missing-entity hint named a command that does not
+    # exist; row numbers started at 0 in one message and 1 in another.
+    repo(tmp_path, [("v", "INT64")], {"k": pa.array([1], pa.int64()), "ts": pa.array([T], pa.timestamp("us")),
+                                      "v": pa.array([None], pa.int64())})
+    p = feast("get-online-features", "-f", "t:v", "-e", "k=1,k=2", cwd=tmp_path, check=False)
+    assert p.returncode == 1 and "entity k is given twice" in p.stderr, p.stderr
+    (tmp_path / "bad.yaml").write_text(f"""spec:
+  name: e_{'x' * 200}
+  valueType: INT64
+  labels:
+    "": v
+---
+spec:
+  name: t3
+  entities: [nope]
+  features:
+    - name: f
+      valueType: INT64
+      labels: {{"": x}}
+  batchSource:
+    type: BATCH_FILE
+    eventTimestampColumn: ts
+    fileOptions:
+      fileFormat: {{parquetFormat: {{}}}}
+      fileUrl: "{tmp_path}/data/t.parquet"
+""")
+    p = feast("apply", "-f", "bad.yaml", "--skip-source-check", cwd=tmp_path, check=False)
+    assert p.returncode == 1
+    assert "names are at most 128" in p.stderr
+    assert p.stderr.count("a label key cannot be empty") == 2, p.stderr
+    assert "`feast entities apply -f FILE`" in p.stderr
+    p = feast("get-online-features", "-f", "t:v", "-e", "k=1", "-e", "k=x", cwd=tmp_path, check=False)
+    assert p.returncode == 1 and "entity row 2" in p.stderr, p.stderr
