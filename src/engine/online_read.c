@@ -134,7 +134,14 @@ static feast_code read_table(feast_online_store *s, feast_online_result *r, cons
       }
       r->vals[at] = rec->values[f];
       r->lens[at] = rec->value_lens[f];
-      r->status[at] = rec->value_lens[f] ? FEAST_STATUS_PRESENT : FEAST_STATUS_NULL_VALUE;
+      /* A store's bytes are outside input (another writer, a damaged
+       * store): one that is not a feast.types.Value is an error, never
+       * PRESENT (issue 15). */
+      int member = 0;
+      if (rec->value_lens[f] && feast_pb_value_kind(rec->values[f], rec->value_lens[f], &member, err))
+        return feast_error_prefix(err, "table %s: feature %s, entity row %zu: the %s store holds a value that is not "
+                                       "a feast.types.Value: ", t->name, feats[f], row + 1, s->ops->kind);
+      r->status[at] = member ? FEAST_STATUS_PRESENT : FEAST_STATUS_NULL_VALUE;
     }
   }
   return FEAST_OK;

@@ -298,3 +298,41 @@ spec:
     assert "`feast entities apply -f FILE`" in p.stderr
     p = feast("get-online-features", "-f", "t:v", "-e", "k=1", "-e", "k=x", cwd=tmp_path, check=False)
     assert p.returncode == 1 and "entity row 2" in p.stderr, p.stderr
+
+
+def test_duplicate_parquet_column_names_are_refused(tmp_path):
+    # 10: a file with two columns of one name silently read the first.
+    t = pa.Table.from_arrays([pa.array([1]), pa.array([2]), pa.array([3])], names=["a", "b", "a"])
+    pq.write_table(t, tmp_path / "dup.parquet")
+    p = feast("parquet", "cat", str(tmp_path / "dup.parquet"), cwd=tmp_path, check=False)
+    assert p.returncode == 1 and "column 'a' appears twice in the schema (columns 1 and 3)" in p.stderr, p.stderr
+
+
+@pytest.fixture(scope="module")
+def redis_port():
+    scripts = pathlib.Path(__file__).resolve().parents[2] / "scripts"
+    p = subprocess.run(["bash", str(scripts / "start-redis.sh")], capture_output=True, text=True, timeout=120)
+    if p.returncode != 0 or not p.stdout.strip():
+        pytest.fail(f"start-redis.sh could not start a server: {p.stderr.strip()}")
+    port = p.stdout.strip()
+    yield port
+    subprocess.run(["bash", str(scripts / "stop-redis.sh"), port])
+
+
+def test_undecodable_redis_value_is_an_error_not_present(tmp_path, redis_port):
+    # 10: an undecodable value in Redis was shown as PRESENT.
+    import redis
+    repo(tmp_path, [("v", "INT64"), ("w", "INT64")],
+         {"k": pa.array([1, 2], pa.int64()), "ts": pa.array([T, T], pa.timestamp("us")),
+          "v": pa.array([10, 20], pa.int64()), "w": pa.array([1, None], pa.int64())},
+         online=f"online_store: {{type: redis, connection_string: '127.0.0.1:{redis_port}'}}")
+    feast("ingest", "t", cwd=tmp_path)
+    assert online(tmp_path, "t:v,t:w", 1, 2) == {"t__v": ([10, 20], ["PRESENT", "PRESENT"]),
+                                                   "t__w": ([1, None], ["PRESENT", "NULL_VALUE"])}
+    r = redis.Redis(host="127.0.0.1", port=int(redis_port))
+    keys = [k for k in r.keys() if r.type(k) == b"hash"]
+    assert len(keys) == 2
+    fields = [f for f in r.hkeys(keys[0]) if not f.startswith(b"_")]  # _ts:, _ex:, _created: are meta
+    r.hset(keys[0], fields[0], b"\xff\xff\xff")  # not a feast.types.Value
+    p = feast("get-online-features", "-f", "t:v,t:w", "-e", "k=1", "-e", "k=2", cwd=tmp_path, check=False)
+    assert p.returncode == 1 and "not a feast.types.Value" in p.stderr, (p.stdout, p.stderr)
