@@ -2,12 +2,14 @@
  * file.c - the file connector: a FileSource's fileUrl (a Parquet file,
  * folder, glob or hive-partitioned tree) read by the Parquet dataset
  * reader, with the event-time window pruning row groups (by their
- * statistics) and date partitions.
+ * statistics) and date partitions. s3:// URLs are listed and read by
+ * ranges through s3_source.c.
  */
 #include <string.h>
 
 #include "feast/parquet.h"
 #include "source/connector.h"
+#include "source/s3_source.h"
 
 static feast_code file_url(const feast_data_source *s, feast_error *err) {
   if (!s->file.file_url || !*s->file.file_url) return feast_fail(err, FEAST_E_INVALID, "the file source has no fileUrl");
@@ -34,6 +36,7 @@ static feast_code open_dataset(const feast_data_source *s, const feast_batch_rea
   o.date_partition_column = s->date_partition_column;
   o.read.threads = r->threads;
   o.read.max_ahead_bytes = r->ahead_bytes;
+  if (feast_s3_is_url(s->file.file_url)) o.fs = feast_s3_parquet_fs();
   return feast_parquet_dataset_open(s->file.file_url, &o, out, err);
 }
 

@@ -3,7 +3,8 @@
  * tree, a glob, hive `key=value` folders; plain paths or file:// URLs),
  * derives partition values from folder names, prunes folders with ranges
  * on partition columns, checks every file's schema against the first, and
- * hands the list to the scan engine.
+ * hands the list to the scan engine. Remote URLs (s3://) are listed and
+ * opened through the caller's feast_parquet_fs; the rest is the same.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -24,18 +25,30 @@
 
 typedef struct paths {
   char **v;
+  int64_t *sizes; /* remote objects' sizes from the listing; -1 locally */
   int n, cap;
 } paths;
 
-static feast_code add_path(paths *p, const char *s, feast_error *err) {
+static feast_code add_sized(paths *p, const char *s, int64_t size, feast_error *err);
+static feast_code add_path(paths *p, const char *s, feast_error *err) { return add_sized(p, s, -1, err); }
+
+static feast_code add_remote(void *ctx, const char *url, int64_t size, feast_error *err) {
+  return add_sized(ctx, url, size, err);
+}
+
+static feast_code add_sized(paths *p, const char *s, int64_t size, feast_error *err) {
   if (p->n >= MAX_FILES) return feast_fail(err, FEAST_E_TOO_BIG, "more than %d files in the dataset", MAX_FILES);
   if (p->n == p->cap) {
     int cap = p->cap ? p->cap * 2 : 16;
     char **nv = feast_realloc(p->v, sizeof *nv * (size_t)cap);
     if (!nv) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
     p->v = nv;
+    int64_t *ns = feast_realloc(p->sizes, sizeof *ns * (size_t)cap);
+    if (!ns) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+    p->sizes = ns;
     p->cap = cap;
   }
+  p->sizes[p->n] = size;
   if (!(p->v[p->n] = feast_strdup(s))) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
   p->n++;
   return FEAST_OK;
@@ -44,6 +57,7 @@ static feast_code add_path(paths *p, const char *s, feast_error *err) {
 static void free_paths(paths *p) {
   for (int i = 0; i < p->n; i++) feast_free(p->v[i]);
   feast_free(p->v);
+  feast_free(p->sizes);
 }
 
 static int ignored(const char *name) {
@@ -77,7 +91,23 @@ static feast_code walk(const char *dir, paths *out, int depth, feast_error *err)
   return rc;
 }
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+typedef struct named {
+  char *p;
+  int64_t size;
+} named;
+
+static int cmp_named(const void *a, const void *b) { return strcmp(((const named *)a)->p, ((const named *)b)->p); }
+
+/* Sort the names, keeping each size with its name. */
+static feast_code sort_paths(paths *ps, feast_error *err) {
+  named *t = feast_malloc(sizeof *t * (size_t)(ps->n ? ps->n : 1));
+  if (!t) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  for (int i = 0; i < ps->n; i++) t[i] = (named){ps->v[i], ps->sizes[i]};
+  qsort(t, (size_t)ps->n, sizeof *t, cmp_named);
+  for (int i = 0; i < ps->n; i++) ps->v[i] = t[i].p, ps->sizes[i] = t[i].size;
+  feast_free(t);
+  return FEAST_OK;
+}
 
 static int hexval(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -171,15 +201,20 @@ feast_code feast_parquet_dataset_open(const char *url_or_path, const feast_parqu
     opts = &none;
   }
   const char *path = url_or_path;
+  const feast_parquet_fs *fs = NULL;
   if (strncmp(path, "file://", 7) == 0) path += 7;
+  else if (strstr(path, "://") && opts->fs) fs = opts->fs;
   else if (strstr(path, "://"))
-    return feast_fail(err, FEAST_E_UNSUPPORTED, "%s: only local paths and file:// URLs are supported", url_or_path);
+    return feast_fail(err, FEAST_E_UNSUPPORTED, "%s: only local paths, file:// and s3:// URLs are supported",
+                      url_or_path);
   paths ps = {0};
   feast_code rc = FEAST_OK;
   char *root = NULL; /* partition folders are parsed below this */
   size_t plen = strlen(path);
   int single = 0;
-  if (strpbrk(path, "*?[")) {
+  if (fs) {
+    rc = fs->list(fs->ctx, path, add_remote, &ps, &root, &single, err);
+  } else if (strpbrk(path, "*?[")) {
     glob_t g;
     int gr = glob(path, 0, NULL, &g);
     if (gr != 0 && gr != GLOB_NOMATCH) return feast_fail(err, FEAST_E_IO, "%s: glob failed", path);
@@ -217,7 +252,11 @@ feast_code feast_parquet_dataset_open(const char *url_or_path, const feast_parqu
     feast_free(root);
     return rc;
   }
-  qsort(ps.v, (size_t)ps.n, sizeof *ps.v, cmp_str);
+  if ((rc = sort_paths(&ps, err))) {
+    free_paths(&ps);
+    feast_free(root);
+    return rc;
+  }
 
   feast_arena *arena = feast_arena_new(0);
   pq_scan_file *files = feast_calloc((size_t)ps.n, sizeof *files);
@@ -263,7 +302,14 @@ feast_code feast_parquet_dataset_open(const char *url_or_path, const feast_parqu
                                opts->ranges[r].lo, opts->ranges[r].hi);
     if (skip && nf > 0) continue; /* the first file is kept for the schema */
     feast_parquet_file *f;
-    if ((rc = feast_parquet_file_open(ps.v[i], &opts->read, &f, err))) break;
+    if (fs) {
+      feast_parquet_io io;
+      if ((rc = fs->open(fs->ctx, ps.v[i], ps.sizes[i], &io, err)) ||
+          (rc = feast_parquet_file_open_io(&io, (uint64_t)ps.sizes[i], ps.v[i], &opts->read, &f, err)))
+        break;
+    } else if ((rc = feast_parquet_file_open(ps.v[i], &opts->read, &f, err))) {
+      break;
+    }
     files[nf].file = f;
     files[nf].owned = 1;
     files[nf].pvals = pv;
