@@ -151,6 +151,9 @@ typedef struct feast_parquet_dataset_options {
   const char *date_partition_column;
   /* Non-NULL: URLs with a scheme other than file:// are read through it. */
   const feast_parquet_fs *fs;
+  /* Open the first file only (in name order): the schema from one footer,
+   * for remote datasets where every footer is a request. */
+  int first_file_only;
 } feast_parquet_dataset_options;
 
 /* Open a dataset: a file, a directory (recursive; `_SUCCESS`, `*.crc`,

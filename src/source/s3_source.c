@@ -132,7 +132,7 @@ typedef struct lister {
   const char *pattern;  /* a glob over keys, or NULL */
   feast_parquet_fs_add_fn add;
   void *actx;
-  long found;
+  long found, seen; /* objects added; objects listed at all */
 } lister;
 
 /* A key matches a glob when it, or a folder above it, does (the local
@@ -153,6 +153,7 @@ static int glob_match(const char *pattern, const char *key) {
 
 static feast_code on_entry(void *ctx, const feast_s3_entry *e, feast_error *err) {
   lister *l = ctx;
+  l->seen++;
   size_t klen = strlen(e->key);
   if (e->size < 0 || (klen && e->key[klen - 1] == '/')) return FEAST_OK; /* folder markers */
   size_t rl = strlen(l->root_key);
@@ -244,7 +245,8 @@ static feast_code s3_list(void *ctx, const char *url, feast_parquet_fs_add_fn ad
         rc = list_prefix(s3, &l, prefix, err);
       }
       if (!rc && l.found == 0)
-        rc = feast_fail(err, FEAST_E_NOT_FOUND, "%s: no such object, and no objects below it", url);
+        rc = l.seen ? feast_fail(err, FEAST_E_NOT_FOUND, "%s: no Parquet files found", url)
+                    : feast_fail(err, FEAST_E_NOT_FOUND, "%s: no such object, and no objects below it", url);
       feast_free(prefix);
     }
   }

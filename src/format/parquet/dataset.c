@@ -265,7 +265,8 @@ feast_code feast_parquet_dataset_open(const char *url_or_path, const feast_parqu
   if (!arena || !files) rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
   size_t rlen = strlen(root);
   int nf = 0;
-  for (int i = 0; i < ps.n && !rc; i++) {
+  int nopen = opts->first_file_only && ps.n > 1 ? 1 : ps.n;
+  for (int i = 0; i < nopen && !rc; i++) {
     const char *rel = ps.v[i];
     if (!single && rlen && strncmp(rel, root, rlen) == 0) rel += rlen + (rel[rlen] == '/');
     const char *keys[MAX_PARTS], *vals[MAX_PARTS];
