@@ -15,6 +15,7 @@
 #include "feast/config.h"
 #include "feast/error.h"
 #include "feast/export.h"
+#include "feast/parquet.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -26,6 +27,10 @@ FEAST_API feast_code feast_aws_configure(const feast_config *cfg, feast_error *e
 
 /* True for "s3://bucket..." */
 FEAST_API bool feast_s3_is_url(const char *s);
+
+/* The dataset reader's view of S3, for feast_parquet_dataset_options.fs
+ * (the file connector sets it itself for s3:// sources). */
+FEAST_API const feast_parquet_fs *feast_s3_parquet_fs(void);
 
 typedef struct feast_s3_stats {
   uint64_t files;      /* objects opened for reading */

@@ -10,9 +10,6 @@
 #include "feast/aws.h"
 #include "feast/parquet.h"
 
-/* The dataset reader's view of S3 (feast_parquet_dataset_options.fs). */
-const feast_parquet_fs *feast_s3_parquet_fs(void);
-
 /* Upload the local file `path` as the object `url` (s3://bucket/key):
  * one PUT up to 16 MiB, multipart above. */
 feast_code feast_s3_put_file(const char *url, const char *path, feast_error *err);
