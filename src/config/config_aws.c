@@ -14,10 +14,11 @@
 static const char *const KEYS[] = {"region",          "profile",         "access_key_id",        "secret_access_key",
                                    "session_token",   "endpoint_url",    "s3_endpoint_url",      "kinesis_endpoint_url",
                                    "s3_addressing",   "connect_timeout_ms", "timeout_ms",        "max_attempts",
-                                   NULL};
+                                   "s3_request_size", "s3_max_in_flight", NULL};
 #define KEY_LIST                                                                                                    \
   "region, profile, access_key_id, secret_access_key, session_token, endpoint_url, s3_endpoint_url, "               \
-  "kinesis_endpoint_url, s3_addressing, connect_timeout_ms, timeout_ms, max_attempts"
+  "kinesis_endpoint_url, s3_addressing, connect_timeout_ms, timeout_ms, max_attempts, s3_request_size, "        \
+  "s3_max_in_flight"
 
 feast_code feast_cfg_parse_aws(cfg_ctx *c, const feast_ynode *n, feast_config *out) {
   if (n->kind != FEAST_Y_MAP) return feast_cfg_fail(c, n, "'aws' must be a mapping (" KEY_LIST ")");
@@ -35,8 +36,9 @@ feast_code feast_cfg_parse_aws(cfg_ctx *c, const feast_ynode *n, feast_config *o
       return feast_cfg_fail(c, v, "aws.s3_addressing must be auto, path or virtual-host, not '%s'", sv);
     if (which >= 9) {
       char *end = NULL;
-      long long x = strtoll(sv, &end, 10);
-      if (*end || x <= 0 || x > 3600000) return feast_cfg_fail(c, v, "aws.%s must be a positive number", key);
+      long long x = strtoll(sv, &end, 10), top = which == 12 ? (1ll << 32) : which == 13 ? 64 : 3600000;
+      if (*end || x <= 0 || x > top)
+        return feast_cfg_fail(c, v, "aws.%s must be a number from 1 to %lld", key, top);
     }
     if (strncmp(key, "endpoint_url", 12) == 0 || strstr(key, "_endpoint_url"))
       if (strncmp(sv, "http://", 7) && strncmp(sv, "https://", 8))

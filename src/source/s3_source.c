@@ -4,8 +4,9 @@
  * object read (connections and credentials are reused); listing a URL the
  * way the local reader walks a path (a file, a folder, a glob, hive
  * folders); objects opened as range-read files whose chunk reads are
- * coalesced like pyarrow's (holes up to 8 KiB, ranges up to 32 MiB) and
- * sent several at a time.
+ * coalesced like pyarrow's (holes up to 8 KiB, ranges up to 32 MiB), cut
+ * into GETs of at most aws.s3_request_size bytes and sent
+ * aws.s3_max_in_flight at a time.
  */
 #include "source/s3_source.h"
 
@@ -27,7 +28,12 @@
 
 #define HOLE_LIMIT ((uint64_t)8 << 10)
 #define RANGE_LIMIT ((uint64_t)32 << 20)
-#define IN_FLIGHT 8
+
+/* Tunable in the aws: section (docs/aws.md): the largest ranged GET (a
+ * longer span goes as several, in parallel) and the GETs in flight per
+ * row group. */
+static uint64_t part_size = (uint64_t)32 << 20;
+static int in_flight = 8;
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static feast_map conf;           /* a copy of the aws: section */
@@ -65,6 +71,10 @@ static void fill_settings(void) {
   if ((v = feast_map_get(&conf, "connect_timeout_ms"))) settings.connect_timeout_ms = atol(v);
   if ((v = feast_map_get(&conf, "timeout_ms"))) settings.timeout_ms = atol(v);
   if ((v = feast_map_get(&conf, "max_attempts"))) settings.max_attempts = atoi(v);
+  part_size = (v = feast_map_get(&conf, "s3_request_size")) ? (uint64_t)atoll(v) : (uint64_t)32 << 20;
+  if (part_size < (64u << 10)) part_size = 64u << 10;
+  in_flight = (v = feast_map_get(&conf, "s3_max_in_flight")) ? atoi(v) : 8;
+  if (in_flight < 1) in_flight = 1;
 }
 
 feast_code feast_aws_configure(const feast_config *cfg, feast_error *err) {
@@ -282,9 +292,9 @@ static feast_code io_read_many(void *ctx, const feast_parquet_range_read *r, siz
   if (n == 0) return FEAST_OK;
   const feast_parquet_range_read **ord = feast_malloc(sizeof *ord * n);
   span *sp = feast_calloc(n, sizeof *sp);
-  feast_s3_range *gets = feast_calloc(n, sizeof *gets);
-  feast_code rc = ord && sp && gets ? FEAST_OK : feast_fail(err, FEAST_E_NOMEM, "out of memory");
-  size_t ns = 0;
+  feast_s3_range *gets = NULL;
+  feast_code rc = ord && sp ? FEAST_OK : feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  size_t ns = 0, ng = 0;
   if (!rc) {
     for (size_t i = 0; i < n; i++) ord[i] = &r[i];
     qsort(ord, n, sizeof *ord, cmp_range);
@@ -297,17 +307,23 @@ static feast_code io_read_many(void *ctx, const feast_parquet_range_read *r, siz
         sp[ns++] = (span){o, e, i, i, NULL};
       }
     }
+    size_t parts = 0;
+    for (size_t k = 0; k < ns; k++) parts += (size_t)((sp[k].end - sp[k].off + part_size - 1) / part_size);
+    if (!(gets = feast_calloc(parts ? parts : 1, sizeof *gets))) rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
     for (size_t k = 0; k < ns && !rc; k++) {
       size_t len = (size_t)(sp[k].end - sp[k].off);
-      void *dst = ord[sp[k].first]->dst;
+      uint8_t *dst = ord[sp[k].first]->dst;
       if (sp[k].first != sp[k].last || ord[sp[k].first]->len != len) {
         if (!(sp[k].buf = feast_malloc(len ? len : 1))) rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
         dst = sp[k].buf;
       }
-      gets[k] = (feast_s3_range){(int64_t)sp[k].off, len, dst};
+      for (size_t at = 0; at < len && !rc; at += (size_t)part_size) {
+        size_t l = len - at < part_size ? len - at : (size_t)part_size;
+        gets[ng++] = (feast_s3_range){(int64_t)(sp[k].off + at), l, dst + at};
+      }
     }
   }
-  if (!rc) rc = feast_s3_file_read_many(ctx, gets, ns, IN_FLIGHT, err);
+  if (!rc) rc = feast_s3_file_read_many(ctx, gets, ng, in_flight, err);
   for (size_t k = 0; k < ns && !rc; k++)
     if (sp[k].buf)
       for (size_t i = sp[k].first; i <= sp[k].last; i++)

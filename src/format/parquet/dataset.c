@@ -9,6 +9,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <glob.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -192,6 +194,78 @@ static feast_code same_schema(const feast_parquet_file *a, const feast_parquet_f
   return FEAST_OK;
 }
 
+/* Opening: local files one after another (a footer is a pread), remote
+ * ones up to OPEN_THREADS at once (a footer is a request). files[j] is
+ * ps->v[want[j]]; on failure the first failing file (in order) reports,
+ * and every file opened stays in files[] for the caller to free. */
+#define OPEN_THREADS 8
+
+typedef struct opener {
+  const feast_parquet_fs *fs;
+  const paths *ps;
+  const int *want;
+  int n;
+  const feast_parquet_options *o;
+  pq_scan_file *files;
+  feast_code *rcs;
+  feast_error *errs;
+  atomic_int next;
+} opener;
+
+static feast_code open_one(opener *op, int j, feast_error *err) {
+  const char *url = op->ps->v[op->want[j]];
+  int64_t size = op->ps->sizes[op->want[j]];
+  feast_parquet_file *f = NULL;
+  feast_code rc;
+  if (op->fs) {
+    feast_parquet_io io;
+    rc = op->fs->open(op->fs->ctx, url, size, &io, err);
+    if (!rc) rc = feast_parquet_file_open_io(&io, (uint64_t)size, url, op->o, &f, err);
+  } else {
+    rc = feast_parquet_file_open(url, op->o, &f, err);
+  }
+  op->files[j].file = f;
+  op->files[j].owned = 1;
+  return rc;
+}
+
+static void *open_worker(void *arg) {
+  opener *op = arg;
+  for (int j; (j = atomic_fetch_add(&op->next, 1)) < op->n;) op->rcs[j] = open_one(op, j, &op->errs[j]);
+  return NULL;
+}
+
+static feast_code open_all(const feast_parquet_fs *fs, const paths *ps, const int *want, int n,
+                           const feast_parquet_options *o, pq_scan_file *files, feast_error *err) {
+  opener op = {fs, ps, want, n, o, files, NULL, NULL, 0};
+  int nt = fs ? (n < OPEN_THREADS ? n : OPEN_THREADS) : 1;
+  if (nt <= 1) {
+    for (int j = 0; j < n; j++) {
+      feast_code rc = open_one(&op, j, err);
+      if (rc) return rc;
+    }
+    return FEAST_OK;
+  }
+  op.rcs = feast_calloc((size_t)n, sizeof *op.rcs);
+  op.errs = feast_calloc((size_t)n, sizeof *op.errs);
+  pthread_t th[OPEN_THREADS];
+  int started = 0;
+  if (op.rcs && op.errs)
+    for (; started < nt - 1; started++)
+      if (pthread_create(&th[started], NULL, open_worker, &op) != 0) break;
+  if (op.rcs && op.errs) open_worker(&op); /* this thread works too */
+  for (int t = 0; t < started; t++) pthread_join(th[t], NULL);
+  feast_code rc = op.rcs && op.errs ? FEAST_OK : feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  for (int j = 0; j < n && !rc; j++)
+    if (op.rcs[j]) {
+      rc = op.rcs[j];
+      *err = op.errs[j];
+    }
+  feast_free(op.rcs);
+  feast_free(op.errs);
+  return rc;
+}
+
 feast_code feast_parquet_dataset_open(const char *url_or_path, const feast_parquet_dataset_options *opts,
                                       feast_batch_source **out, feast_error *err) {
   *out = NULL;
@@ -262,7 +336,8 @@ feast_code feast_parquet_dataset_open(const char *url_or_path, const feast_parqu
   pq_scan_file *files = feast_calloc((size_t)ps.n, sizeof *files);
   const char **pnames = NULL;
   int npart = 0;
-  if (!arena || !files) rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  int *want = feast_malloc(sizeof *want * (size_t)ps.n); /* files[j] is ps.v[want[j]] */
+  if (!arena || !files || !want) rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
   size_t rlen = strlen(root);
   int nf = 0;
   int nopen = opts->first_file_only && ps.n > 1 ? 1 : ps.n;
@@ -302,26 +377,20 @@ feast_code feast_parquet_dataset_open(const char *url_or_path, const feast_parqu
                                opts->date_partition_column && strcmp(opts->date_partition_column, pnames[k]) == 0,
                                opts->ranges[r].lo, opts->ranges[r].hi);
     if (skip && nf > 0) continue; /* the first file is kept for the schema */
-    feast_parquet_file *f;
-    if (fs) {
-      feast_parquet_io io;
-      if ((rc = fs->open(fs->ctx, ps.v[i], ps.sizes[i], &io, err)) ||
-          (rc = feast_parquet_file_open_io(&io, (uint64_t)ps.sizes[i], ps.v[i], &opts->read, &f, err)))
-        break;
-    } else if ((rc = feast_parquet_file_open(ps.v[i], &opts->read, &f, err))) {
-      break;
-    }
-    files[nf].file = f;
-    files[nf].owned = 1;
     files[nf].pvals = pv;
     files[nf].skip = skip;
-    nf++;
-    if (nf > 1 && (rc = same_schema(files[0].file, f, err))) break;
-    for (int k = 0; k < n && !rc; k++)
+    want[nf++] = i; /* opened below, all at once */
+  }
+  if (!rc) rc = open_all(fs, &ps, want, nf, &opts->read, files, err);
+  for (int j = 0; j < nf && !rc; j++) {
+    feast_parquet_file *f = files[j].file;
+    if (j > 0 && (rc = same_schema(files[0].file, f, err))) break;
+    for (int k = 0; k < npart && !rc; k++)
       if (feast_parquet_column_index(f, pnames[k]) >= 0)
-        rc = feast_fail(err, FEAST_E_SCHEMA, "%s: partition key '%s' is also a column in the file", ps.v[i],
+        rc = feast_fail(err, FEAST_E_SCHEMA, "%s: partition key '%s' is also a column in the file", ps.v[want[j]],
                         pnames[k]);
   }
+  feast_free(want);
   free_paths(&ps);
   feast_free(root);
   if (rc) {
