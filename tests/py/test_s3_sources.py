@@ -269,6 +269,10 @@ def test_historical_from_s3_equals_local(applied):
         assert a.column(col).null_count < 2800, col
     st = stats(p)
     assert st["gets"] > 0 and st["files"] >= 9, st
+    # the entity rows themselves from the bucket
+    w["s3"].upload_file(str(w["tmp"] / "ents.parquet"), "feast-data", "entities/ents.parquet")
+    historical(w, "s3", "s3://feast-data/entities/ents.parquet", w["tmp"] / "hist-s3e.parquet", refs)
+    assert pq.read_table(w["tmp"] / "hist-s3e.parquet").equals(a)
 
 
 def test_pruned_row_groups_and_partitions_are_not_fetched(applied):
