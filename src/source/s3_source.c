@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "base/alloc.h"
+#include "base/file.h"
 #include "cloud/aws/s3.h"
 #include "cloud/aws/s3_file.h"
 #include "cloud/aws/s3_multipart.h"
@@ -212,15 +213,19 @@ static feast_code s3_list(void *ctx, const char *url, feast_parquet_fs_add_fn ad
   }
   rc = feast_s3_parse_url(url, bucket, n, key, n, err);
   lister l = {.bucket = bucket, .add = add, .actx = actx};
-  const char *glob = rc ? NULL : strpbrk(key, "*?[");
+  /* Patterns as in local paths: `*`, `?`, `[` unless escaped with a backslash. */
+  const char *glob = rc ? NULL : feast_path_first_pattern(key);
+  if (!rc && !glob && strchr(key, '\\')) feast_path_unescape(key, strlen(key), key);
   if (rc) {
   } else if (glob) {
-    /* List below the folder of the glob's literal start, keep what matches. */
+    /* List below the folder of the glob's literal start, keep what matches
+     * (fnmatch reads the escapes itself). */
     size_t dir = (size_t)(glob - key);
     while (dir > 0 && key[dir - 1] != '/') dir--;
-    char *prefix = feast_strndup(key, (size_t)(glob - key));
-    char *rk = feast_strndup(key, dir ? dir - 1 : 0);
-    *root = url_of(bucket, key, dir ? dir - 1 : 0);
+    char *prefix = feast_malloc((size_t)(glob - key) + 1), *rk = feast_malloc(dir + 1);
+    if (prefix) feast_path_unescape(key, (size_t)(glob - key), prefix);
+    if (rk) feast_path_unescape(key, dir ? dir - 1 : 0, rk);
+    *root = rk ? url_of(bucket, rk, strlen(rk)) : NULL;
     l.root_key = rk;
     l.pattern = key;
     rc = prefix && rk && *root ? list_prefix(s3, &l, prefix, err) : feast_fail(err, FEAST_E_NOMEM, "out of memory");
