@@ -30,17 +30,24 @@
 #define HOLE_LIMIT ((uint64_t)8 << 10)
 #define RANGE_LIMIT ((uint64_t)32 << 20)
 
-/* Tunable in the aws: section (docs/aws.md): the largest ranged GET (a
- * longer span goes as several, in parallel) and the GETs in flight per
- * row group. */
-static uint64_t part_size = (uint64_t)32 << 20;
-static int in_flight = 8;
-
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static feast_map conf;           /* a copy of the aws: section */
-static feast_aws_settings settings; /* its strings point into conf */
-static feast_s3 *shared;
+static feast_map conf; /* the process's aws: section (a copy) */
 static atomic_uint_fast64_t n_files, n_lists, n_heads, n_gets, n_get_bytes, n_puts, n_put_bytes;
+
+/* A client and the settings it was made from (its strings point into its
+ * own copy of the section). Reference-counted: a new configuration makes
+ * a new one for calls that start afterwards, while files still open keep
+ * theirs alive. */
+typedef struct client {
+  feast_s3 *s3;
+  feast_map conf;
+  feast_aws_settings settings;
+  uint64_t part_size; /* aws.s3_request_size: the largest ranged GET */
+  int in_flight;      /* aws.s3_max_in_flight: GETs in flight per row group */
+  atomic_int refs;
+} client;
+
+static client *current; /* holds one reference */
 
 bool feast_s3_is_url(const char *s) { return s && strncmp(s, "s3://", 5) == 0; }
 
@@ -54,70 +61,103 @@ void feast_s3_stats_get(feast_s3_stats *o) {
   o->put_bytes = atomic_load(&n_put_bytes);
 }
 
-static void fill_settings(void) {
-  memset(&settings, 0, sizeof settings);
-  settings.region = feast_map_get(&conf, "region");
-  settings.profile = feast_map_get(&conf, "profile");
-  settings.access_key_id = feast_map_get(&conf, "access_key_id");
-  settings.secret_access_key = feast_map_get(&conf, "secret_access_key");
-  settings.session_token = feast_map_get(&conf, "session_token");
-  settings.endpoint_url = feast_map_get(&conf, "endpoint_url");
-  settings.s3_endpoint_url = feast_map_get(&conf, "s3_endpoint_url");
-  settings.kinesis_endpoint_url = feast_map_get(&conf, "kinesis_endpoint_url");
-  const char *a = feast_map_get(&conf, "s3_addressing");
-  settings.s3_addressing = a && strcmp(a, "path") == 0           ? FEAST_AWS_S3_PATH_STYLE
-                           : a && strcmp(a, "virtual-host") == 0 ? FEAST_AWS_S3_VIRTUAL_HOST
-                                                                 : FEAST_AWS_S3_AUTO;
+static void fill_settings(client *c) {
+  const feast_map *m = &c->conf;
+  feast_aws_settings *st = &c->settings;
+  memset(st, 0, sizeof *st);
+  st->region = feast_map_get(m, "region");
+  st->profile = feast_map_get(m, "profile");
+  st->access_key_id = feast_map_get(m, "access_key_id");
+  st->secret_access_key = feast_map_get(m, "secret_access_key");
+  st->session_token = feast_map_get(m, "session_token");
+  st->endpoint_url = feast_map_get(m, "endpoint_url");
+  st->s3_endpoint_url = feast_map_get(m, "s3_endpoint_url");
+  st->kinesis_endpoint_url = feast_map_get(m, "kinesis_endpoint_url");
+  const char *a = feast_map_get(m, "s3_addressing");
+  st->s3_addressing = a && strcmp(a, "path") == 0           ? FEAST_AWS_S3_PATH_STYLE
+                      : a && strcmp(a, "virtual-host") == 0 ? FEAST_AWS_S3_VIRTUAL_HOST
+                                                            : FEAST_AWS_S3_AUTO;
   const char *v;
-  if ((v = feast_map_get(&conf, "connect_timeout_ms"))) settings.connect_timeout_ms = atol(v);
-  if ((v = feast_map_get(&conf, "timeout_ms"))) settings.timeout_ms = atol(v);
-  if ((v = feast_map_get(&conf, "max_attempts"))) settings.max_attempts = atoi(v);
-  part_size = (v = feast_map_get(&conf, "s3_request_size")) ? (uint64_t)atoll(v) : (uint64_t)32 << 20;
-  if (part_size < (64u << 10)) part_size = 64u << 10;
-  in_flight = (v = feast_map_get(&conf, "s3_max_in_flight")) ? atoi(v) : 8;
-  if (in_flight < 1) in_flight = 1;
+  if ((v = feast_map_get(m, "connect_timeout_ms"))) st->connect_timeout_ms = atol(v);
+  if ((v = feast_map_get(m, "timeout_ms"))) st->timeout_ms = atol(v);
+  if ((v = feast_map_get(m, "max_attempts"))) st->max_attempts = atoi(v);
+  c->part_size = (v = feast_map_get(m, "s3_request_size")) ? (uint64_t)atoll(v) : (uint64_t)32 << 20;
+  if (c->part_size < (64u << 10)) c->part_size = 64u << 10;
+  c->in_flight = (v = feast_map_get(m, "s3_max_in_flight")) ? atoi(v) : 8;
+  if (c->in_flight < 1) c->in_flight = 1;
+}
+
+static void release(client *c) {
+  if (!c || atomic_fetch_sub(&c->refs, 1) != 1) return;
+  feast_s3_free(c->s3);
+  feast_map_clear(&c->conf);
+  feast_free(c);
+}
+
+static feast_code copy_map(const feast_map *src, feast_map *dst, feast_error *err) {
+  for (size_t i = 0; src && i < src->n; i++) {
+    feast_code rc = feast_map_set(dst, src->items[i].key, src->items[i].value, err);
+    if (rc) {
+      feast_map_clear(dst);
+      return rc;
+    }
+  }
+  return FEAST_OK;
 }
 
 feast_code feast_aws_configure(const feast_config *cfg, feast_error *err) {
   feast_map copy = {0};
-  const feast_map *src = cfg && cfg->has_aws ? &cfg->aws : NULL;
-  for (size_t i = 0; src && i < src->n; i++) {
-    feast_code rc = feast_map_set(&copy, src->items[i].key, src->items[i].value, err);
-    if (rc) {
-      feast_map_clear(&copy);
-      return rc;
-    }
-  }
+  feast_code rc = copy_map(cfg && cfg->has_aws ? &cfg->aws : NULL, &copy, err);
+  if (rc) return rc;
   pthread_mutex_lock(&mu);
   /* A client already made with the same settings is kept (a daemon opens
-   * its store more than once); otherwise the next read makes a new one. */
+   * its store more than once); otherwise the next call makes a new one. */
   bool same = copy.n == conf.n;
   for (size_t i = 0; same && i < copy.n; i++) {
     const char *v = feast_map_get(&conf, copy.items[i].key);
     same = v && strcmp(v, copy.items[i].value) == 0;
   }
+  client *old = NULL;
   if (!same) {
-    feast_s3_free(shared);
-    shared = NULL;
+    old = current;
+    current = NULL;
     feast_map_clear(&conf);
     conf = copy;
-    fill_settings();
   } else {
     feast_map_clear(&copy);
   }
   pthread_mutex_unlock(&mu);
+  release(old);
   return FEAST_OK;
 }
 
-static feast_code get_client(feast_s3 **out, feast_error *err) {
+/* The current client, with a reference for the caller (release() it). */
+static feast_code get_client(client **out, feast_error *err) {
+  *out = NULL;
+  feast_code rc = FEAST_OK;
   pthread_mutex_lock(&mu);
-  if (!shared) {
-    if (!conf.n) fill_settings();
-    shared = feast_s3_new(&settings, NULL, NULL, err);
+  if (!current) {
+    client *c = feast_calloc(1, sizeof *c);
+    if (!c) rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
+    if (!rc) rc = copy_map(&conf, &c->conf, err);
+    if (!rc) {
+      fill_settings(c);
+      if (!(c->s3 = feast_s3_new(&c->settings, NULL, NULL, err))) rc = err->code ? err->code : FEAST_E_NOMEM;
+    }
+    if (rc) {
+      if (c) feast_map_clear(&c->conf);
+      feast_free(c);
+    } else {
+      atomic_init(&c->refs, 1);
+      current = c;
+    }
   }
-  *out = shared;
+  if (current) {
+    atomic_fetch_add(&current->refs, 1);
+    *out = current;
+  }
   pthread_mutex_unlock(&mu);
-  return *out ? FEAST_OK : err->code;
+  return rc;
 }
 
 /* ---- listing ---- */
@@ -201,14 +241,16 @@ static feast_code s3_list(void *ctx, const char *url, feast_parquet_fs_add_fn ad
   (void)ctx;
   *root = NULL;
   *single = 0;
-  feast_s3 *s3;
-  feast_code rc = get_client(&s3, err);
+  client *c;
+  feast_code rc = get_client(&c, err);
   if (rc) return rc;
+  feast_s3 *s3 = c->s3;
   size_t n = strlen(url) + 1;
   char *bucket = feast_malloc(n), *key = feast_malloc(n);
   if (!bucket || !key) {
     feast_free(bucket);
     feast_free(key);
+    release(c);
     return feast_fail(err, FEAST_E_NOMEM, "out of memory");
   }
   rc = feast_s3_parse_url(url, bucket, n, key, n, err);
@@ -267,6 +309,7 @@ static feast_code s3_list(void *ctx, const char *url, feast_parquet_fs_add_fn ad
   }
   feast_free(bucket);
   feast_free(key);
+  release(c);
   if (rc) {
     feast_free(*root);
     *root = NULL;
@@ -276,8 +319,14 @@ static feast_code s3_list(void *ctx, const char *url, feast_parquet_fs_add_fn ad
 
 /* ---- reading ---- */
 
+/* An open object: the file and the client it reads through. */
+typedef struct remote {
+  feast_s3_file *f;
+  client *c;
+} remote;
+
 static feast_code io_read(void *ctx, uint64_t off, size_t len, void *dst, feast_error *err) {
-  return feast_s3_file_read(ctx, (int64_t)off, len, dst, err);
+  return feast_s3_file_read(((remote *)ctx)->f, (int64_t)off, len, dst, err);
 }
 
 typedef struct span {
@@ -291,10 +340,12 @@ static int cmp_range(const void *a, const void *b) {
   return x->offset < y->offset ? -1 : x->offset > y->offset;
 }
 
-/* Nearby ranges become one GET (pyarrow's coalescing); the GETs go
- * IN_FLIGHT at a time. */
+/* Nearby ranges become one GET (pyarrow's coalescing), cut at the
+ * client's request size; the GETs go its in_flight at a time. */
 static feast_code io_read_many(void *ctx, const feast_parquet_range_read *r, size_t n, feast_error *err) {
   if (n == 0) return FEAST_OK;
+  const remote *rm = ctx;
+  const uint64_t part_size = rm->c->part_size;
   const feast_parquet_range_read **ord = feast_malloc(sizeof *ord * n);
   span *sp = feast_calloc(n, sizeof *sp);
   feast_s3_range *gets = NULL;
@@ -328,7 +379,7 @@ static feast_code io_read_many(void *ctx, const feast_parquet_range_read *r, siz
       }
     }
   }
-  if (!rc) rc = feast_s3_file_read_many(ctx, gets, ng, in_flight, err);
+  if (!rc) rc = feast_s3_file_read_many(rm->f, gets, ng, rm->c->in_flight, err);
   for (size_t k = 0; k < ns && !rc; k++)
     if (sp[k].buf)
       for (size_t i = sp[k].first; i <= sp[k].last; i++)
@@ -341,22 +392,28 @@ static feast_code io_read_many(void *ctx, const feast_parquet_range_read *r, siz
 }
 
 static void io_close(void *ctx) {
-  feast_s3_file *f = ctx;
+  remote *rm = ctx;
   atomic_fetch_add(&n_files, 1);
-  atomic_fetch_add(&n_gets, feast_s3_file_get_count(f));
-  atomic_fetch_add(&n_get_bytes, feast_s3_file_bytes_read(f));
-  feast_s3_file_close(f);
+  atomic_fetch_add(&n_gets, feast_s3_file_get_count(rm->f));
+  atomic_fetch_add(&n_get_bytes, feast_s3_file_bytes_read(rm->f));
+  feast_s3_file_close(rm->f);
+  release(rm->c);
+  feast_free(rm);
 }
 
 static feast_code s3_open(void *ctx, const char *url, int64_t size, feast_parquet_io *io, feast_error *err) {
   (void)ctx;
-  feast_s3 *s3;
-  feast_s3_file *f;
-  feast_code rc = get_client(&s3, err);
-  if (!rc) rc = feast_s3_file_open_sized(s3, url, size, &f, err);
-  if (rc) return rc;
+  remote *rm = feast_calloc(1, sizeof *rm);
+  if (!rm) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  feast_code rc = get_client(&rm->c, err);
+  if (!rc) rc = feast_s3_file_open_sized(rm->c->s3, url, size, &rm->f, err);
+  if (rc) {
+    release(rm->c);
+    feast_free(rm);
+    return rc;
+  }
   if (size < 0) atomic_fetch_add(&n_heads, 1);
-  *io = (feast_parquet_io){f, io_read, io_read_many, io_close};
+  *io = (feast_parquet_io){rm, io_read, io_read_many, io_close};
   return FEAST_OK;
 }
 
@@ -367,9 +424,10 @@ const feast_parquet_fs *feast_s3_parquet_fs(void) { return &S3_FS; }
 /* ---- writing ---- */
 
 feast_code feast_s3_put_file(const char *url, const char *path, feast_error *err) {
-  feast_s3 *s3;
-  feast_code rc = get_client(&s3, err);
+  client *c;
+  feast_code rc = get_client(&c, err);
   if (rc) return rc;
+  feast_s3 *s3 = c->s3;
   size_t n = strlen(url) + 1;
   char *bucket = feast_malloc(n), *key = feast_malloc(n);
   if (!bucket || !key) rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
@@ -393,5 +451,6 @@ feast_code feast_s3_put_file(const char *url, const char *path, feast_error *err
   if (fd >= 0) close(fd);
   feast_free(bucket);
   feast_free(key);
+  release(c);
   return rc;
 }
