@@ -494,3 +494,28 @@ def test_bad_credentials_name_the_resource(tmp_path):
                 assert secret not in p.stderr
     finally:
         stop(proc)
+
+
+def test_escaped_patterns_and_globs_in_keys(world):
+    """Keys holding glob characters: escaped with a backslash they are literal, as in local paths;
+    unescaped they are patterns (fnmatch per path segment, hidden and _ names skipped)."""
+    w = world
+    t = pa.table({"driver_id": pa.array([1, 2, 3], pa.int64())})
+    for key in ["weird/[1]/a.parquet", "weird/1/b.parquet", "weird/[1]/_c.parquet", "weird/x/.d.parquet"]:
+        buf = pa.BufferOutputStream()
+        pq.write_table(t, buf)
+        w["s3"].put_object(Bucket="feast-data", Key=key, Body=buf.getvalue().to_pybytes())
+
+    def count(url):
+        p = feast("parquet", "cat", url, "--count", cwd=w["tmp"], env=w["env"], check=False)
+        assert p.returncode == 0, p.stderr
+        return int(p.stdout.split()[0])
+
+    assert count(r"s3://feast-data/weird/\[1\]/") == 3        # the folder named [1] only
+    assert count(r"s3://feast-data/weird/\[1\]/*.parquet") == 3
+    assert count("s3://feast-data/weird/[1]/*.parquet") == 3    # the pattern [1] matches the folder 1
+    assert count("s3://feast-data/weird/*/*.parquet") == 6      # [1]/a and 1/b; _c and .d skipped
+    assert count("s3://feast-data/weird/") == 6
+    p = feast("parquet", "cat", "s3://feast-data/weird/nothing-*.parquet", "--count", cwd=w["tmp"], env=w["env"],
+              check=False)
+    assert p.returncode != 0 and "no Parquet files found" in p.stderr, p.stderr
