@@ -247,15 +247,23 @@ def spawn(kin, repo, group, rows="500", delay="200ms"):
 
 def test_kill9_exactly_once_with_lmdb(kin, case):
     s = fresh_stream(case, "kills", N // 2, 4)
-    repo = make_repo(case, "kills", "kills", s)
+    # slow reads (100 records a call, 5 calls a second per shard) and batches
+    # that end inside a GetRecords answer, so kills land mid-stream
+    repo = str(case["work"] / "kills")
+    streams = (f"streams:\n  dead_letter: {{type: parquet, path: {repo}/dead}}\n"
+               "  kinesis: {get_records_limit: '100', min_interval_ms: '200', idle_interval_ms: '100'}\n")
+    make_repo(case, "kills", "kills", s, streams=streams)
     rng = random.Random(44)
-    chunks = 10
-    size = len(s["payloads"]) // chunks + 1
-    checked = 0
-    for k in range(chunks):
-        s["where"] += kinesis_peer.put(case["client"], "kills", s["payloads"][k * size:(k + 1) * size], s["rng"])
-        p = spawn(kin, repo, "kills", rows=str(rng.choice([300, 1000, 3000])))
-        time.sleep(rng.uniform(0.3, 2.0))
+    kills = 10
+    first = len(s["payloads"]) * 6 // 10
+    checked = mid = 0
+    for k in range(kills):
+        # most records at once, the rest while the kills go on
+        if k in (0, kills // 2):
+            part = s["payloads"][:first] if k == 0 else s["payloads"][first:]
+            s["where"] += kinesis_peer.put(case["client"], "kills", part, s["rng"])
+        p = spawn(kin, repo, "kills", rows=str(rng.choice([150, 250, 730])), delay="100ms")
+        time.sleep(rng.uniform(0.3, 1.2))
         p.kill()
         p.wait()
         # what is in LMDB is exactly what the checkpoints stored with it cover
@@ -264,7 +272,9 @@ def test_kill9_exactly_once_with_lmdb(kin, case):
         ref = reference_of(s, idx, str(case["work"] / f"kills-{k}.parquet"))
         check_state(repo, ref)
         checked += bool(idx)
+        mid += 0 < len(idx) < len(s["where"])
     assert checked >= 3, "the kills should land after some checkpoints"
+    assert mid >= 3, "the kills should land mid-stream"
     out = run_until_caught_up(kin, repo, "kills")
     assert out["status"] == "ok"
     check_state(repo, s["ref"], bad=bad_of(s))
