@@ -53,10 +53,14 @@ enum { START_LATEST, START_EARLIEST, START_TIME };
 enum { S_WAIT, S_READ, S_DONE };
 enum { IT_TRIM_HORIZON, IT_LATEST, IT_AT_TIMESTAMP, IT_AFTER };
 
+/* A user record: a plain Kinesis record, or one of the records a KPL
+ * aggregated record holds (they share its sequence number). */
 typedef struct krec {
-  const char *seq;
+  const char *seq;    /* the Kinesis record's, for the checkpoint */
+  const char *origin; /* for dead letters: seq, or "seq:i" for the i-th user record of an aggregate */
   const uint8_t *data;
   size_t len;
+  bool last; /* the last user record of its Kinesis record */
 } krec;
 
 /* A shard as ListShards describes it. */
@@ -289,6 +293,36 @@ typedef struct records_answer {
   double last_arrival; /* seconds; 0 none */
 } records_answer;
 
+static feast_code chunk_push(chunk *c, size_t *cap, const krec *r, feast_error *err) {
+  if (c->n == *cap) {
+    size_t nc = *cap ? *cap * 2 : 256;
+    krec *g = feast_arena_alloc(c->arena, nc * sizeof *g);
+    if (!g) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+    if (c->n) memcpy(g, c->recs, c->n * sizeof *g);
+    c->recs = g;
+    *cap = nc;
+  }
+  c->recs[c->n++] = *r;
+  return FEAST_OK;
+}
+
+typedef struct emit {
+  chunk *c;
+  size_t *cap;
+  const krec *rec;
+  size_t i;
+} emit;
+
+/* A user record of an aggregated record. */
+static feast_code emit_user(void *ctx, const uint8_t *data, size_t len, feast_error *err) {
+  emit *e = ctx;
+  char *origin = feast_arena_alloc(e->c->arena, strlen(e->rec->seq) + 24);
+  if (!origin) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  sprintf(origin, "%s:%zu", e->rec->seq, e->i++);
+  krec u = {e->rec->seq, origin, data, len, false};
+  return chunk_push(e->c, e->cap, &u, err);
+}
+
 /* A GetRecords answer into chunk c (records in c->arena) and *ans, with the
  * pull reader: the answer can be megabytes. */
 static feast_code parse_records(kinesis_src *k, const feast_buf *body, chunk *c, records_answer *ans,
@@ -320,19 +354,7 @@ static feast_code parse_records(kinesis_src *k, const feast_buf *body, chunk *c,
           rc = feast_fail(err, FEAST_E_CORRUPT, "%s: GetRecords: a record is not an object", k->what);
           break;
         }
-        if (c->n == cap) {
-          size_t nc = cap ? cap * 2 : 256;
-          krec *g = feast_arena_alloc(c->arena, nc * sizeof *g);
-          if (!g) {
-            rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
-            break;
-          }
-          if (c->n) memcpy(g, c->recs, c->n * sizeof *g);
-          c->recs = g;
-          cap = nc;
-        }
-        krec *rec = &c->recs[c->n];
-        memset(rec, 0, sizeof *rec);
+        krec one = {0}, *rec = &one;
         for (;;) {
           if ((rc = feast_json_next(&r, &t, err)) || t.kind == FEAST_JSON_OBJECT_END) break;
           snprintf(key, sizeof key, "%s", t.str);
@@ -364,7 +386,16 @@ static feast_code parse_records(kinesis_src *k, const feast_buf *body, chunk *c,
           break;
         }
         if (!rec->data) rec->data = (const uint8_t *)"";
-        c->n++;
+        emit e = {c, &cap, rec, 0};
+        bool aggregated = false;
+        if ((rc = feast_kpl_deaggregate(rec->data, rec->len, emit_user, &e, &aggregated, err))) break;
+        if (!aggregated) {
+          rec->origin = rec->seq;
+          rec->last = true;
+          if ((rc = chunk_push(c, &cap, rec, err))) break;
+        } else if (e.i) {
+          c->recs[c->n - 1].last = true;
+        }
       }
     } else {
       rc = feast_json_skip(&r, &t, err);
@@ -615,22 +646,24 @@ static feast_code start_ready(kinesis_src *k, feast_error *err) {
 
 /* ---- polling ---- */
 
+/* Room for n messages in the batch arrays, keeping what they hold. */
 static feast_code grow_arrays(kinesis_src *k, size_t n, feast_error *err) {
   if (n <= k->cap) return FEAST_OK;
-  feast_free(k->vals);
-  feast_free(k->val_rec);
-  feast_free(k->val_shard);
-  feast_free(k->origins);
-  feast_free(k->bad);
-  k->vals = feast_malloc(n * sizeof *k->vals);
-  k->val_rec = feast_malloc(n * sizeof *k->val_rec);
-  k->val_shard = feast_malloc(n * sizeof *k->val_shard);
-  k->origins = feast_malloc(n * sizeof *k->origins);
-  k->bad = feast_malloc(n * sizeof *k->bad);
+  if (n < k->cap * 2) n = k->cap * 2;
+#define GROW(f)                                        \
+  do {                                                 \
+    void *g = feast_realloc(k->f, n * sizeof *k->f);   \
+    if (!g) return feast_fail(err, FEAST_E_NOMEM, "out of memory"); \
+    k->f = g;                                          \
+  } while (0)
+  GROW(vals);
+  GROW(val_rec);
+  GROW(val_shard);
+  GROW(origins);
+  GROW(bad);
+#undef GROW
   k->cap = n;
-  if (k->vals && k->val_rec && k->val_shard && k->origins && k->bad) return FEAST_OK;
-  k->cap = 0;
-  return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  return FEAST_OK;
 }
 
 static void release_taken(kinesis_src *k) {
@@ -686,6 +719,12 @@ static feast_code ks_poll(feast_stream_source *self, int64_t max_messages, int t
     if (!c->end) {
       size_t m = c->n - c->pos;
       if (m > want - nv) m = want - nv;
+      /* never part of an aggregated record: its checkpoint covers all of it */
+      while (c->pos + m < c->n && !c->recs[c->pos + m - 1].last) m++;
+      if (nv + m > k->cap && (rc = grow_arrays(k, nv + m, err))) {
+        pthread_mutex_unlock(&k->mu);
+        return rc;
+      }
       for (size_t i = 0; i < m; i++) {
         krec *r = &c->recs[c->pos + i];
         k->vals[nv] = (feast_stream_msg){r->data, r->len};
@@ -694,7 +733,7 @@ static feast_code ks_poll(feast_stream_source *self, int64_t max_messages, int t
       }
       c->pos += m;
       c->s->queued -= (int64_t)m;
-      if (m) snprintf(c->s->handed, sizeof c->s->handed, "%s", c->recs[c->pos - 1].seq);
+      if (m) snprintf(c->s->handed, sizeof c->s->handed, "%s", c->recs[c->pos - 1].seq); /* a whole record */
       if (c->pos < c->n) break; /* the rest stays queued (and valid) for the next poll */
     } else {
       c->s->state = S_DONE;
@@ -725,7 +764,7 @@ static feast_code ks_poll(feast_stream_source *self, int64_t max_messages, int t
   }
   size_t b = 0, r = 0;
   for (size_t i = 0; i < nv; i++) {
-    feast_stream_origin o = {k->val_shard[i]->info.id, k->val_rec[i]->seq, k->val_rec[i]->data, k->val_rec[i]->len};
+    feast_stream_origin o = {k->val_shard[i]->info.id, k->val_rec[i]->origin, k->val_rec[i]->data, k->val_rec[i]->len};
     if (b < n_bad && bad[b].index == i) {
       k->bad[b] = (feast_stream_bad){o, bad[b].reason, bad[b].cause};
       b++;

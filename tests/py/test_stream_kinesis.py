@@ -463,3 +463,86 @@ def test_unknown_stream_and_missing_credentials(kin, case):
     p = feast(kin, repo, "stream-ingest", "trips", "--until-caught-up", check=False)
     assert p.returncode == 1 and "unknown setting streams.kinesis.no_such_setting" in p.stderr, p.stderr
     assert re  # (imported for ad-hoc debugging of checkpoints)
+
+
+# ---- KPL aggregated records ----
+
+KPL_PROTO = """syntax = "proto2";
+package kpl;
+message AggregatedRecord {
+  repeated string partition_key_table = 1;
+  repeated string explicit_hash_key_table = 2;
+  repeated Record records = 3;
+}
+message Tag { required string key = 1; optional string value = 2; }
+message Record {
+  required uint64 partition_key_index = 1;
+  optional uint64 explicit_hash_key_index = 2;
+  required bytes data = 3;
+  repeated Tag tags = 4;
+}
+"""
+
+
+def kpl_module(work):
+    """The KPL's aggregation messages (its documented messages.proto), by protoc for Python."""
+    import importlib
+    import sys
+    os.makedirs(work, exist_ok=True)
+    with open(os.path.join(work, "kpl_agg.proto"), "w") as f:
+        f.write(KPL_PROTO)
+    subprocess.run(["protoc", f"-I{work}", f"--python_out={work}", os.path.join(work, "kpl_agg.proto")], check=True)
+    sys.path.insert(0, work)
+    try:
+        return importlib.import_module("kpl_agg_pb2")
+    finally:
+        sys.path.remove(work)
+
+
+def aggregate(kpl, users, rng):
+    import hashlib
+    a = kpl.AggregatedRecord()
+    keys = [f"pk{rng.randrange(100)}" for _ in range(rng.randrange(1, 4))]
+    a.partition_key_table.extend(keys)
+    for u in users:
+        r = a.records.add()
+        r.partition_key_index = rng.randrange(len(keys))
+        r.data = u
+    body = a.SerializeToString()
+    return b"\xf3\x89\x9a\xc2" + body + hashlib.md5(body).digest()
+
+
+def test_kpl_aggregated_records(kin, case):
+    kpl = kpl_module(str(case["work"] / "kpl"))
+    s = fresh_stream(case, "kpl", N // 4, 8)
+    rng = random.Random(8)
+    # group the user records: plain ones, aggregates of 1-20, and one that
+    # only looks aggregated (a broken MD5): a plain (undecodable) record
+    groups, i = [], 0
+    while i < len(s["payloads"]):
+        n = rng.choice([1, 1, 5, 20])
+        groups.append(list(range(i, min(i + n, len(s["payloads"])))))
+        i += n
+    records, origin_of = [], {}
+    for g in groups:
+        if len(g) == 1 and rng.random() < 0.5:
+            records.append(s["payloads"][g[0]])
+        else:
+            records.append(aggregate(kpl, [s["payloads"][j] for j in g], rng))
+    fake = aggregate(kpl, [b"x"], rng)[:-1] + b"\x00"
+    records.append(fake)
+    where = kinesis_peer.put(case["client"], "kpl", records, s["rng"])
+    s["where"] = [None] * len(s["payloads"])
+    for g, rec, w in zip(groups, records, where):
+        if rec.startswith(b"\xf3\x89\x9a\xc2"):
+            for sub, j in enumerate(g):
+                s["where"][j] = (w[0], f"{w[1]}:{sub}")
+        else:
+            s["where"][g[0]] = w
+    repo = make_repo(case, "kpl", "kpl", s)
+    out = run_until_caught_up(kin, repo, "kpl")
+    assert out["status"] == "ok" and out["messages"] == len(s["payloads"]) + 1, out
+    bad = bad_of(s)
+    bad[where[-1]] = (None, fake)
+    check_state(repo, s["ref"], bad=bad)
+    assert any(":" in o for (_, o) in bad), "some bad user records come from aggregates"
