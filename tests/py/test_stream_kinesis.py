@@ -19,6 +19,7 @@ import json
 import os
 import random
 import re
+import tempfile  # noqa: F401
 import signal
 import subprocess
 import threading
@@ -185,10 +186,20 @@ def reference_of(s, idx, path):
 
 # ---- end to end ----
 
+def split_first_shard(client, stream):
+    s0 = client.list_shards(StreamName=stream)["Shards"][0]
+    lo, hi = int(s0["HashKeyRange"]["StartingHashKey"]), int(s0["HashKeyRange"]["EndingHashKey"])
+    client.split_shard(StreamName=stream, ShardToSplit=s0["ShardId"], NewStartingHashKey=str((lo + hi) // 2))
+    kinesis_peer.wait_active(client, stream)
+
+
 def test_protobuf_end_to_end(kin, case):
     s = fresh_stream(case, "trips", N, 1)
-    s["where"] = kinesis_peer.put(case["client"], "trips", s["payloads"], s["rng"])
-    assert len({w[0] for w in s["where"]}) == SHARDS
+    half = N // 2
+    s["where"] = kinesis_peer.put(case["client"], "trips", s["payloads"][:half], s["rng"])
+    split_first_shard(case["client"], "trips")  # a split in the middle: 4 shards, then 5 open of 6
+    s["where"] += kinesis_peer.put(case["client"], "trips", s["payloads"][half:], s["rng"])
+    assert len({w[0] for w in s["where"]}) == SHARDS + 2
     repo = make_repo(case, "proto", "trips", s)
     out = run_until_caught_up(kin, repo, "e2e")
     n_undecodable = sum(1 for r in s["rows"] if isinstance(r, tuple))
@@ -204,10 +215,11 @@ def test_protobuf_end_to_end(kin, case):
     # the checkpoints cover every record: a second run reads nothing
     cps = checkpoints(repo, "e2e", "trips")
     assert set(cps) == {w[0] for w in s["where"]}
+    assert cps["shardId-000000000000"] == "SHARD_END", cps
     assert len(covered(s, cps)) == N
     again = run_until_caught_up(kin, repo, "e2e")
     assert again["status"] == "ok" and again["messages"] == 0, again
-    # the same stream under the default group, into Redis... and --from latest reads nothing already there
+    # a new group with --from latest (the default) reads nothing already there
     p = feast(kin, repo, "stream-ingest", "trips", "--until-caught-up", "--group-id", "late", "-o", "json")
     assert json.loads(p.stdout)["tables"][0]["messages"] == 0
     p = feast(kin, repo, "stream-ingest", "trips", "--until-caught-up", "--group-id", "ts-past", "--from",
@@ -546,3 +558,50 @@ def test_kpl_aggregated_records(kin, case):
     bad[where[-1]] = (None, fake)
     check_state(repo, s["ref"], bad=bad)
     assert any(":" in o for (_, o) in bad), "some bad user records come from aggregates"
+
+
+# ---- Redis: checkpoints written right after the rows (at least once) ----
+
+class Redis:
+    def __init__(self):
+        self.port = kinesis_peer.free_port()
+        self.dir = str(kinesis_peer.tempfile.mkdtemp(prefix="feast-redis-"))
+        self.proc = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir",
+                                      self.dir, "--save", "", "--appendonly", "no"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        for _ in range(100):
+            r = subprocess.run(["redis-cli", "-p", str(self.port), "ping"], capture_output=True, text=True)
+            if r.stdout.strip() == "PONG":
+                return
+            time.sleep(0.1)
+        raise RuntimeError("redis did not start")
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+def test_redis_at_least_once_with_kills(kin, case):
+    r = Redis()
+    try:
+        s = fresh_stream(case, "redis", N // 2, 9)
+        repo = str(case["work"] / "redis")
+        streams = (f"streams:\n  dead_letter: {{type: parquet, path: {repo}/dead}}\n"
+                   "  kinesis: {get_records_limit: '100', min_interval_ms: '200', idle_interval_ms: '100'}\n")
+        make_repo(case, "redis", "redis", s, streams=streams,
+                  online=f"  type: redis\n  connection_string: \"127.0.0.1:{r.port}\"")
+        s["where"] = kinesis_peer.put(case["client"], "redis", s["payloads"], s["rng"])
+        rng = random.Random(99)
+        for _ in range(5):
+            p = spawn(kin, repo, "redis", rows=str(rng.choice([150, 430])), delay="100ms")
+            time.sleep(rng.uniform(0.3, 1.0))
+            p.kill()
+            p.wait()
+        cps = subprocess.run(["redis-cli", "-p", str(r.port), "hgetall", "feast:positions:kinesis/redis/redis"],
+                             capture_output=True, text=True).stdout.split()
+        assert len(cps) == 2 * SHARDS, cps
+        out = run_until_caught_up(kin, repo, "redis")
+        assert out["status"] == "ok"
+        check_state(repo, s["ref"], bad=bad_of(s))
+    finally:
+        r.stop()
