@@ -1,7 +1,7 @@
 """Kinesis stream ingestion end to end on kinesalite (tests/py/kinesis_peer.py):
-`feast stream-ingest` reads Protobuf records (Python protobuf from
-protoc-generated code) and Avro records (fastavro) that boto3 put on
-several shards, with ties, out-of-order rows and bad records; every key's
+`feast stream-ingest` reads 100k Protobuf records (Python protobuf from
+protoc-generated code) and 100k Avro records (fastavro) that boto3 put on
+4 shards (one split in the middle of the Protobuf stream), with ties, out-of-order rows and bad records; every key's
 online values and statuses must equal DuckDB's latest row per key, and the
 dead letters must be exactly the bad records (by shard and sequence
 number). Then the checkpoints: a restart resumes where the last run ended;
@@ -35,7 +35,8 @@ import stream_case_avro as sca
 
 ROOT = os.environ.get("FEAST_REPO_ROOT", os.path.join(os.path.dirname(__file__), "..", ".."))
 FEAST = os.environ.get("FEAST_BIN", os.path.join(ROOT, "build", "feast"))
-N = int(os.environ.get("FEAST_KINESIS_TEST_RECORDS", "20000"))
+N = int(os.environ.get("FEAST_KINESIS_TEST_RECORDS", "100000"))  # each end-to-end format
+SMALL = 10000  # the restart, kill, resharding and Redis streams
 N_KEYS = 5000
 SHARDS = 4
 FAST = "  kinesis: {idle_interval_ms: '100', min_interval_ms: '50'}\n"
@@ -238,7 +239,7 @@ def test_avro_end_to_end(kin, case):
 
 
 def test_restart_resumes_from_checkpoints(kin, case):
-    s = fresh_stream(case, "resume", N // 2, 3)
+    s = fresh_stream(case, "resume", SMALL, 3)
     half = len(s["payloads"]) // 2
     s["where"] = kinesis_peer.put(case["client"], "resume", s["payloads"][:half], s["rng"])
     repo = make_repo(case, "resume", "resume", s)
@@ -258,7 +259,7 @@ def spawn(kin, repo, group, rows="500", delay="200ms"):
 
 
 def test_kill9_exactly_once_with_lmdb(kin, case):
-    s = fresh_stream(case, "kills", N // 2, 4)
+    s = fresh_stream(case, "kills", SMALL, 4)
     # slow reads (100 records a call, 5 calls a second per shard) and batches
     # that end inside a GetRecords answer, so kills land mid-stream
     repo = str(case["work"] / "kills")
@@ -295,7 +296,7 @@ def test_kill9_exactly_once_with_lmdb(kin, case):
 # ---- resharding ----
 
 def test_resharding_parents_before_children(kin, case):
-    s = fresh_stream(case, "reshard", N // 2, 5, shards=2)
+    s = fresh_stream(case, "reshard", SMALL, 5, shards=2)
     client = case["client"]
     third = len(s["payloads"]) // 3
     s["where"] = kinesis_peer.put(client, "reshard", s["payloads"][:third], s["rng"])
@@ -526,7 +527,7 @@ def aggregate(kpl, users, rng):
 
 def test_kpl_aggregated_records(kin, case):
     kpl = kpl_module(str(case["work"] / "kpl"))
-    s = fresh_stream(case, "kpl", N // 4, 8)
+    s = fresh_stream(case, "kpl", SMALL // 2, 8)
     rng = random.Random(8)
     # group the user records: plain ones, aggregates of 1-20, and one that
     # only looks aggregated (a broken MD5): a plain (undecodable) record
@@ -584,7 +585,7 @@ class Redis:
 def test_redis_at_least_once_with_kills(kin, case):
     r = Redis()
     try:
-        s = fresh_stream(case, "redis", N // 2, 9)
+        s = fresh_stream(case, "redis", SMALL, 9)
         repo = str(case["work"] / "redis")
         streams = (f"streams:\n  dead_letter: {{type: parquet, path: {repo}/dead}}\n"
                    "  kinesis: {get_records_limit: '100', min_interval_ms: '200', idle_interval_ms: '100'}\n")
