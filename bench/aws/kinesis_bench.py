@@ -136,11 +136,17 @@ def main():
         env = kin.env()
         res = {"records": N, "keys": KEYS, "shards": SHARDS,
                "bytes_per_record": round(sum(map(len, payloads)) / N, 1)}
-        out, wall, cpu, rss = timed([CEILING, "bench"], env)
-        got = int(out.split()[0].split("=")[1])
-        assert got == N, out
-        res["ceiling"] = dict(wall=round(wall, 2), rate=round(N / wall), cpu=round(cpu, 2), rss_mib=round(rss))
-        log("ceiling", res["ceiling"])
+        def ceiling(label):
+            out, wall, cpu, rss = timed([CEILING, "bench"], env)
+            got = int(out.split()[0].split("=")[1])
+            assert got == N, out
+            res[label] = dict(wall=round(wall, 2), rate=round(N / wall), cpu=round(cpu, 2), rss_mib=round(rss))
+            log(label, res[label])
+
+        # kinesalite (leveldb) is slower on its first reads after a big put: a
+        # warm-up pass, then the ceiling before and after ours; the best one counts
+        ceiling("ceiling-warmup")
+        ceiling("ceiling-before")
         for name, extra in (("lmdb", "  kinesis: {min_interval_ms: '0', idle_interval_ms: '50'}\n"),
                             ("lmdb-paced", "  kinesis: {idle_interval_ms: '50'}\n")):
             repo = repo_for(work, name, "bench", extra, "  type: lmdb\n  path: data/online")
@@ -150,8 +156,13 @@ def main():
             s = json.loads(out)["tables"][0]
             assert s["messages"] == N, s
             res[name] = dict(wall=round(wall, 2), rate=round(N / wall), cpu=round(cpu, 2), rss_mib=round(rss),
-                             written=s["written"], of_ceiling=round(res["ceiling"]["wall"] / wall, 3))
+                             written=s["written"])
             log(name, res[name])
+        ceiling("ceiling-after")
+        best = min(res["ceiling-before"]["wall"], res["ceiling-after"]["wall"])
+        res["ceiling"] = dict(wall=best, rate=round(N / best))
+        for name in ("lmdb", "lmdb-paced"):
+            res[name]["of_ceiling"] = round(best / res[name]["wall"], 3)
         n, wall, cpu = python_consumer(kin.endpoint, "bench", redis_srv.port)
         assert n == N, n
         res["python"] = dict(wall=round(wall, 2), rate=round(N / wall), cpu=round(cpu, 2))

@@ -1012,7 +1012,8 @@ static feast_code ks_open(const feast_data_source *s, const feast_stream_options
     else if (cp) rc = add_shard(k, si, S_WAIT, IT_AFTER, cp, NULL, err);
     else if (!fresh || k->start == START_EARLIEST) rc = add_shard(k, si, S_WAIT, IT_TRIM_HORIZON, NULL, NULL, err);
     else if (k->start == START_TIME) rc = add_shard(k, si, S_WAIT, IT_AT_TIMESTAMP, NULL, NULL, err);
-    else if (si->closed) rc = add_shard(k, si, S_DONE, IT_LATEST, NULL, NULL, err); /* nothing new comes to it */
+    else if (si->closed) /* nothing new comes to it: skipped, and checkpointed so a restart skips it too */
+      rc = add_shard(k, si, S_DONE, IT_LATEST, SHARD_END, NULL, err);
     else rc = add_shard(k, si, S_WAIT, IT_LATEST, NULL, NULL, err);
   }
   feast_free(listed);
