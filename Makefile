@@ -90,6 +90,11 @@ $(BUILD)/bench/avro_decode_bench: $(BUILD)/obj/bench/stream/avro_decode_bench.o 
 	@mkdir -p $(dir $@)
 	@$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libfeast.a $(LDLIBS)
 
+# The Kinesis GetRecords ceiling (bench/aws/README.md).
+$(BUILD)/bench/kinesis_getrecords_bench: $(BUILD)/obj/bench/aws/kinesis_getrecords_bench.o $(BUILD)/libfeast.a
+	@mkdir -p $(dir $@)
+	@$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libfeast.a $(LDLIBS)
+
 deps:
 	@bash scripts/install-deps.sh
 

@@ -59,6 +59,7 @@ typedef struct feast_stream_config {
   feast_backend_config dead_letter; /* type "parquet" (path, absolute) or "kafka" (topic, bootstrap_servers); type NULL = none */
   char *schema_registry_url;
   feast_map kafka; /* librdkafka properties, in file order, checked by the Kafka connector at start */
+  feast_map kinesis; /* Kinesis connector settings (docs/aws.md), checked by it at start */
 } feast_stream_config;
 
 /* The `bigquery:` section; NULL/0 = the defaults (docs/bigquery.md). */
