@@ -118,4 +118,9 @@ void grpc_pack(grpc_call *call, const ProtobufCMessage *msg);
 feast_store *grpc_project_store(const serve_ctx *ctx, const char *project, feast_error *err);
 /* Free the per-project stores (at shutdown). */
 void grpc_project_stores_free(void);
+/* Core's registry handle (grpc_core.c), closed at shutdown. */
+void grpc_core_free(void);
+/* FEAST_E_NOT_FOUND unless `table` is in the store's current specs; with
+ * want_stream, FEAST_E_INVALID unless it has a stream_source. */
+feast_code grpc_table_check(feast_store *s, const char *table, bool want_stream, feast_error *err);
 #endif

@@ -120,6 +120,16 @@ void grpc_project_stores_free(void) {
   pthread_mutex_unlock(&stores_mu);
 }
 
+feast_code grpc_table_check(feast_store *s, const char *table, bool want_stream, feast_error *err) {
+  feast_snapshot *snap = NULL;
+  const feast_snapshot_table *t;
+  feast_code rc = feast_store_table(s, table, &snap, &t, err);
+  if (!rc && want_stream && !t->table->spec.has_stream_source)
+    rc = feast_fail(err, FEAST_E_INVALID, "feature table %s has no stream_source", table);
+  feast_snapshot_unref(snap);
+  return rc;
+}
+
 /* ---- GetFeastServingInfo ---- */
 
 static void get_serving_info(grpc_call *call) {
