@@ -29,11 +29,16 @@ PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lsnappy
 
 WARN = -Wall -Wextra -Werror -Wshadow -Wvla -Wno-missing-field-initializers
 CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -fPIC -fvisibility=hidden \
-         $(OPT) $(WARN) $(SANFLAGS) -Iinclude -Isrc -I$(BUILD)/gen $(PKG_CFLAGS) -MMD -MP $(EXTRA_CFLAGS)
+         $(OPT) $(WARN) $(SANFLAGS) -Iinclude -Isrc -I$(BUILD)/gen $(CFLAGS_LLHTTP) $(PKG_CFLAGS) -MMD -MP $(EXTRA_CFLAGS)
 LDLIBS = $(PKG_LIBS) -lpthread -lm
 LDFLAGS = $(SANFLAGS)
 
 LIB_SRCS := $(shell find src -name '*.c' ! -path 'src/cli/*' | sort)
+# feast serve's HTTP/1.1 parser, compiled from the C sources Debian's
+# node-llhttp installs (not copied into the repository; warnings are theirs).
+LLHTTP_DIR ?= /usr/share/llhttp
+LLHTTP_OBJS := $(patsubst $(LLHTTP_DIR)/%.c,$(BUILD)/obj/llhttp/%.o,$(wildcard $(LLHTTP_DIR)/*.c))
+CFLAGS_LLHTTP = -I/usr/share/include/llhttp
 CLI_SRCS := $(sort $(wildcard src/cli/*.c))
 TEST_SRCS := $(sort $(wildcard tests/unit/*_test.c))
 TEST_SUPPORT := $(filter-out $(TEST_SRCS),$(wildcard tests/unit/*.c))
@@ -47,7 +52,7 @@ GEN_STAMP := $(BUILD)/gen/.stamp
 GEN_C := $(patsubst %.proto,$(BUILD)/gen/%.pb-c.c,$(PROTO_FILES) $(PROTO_WKT))
 GEN_OBJS := $(GEN_C:$(BUILD)/gen/%.c=$(BUILD)/obj/gen/%.o)
 
-LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(GEN_OBJS)
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(GEN_OBJS) $(LLHTTP_OBJS)
 CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
 TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_SUPPORT_OBJS := $(TEST_SUPPORT:%.c=$(BUILD)/obj/%.o)
@@ -76,6 +81,11 @@ $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
 	@mkdir -p $(dir $@)
 	@echo "  CC $<"
 	@$(CC) $(CFLAGS) -Wno-missing-braces -c $< -o $@
+
+$(BUILD)/obj/llhttp/%.o: $(LLHTTP_DIR)/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC $<"
+	@$(CC) -std=c11 $(OPT) $(SANFLAGS) -fPIC -fvisibility=hidden -w $(CFLAGS_LLHTTP) $(EXTRA_CFLAGS) -c $< -o $@
 
 $(BUILD)/libfeast.a: $(LIB_OBJS)
 	@echo "  AR $@"

@@ -27,6 +27,7 @@
  *     pushdown: auto                   # auto | always | never: the point-in-time join in BigQuery
  *     read_streams: 4                  # Storage Read API streams read at once
  *     read_format: arrow               # arrow | avro
+ *   serve:                             # optional: `feast serve` (docs/serve.md)
  *
  * Unknown keys are errors naming the key and its line. Store settings are
  * kept as parsed strings for the modules that use them (lists are joined
@@ -82,6 +83,7 @@ typedef struct feast_config {
   feast_stream_config streams;
   bool has_bigquery;
   feast_bigquery_config bigquery;
+  struct serve_config *serve; /* the serve: section (src/serve/serve.h); NULL = not given */
 } feast_config;
 
 /* Read `path` (*out is overwritten). The caller owns *out: release it with

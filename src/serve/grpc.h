@@ -76,10 +76,8 @@ const grpc_method *grpc_find_method(const char *path, size_t len);
 size_t grpc_num_methods(void);
 const grpc_method *grpc_method_at(size_t i);
 
-/* Metrics: an endpoint per method, registered once before the loops run
- * (serve_jobs_new calls it); grpc_endpoint_of is -1 until then. */
-void grpc_register_metrics(serve_metrics *m);
-int grpc_endpoint_of(const grpc_method *m);
+/* Metrics: the endpoint id of a method, registered on first use. */
+int grpc_endpoint_of(serve_metrics *m, const grpc_method *mth);
 
 /* The service tables (grpc_serving.c, grpc_core.c, grpc_jobs.c). */
 extern const grpc_method grpc_serving_methods[];

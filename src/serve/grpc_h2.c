@@ -16,6 +16,7 @@
  */
 #include <nghttp2/nghttp2.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,7 +130,7 @@ int grpc_status_of(feast_code code) {
 }
 
 bool grpc_authorize(grpc_call *call, const char *project, serve_access need) {
-  if (!call->ctx || !call->ctx->cfg) return true; /* handler tests: no daemon */
+  if (!call->ctx || !serve_ctx_config(call->ctx)) return true; /* handler tests: no daemon */
   switch (serve_authorize(call->ctx, call->bearer, project, need)) {
   case SERVE_AUTH_OK: return true;
   case SERVE_AUTH_UNAUTHENTICATED:
@@ -161,22 +162,27 @@ const grpc_method *grpc_find_method(const char *path, size_t len) {
   return NULL;
 }
 
-/* Metric endpoint ids, one per method, set once before the loops run. */
+/* Metric endpoint ids, one per method, registered on first use
+ * (serve_metrics_endpoint is thread-safe): -2 = not yet. */
 #define MAX_METHODS 64
-static int endpoints[MAX_METHODS];
-static bool endpoints_set;
+static _Atomic int endpoints[MAX_METHODS];
+static pthread_once_t endpoints_once = PTHREAD_ONCE_INIT;
 
-void grpc_register_metrics(serve_metrics *m) {
-  size_t n = grpc_num_methods();
-  for (size_t i = 0; i < n && i < MAX_METHODS; i++)
-    endpoints[i] = m ? serve_metrics_endpoint(m, "grpc", grpc_method_at(i)->path) : -1;
-  endpoints_set = m != NULL;
+static void endpoints_init(void) {
+  for (size_t i = 0; i < MAX_METHODS; i++) atomic_store(&endpoints[i], -2);
 }
 
-int grpc_endpoint_of(const grpc_method *m) {
-  if (!endpoints_set) return -1;
-  for (size_t i = 0, n = grpc_num_methods(); i < n && i < MAX_METHODS; i++)
-    if (grpc_method_at(i) == m) return endpoints[i];
+int grpc_endpoint_of(serve_metrics *m, const grpc_method *mth) {
+  pthread_once(&endpoints_once, endpoints_init);
+  for (size_t i = 0, n = grpc_num_methods(); i < n && i < MAX_METHODS; i++) {
+    if (grpc_method_at(i) != mth) continue;
+    int ep = atomic_load(&endpoints[i]);
+    if (ep == -2) {
+      ep = serve_metrics_endpoint(m, "grpc", mth->path);
+      atomic_store(&endpoints[i], ep);
+    }
+    return ep;
+  }
   return -1;
 }
 
@@ -200,10 +206,10 @@ static void observe(h2_conn *h, h2_stream *st, int code, uint64_t rows) {
   serve_worker *w = serve_conn_worker(h->c);
   uint64_t lat = w ? serve_worker_now_ns(w) - st->start_ns : 0;
   if (h->ctx->metrics && st->method) {
-    int ep = grpc_endpoint_of(st->method);
+    int ep = grpc_endpoint_of(h->ctx->metrics, st->method);
     if (ep >= 0) serve_metrics_observe(h->ctx->metrics, ep, code, code != GRPC_OK, lat, rows);
   }
-  if (h->ctx->cfg && h->ctx->cfg->access_log) serve_access_log(h->ctx, h->c, "grpc", st->path, code, lat);
+  if (serve_ctx_config(h->ctx) && serve_ctx_config(h->ctx)->access_log) serve_access_log(h->ctx, h->c, "grpc", st->path, code, lat);
 }
 
 /* Trailers-only: one HEADERS frame with END_STREAM. */
@@ -354,7 +360,7 @@ static int on_begin_headers(nghttp2_session *s, const nghttp2_frame *f, void *us
   h2_stream *st = feast_calloc(1, sizeof *st);
   if (!st) return NGHTTP2_ERR_CALLBACK_FAILURE;
   st->id = f->hd.stream_id;
-  const serve_config *cfg = h->ctx ? h->ctx->cfg : NULL;
+  const serve_config *cfg = h->ctx ? serve_ctx_config(h->ctx) : NULL;
   size_t max = cfg && cfg->limits.max_request_bytes ? cfg->limits.max_request_bytes : 4u << 20;
   feast_buf_init(&st->body, max + 5);
   serve_worker *w = h->c ? serve_conn_worker(h->c) : NULL;
@@ -471,7 +477,7 @@ static void make_callbacks(void) {
 /* Hand nghttp2's output to the connection until it has nothing more or the
  * connection's queue is past max_pending_bytes (then `send` resumes). */
 static int flush(h2_conn *h) {
-  const serve_config *cfg = h->ctx ? h->ctx->cfg : NULL;
+  const serve_config *cfg = h->ctx ? serve_ctx_config(h->ctx) : NULL;
   size_t max = cfg && cfg->limits.max_pending_bytes ? cfg->limits.max_pending_bytes : 4u << 20;
   while (serve_conn_pending(h->c) < max) {
     const uint8_t *data;
@@ -505,7 +511,7 @@ static int h2_open(serve_conn *c, void **state) {
     feast_free(h);
     return -1;
   }
-  const serve_config *cfg = h->ctx ? h->ctx->cfg : NULL;
+  const serve_config *cfg = h->ctx ? serve_ctx_config(h->ctx) : NULL;
   uint32_t streams = cfg && cfg->limits.max_streams ? (uint32_t)cfg->limits.max_streams : 100;
   nghttp2_settings_entry settings[3] = {{NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, streams},
                                         {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 1 << 20},

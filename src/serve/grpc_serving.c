@@ -89,7 +89,7 @@ feast_store *grpc_project_store(const serve_ctx *ctx, const char *project, feast
   project_store *p = NULL;
   if (feast_store_open(ctx->config_path, project, &s, err) == FEAST_OK) {
     feast_store_share_online(s, ctx->store);
-    feast_store_set_registry_refresh(s, ctx->cfg && ctx->cfg->registry_refresh_ms ? ctx->cfg->registry_refresh_ms
+    feast_store_set_registry_refresh(s, serve_ctx_config(ctx) && serve_ctx_config(ctx)->registry_refresh_ms ? serve_ctx_config(ctx)->registry_refresh_ms
                                                                                    : 500);
     p = feast_calloc(1, sizeof *p);
     if (p) p->project = feast_strdup(project);
@@ -420,7 +420,8 @@ static void get_online_features(grpc_call *call) {
   if (!req) return;
   const char *project = req->project && *req->project ? req->project : "default";
   if (!grpc_authorize(call, project, SERVE_READ)) return;
-  const serve_limits *lim = call->ctx && call->ctx->cfg ? &call->ctx->cfg->limits : NULL;
+  const serve_config *cfg = call->ctx ? serve_ctx_config(call->ctx) : NULL;
+  const serve_limits *lim = cfg ? &cfg->limits : NULL;
   if (req->n_entity_rows == 0) {
     /* Feast 0.9 passes its IllegalArgumentException on unwrapped: UNKNOWN. */
     grpc_fail(call, GRPC_UNKNOWN, "Entity value must be provided");

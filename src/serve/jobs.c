@@ -94,8 +94,6 @@ serve_jobs *serve_jobs_new(serve_ctx *ctx, feast_error *err) {
     feast_free(j);
     return NULL;
   }
-  /* The one start-up hook of the gRPC side: metric endpoints per method. */
-  grpc_register_metrics(ctx ? ctx->metrics : NULL);
   return j;
 }
 

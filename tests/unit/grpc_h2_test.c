@@ -59,6 +59,10 @@ void serve_metrics_observe(serve_metrics *m, serve_endpoint ep, int code, bool e
   (void)m, (void)ep, (void)code, (void)e, (void)l, (void)r;
 }
 void serve_metrics_online_store_error(serve_metrics *m) { (void)m; }
+const serve_config *serve_ctx_config(const serve_ctx *ctx) { return ctx->cfg; }
+void serve_log(const serve_ctx *ctx, serve_log_level level, const char *event, const char *fmt, ...) {
+  (void)ctx, (void)level, (void)event, (void)fmt;
+}
 void serve_access_log(const serve_ctx *ctx, const serve_conn *c, const char *p, const char *w, int code, uint64_t l) {
   (void)ctx, (void)c, (void)p, (void)w, (void)code, (void)l;
 }
