@@ -63,6 +63,9 @@ static void fail_err(grpc_call *call, const feast_error *err) {
 
 /* ---- proto -> spec (strings borrowed from the request's arena) ---- */
 
+/* proto3 has no absent strings: "" means not set, as NULL does in a spec. */
+static char *nz(char *s) { return s && *s ? s : NULL; }
+
 static void map_from(feast_arena *a, feast_map *m, size_t n, void **entries) {
   /* every *LabelsEntry / FieldMappingEntry is {base, key, value} */
   typedef struct {
@@ -81,38 +84,38 @@ static void format_from_stream(feast_data_format *f, const Feast__Core__StreamFo
   if (!s) return;
   if (s->format_case == FEAST__CORE__STREAM_FORMAT__FORMAT_AVRO_FORMAT) {
     f->kind = FEAST_FORMAT_AVRO;
-    f->schema_json = s->avro_format->schema_json;
+    f->schema_json = nz(s->avro_format->schema_json);
   } else if (s->format_case == FEAST__CORE__STREAM_FORMAT__FORMAT_PROTO_FORMAT) {
     f->kind = FEAST_FORMAT_PROTO;
-    f->class_path = s->proto_format->class_path;
+    f->class_path = nz(s->proto_format->class_path);
   }
 }
 
 static void source_from(feast_arena *a, feast_data_source *d, const Feast__Core__DataSource *s) {
   d->type = (feast_source_type)s->type;
   map_from(a, &d->field_mapping, s->n_field_mapping, (void **)s->field_mapping);
-  d->event_timestamp_column = s->event_timestamp_column;
-  d->created_timestamp_column = s->created_timestamp_column;
-  d->date_partition_column = s->date_partition_column;
+  d->event_timestamp_column = nz(s->event_timestamp_column);
+  d->created_timestamp_column = nz(s->created_timestamp_column);
+  d->date_partition_column = nz(s->date_partition_column);
   switch (s->options_case) {
   case FEAST__CORE__DATA_SOURCE__OPTIONS_FILE_OPTIONS:
-    d->file.file_url = s->file_options->file_url;
+    d->file.file_url = nz(s->file_options->file_url);
     if (s->file_options->file_format &&
         s->file_options->file_format->format_case == FEAST__CORE__FILE_FORMAT__FORMAT_PARQUET_FORMAT)
       d->file.file_format.kind = FEAST_FORMAT_PARQUET;
     break;
   case FEAST__CORE__DATA_SOURCE__OPTIONS_BIGQUERY_OPTIONS:
-    d->bigquery.table_ref = s->bigquery_options->table_ref;
+    d->bigquery.table_ref = nz(s->bigquery_options->table_ref);
     d->bigquery.query = s->bigquery_options->query && *s->bigquery_options->query ? s->bigquery_options->query : NULL;
     break;
   case FEAST__CORE__DATA_SOURCE__OPTIONS_KAFKA_OPTIONS:
-    d->kafka.bootstrap_servers = s->kafka_options->bootstrap_servers;
-    d->kafka.topic = s->kafka_options->topic;
+    d->kafka.bootstrap_servers = nz(s->kafka_options->bootstrap_servers);
+    d->kafka.topic = nz(s->kafka_options->topic);
     format_from_stream(&d->kafka.message_format, s->kafka_options->message_format);
     break;
   case FEAST__CORE__DATA_SOURCE__OPTIONS_KINESIS_OPTIONS:
-    d->kinesis.region = s->kinesis_options->region;
-    d->kinesis.stream_name = s->kinesis_options->stream_name;
+    d->kinesis.region = nz(s->kinesis_options->region);
+    d->kinesis.stream_name = nz(s->kinesis_options->stream_name);
     format_from_stream(&d->kinesis.record_format, s->kinesis_options->record_format);
     break;
   default: break;
@@ -310,9 +313,13 @@ static void get_core_version(grpc_call *call) {
  * messages as `feast apply`. */
 static feast_code apply_doc(feast_registry *r, const char *project, feast_spec_doc *doc, feast_error *err) {
   feast_spec_docs docs = {1, doc};
-  doc->file = (char *)"grpc request";
+  doc->file = (char *)"request";
   doc->index = 1;
-  return feast_registry_apply(r, project, &docs, true, NULL, err);
+  feast_code rc = feast_registry_apply(r, project, &docs, true, NULL, err);
+  /* The messages name a file and document; a request is neither. */
+  static const char prefix[] = "request: document 1 (line 0): ";
+  for (char *p; rc && (p = strstr(err->message, prefix));) memmove(p, p + sizeof prefix - 1, strlen(p + sizeof prefix - 1) + 1);
+  return rc;
 }
 
 static void apply_entity(grpc_call *call) {
@@ -327,7 +334,7 @@ static void apply_entity(grpc_call *call) {
   feast_spec_doc doc = {.kind = FEAST_DOC_ENTITY};
   doc.entity.name = q->spec->name;
   doc.entity.value_type = (feast_value_type)q->spec->value_type;
-  doc.entity.description = q->spec->description;
+  doc.entity.description = nz(q->spec->description);
   map_from(call->arena, &doc.entity.labels, q->spec->n_labels, (void **)q->spec->labels);
   feast_registry *r = reg_lock(call);
   if (!r) return;

@@ -304,6 +304,7 @@ static void read_group(grpc_call *call, feast_store *store, const feast_snapshot
   }
   feast_batch *b = feast_batch_new((int)n_ent);
   feast_code rc = b ? FEAST_OK : FEAST_E_NOMEM;
+  if (b) b->num_rows = (int64_t)n_keep;
   for (size_t f = 0; f < n_ent; f++) {
     if (rc == FEAST_OK) rc = feast_batch_set_column(b, (int)f, ents[f].name, cols[f], &err);
     else feast_array_free(cols[f]);
@@ -316,6 +317,9 @@ static void read_group(grpc_call *call, feast_store *store, const feast_snapshot
   if (rc == FEAST_OK) {
     feast_online_request oreq = {feast_store_project(store), n_tab, treq, n_ent, ents, b, at};
     rc = feast_online_read(online, &oreq, &res, &err);
+    if (rc == FEAST_OK && feast_online_result_num_rows(res) != n_keep)
+      rc = feast_fail(&err, FEAST_E_INTERNAL, "the online read answered %zu rows for %zu", feast_online_result_num_rows(res),
+                      n_keep);
   }
   feast_batch_free(b);
   if (rc != FEAST_OK) {
