@@ -27,6 +27,10 @@ static feast_registry *reg;
 
 /* Lock and return the registry; NULL (status set) when it cannot open. */
 static feast_registry *reg_lock(grpc_call *call) {
+  if (!call->ctx || !call->ctx->store) {
+    grpc_fail(call, GRPC_UNAVAILABLE, "registry: no store");
+    return NULL;
+  }
   pthread_mutex_lock(&reg_mu);
   if (!reg) {
     feast_error err;
