@@ -29,6 +29,7 @@
 #include "feast/version.h"
 #include "format/proto/value_array.h"
 #include "serve/grpc.h"
+#include "serve/grpc_online.h"
 
 /* ---- protobuf-c glue ---- */
 
@@ -147,23 +148,8 @@ static void get_serving_info(grpc_call *call) {
 typedef Feast__Serving__GetOnlineFeaturesRequestV2 OnlineRequest;
 typedef Feast__Serving__GetOnlineFeaturesRequestV2__EntityRow EntityRow;
 
-/* One requested reference, resolved. */
-typedef struct ref_info {
-  const char *table, *feature; /* from the request */
-  const feast_snapshot_table *st;
-  int feature_index;           /* in st->table->spec.features; -1 unknown */
-  char *key;                   /* "table:feature" */
-  size_t key_len;
-} ref_info;
-
-/* Per entity row: the values of every field, resolved per reference. */
-typedef struct row_out {
-  const uint8_t **vals; /* per ref: serialized Value (NULL/len 0 = empty) */
-  size_t *lens;
-  uint8_t *status;      /* per ref */
-  uint8_t **ent_vals;   /* per entity field of the row: repacked request Value */
-  size_t *ent_lens;
-} row_out;
+typedef grpc_online_ref ref_info;
+typedef grpc_online_row row_out;
 
 static size_t vsize(uint64_t v) {
   size_t n = 1;
@@ -372,8 +358,8 @@ static uint8_t *put_entry(uint8_t *q, int field, const char *key, size_t klen, c
   return q;
 }
 
-static void encode_response(grpc_call *call, const OnlineRequest *req, const ref_info *refs, size_t n_refs,
-                            const row_out *out) {
+void grpc_online_encode(grpc_call *call, const OnlineRequest *req, const ref_info *refs, size_t n_refs,
+                        const row_out *out) {
   size_t total = 0;
   size_t *row_size = feast_arena_alloc(call->arena, (req->n_entity_rows + 1) * sizeof *row_size);
   if (!row_size) {
@@ -512,7 +498,7 @@ static void get_online_features(grpc_call *call) {
     read_group(call, store, snap, req, refs, n_refs, members, n, out);
   }
   if (call->status == GRPC_OK) {
-    encode_response(call, req, refs, n_refs, out);
+    grpc_online_encode(call, req, refs, n_refs, out);
     call->rows = n_rows;
   }
   goto done;
