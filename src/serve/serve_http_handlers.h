@@ -41,6 +41,12 @@ void serve_arena_header(serve_http_request *r, const char *name, const char *val
 void serve_http_dispatch(serve_http_request *r);
 serve_endpoint serve_http_endpoint_other(void);
 
+/* Bearer-token check of the request for `project` (NULL = none in
+ * particular); false when refused (the 401/403 is answered). */
+bool serve_http_authorize(serve_http_request *r, const char *project, serve_access need);
+/* POST /push (serve_push.c). */
+void serve_http_push(serve_http_request *r, serve_endpoint id);
+
 void serve_http_respond(serve_http_request *r, int code, const char *ctype, const char *body, size_t len);
 /* `body` (from malloc) is sent by reference and freed with free(). */
 void serve_http_respond_owned(serve_http_request *r, int code, const char *ctype, char *body, size_t len);
