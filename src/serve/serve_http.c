@@ -301,8 +301,8 @@ static int parse(http_conn *h, const uint8_t *data, size_t len, bool from_held) 
     }
     return 0;
   }
-  if (e == HPE_USER) {
-    if (!h->failed && !h->closing && !h->draining) return -1;
+  if (h->failed || h->closing || h->draining) {
+    /* A callback stopped the parser: the answer is queued, the rest ignored. */
     serve_conn_close_after_write(h->c);
     return 0;
   }

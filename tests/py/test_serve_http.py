@@ -6,6 +6,7 @@ the CLI's `get-online-features -o json` prints for the same rows."""
 import http.client
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -192,3 +193,233 @@ def test_access_log_lines_are_json(server):
     access = [e for e in events if e["event"] == "access"]
     assert access and access[-1]["what"] == "GET /health" and access[-1]["code"] == 200
     assert any(e["event"] == "serving" for e in events)
+
+
+# ---- limits and abuse ----
+
+LIMITS = """serve:
+  limits:
+    max_request_bytes: 4096
+    max_entity_rows: 10
+    max_features: 5
+    read_timeout_ms: 600
+    idle_timeout_ms: 1500
+    max_connections: 20
+    max_pending_bytes: 65536
+"""
+
+GOF = {"features": ["driver_trips:conv_rate"], "entities": {"driver_id": [1001]}}
+
+
+@pytest.fixture(scope="module")
+def limited():
+    d = make_repo(LIMITS)
+    s = Server(d, "--threads", "2")
+    yield s
+    assert s.stop() == 0
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def raw(server, data, read_timeout=5, shut=False):
+    """Send bytes on a fresh socket; return everything the server sent until it closed."""
+    s = socket.create_connection(("127.0.0.1", server.port), timeout=read_timeout)
+    s.sendall(data)
+    if shut:
+        s.shutdown(socket.SHUT_WR)
+    out = b""
+    try:
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            out += b
+    except socket.timeout:
+        pass
+    s.close()
+    return out
+
+
+def healthy(server):
+    status, _, _ = server.request("POST", "/get-online-features", GOF)
+    return status == 200
+
+
+def test_oversized_body_is_413_before_reading_it(limited):
+    status, headers, body = limited.request("POST", "/get-online-features", "x" * 5000)
+    assert status == 413 and "max_request_bytes" in json.loads(body)["error"]
+    assert headers.get("Connection") == "close"
+    # chunked, no length declared: refused once the body passes the limit
+    chunk = b"1000\r\n" + b"x" * 4096 + b"\r\n"
+    out = raw(limited, b"POST /get-online-features HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" +
+              chunk * 3 + b"0\r\n\r\n")
+    assert out.startswith(b"HTTP/1.1 413 ")
+    assert healthy(limited)
+
+
+def test_rows_and_features_limits(limited):
+    status, _, body = limited.request("POST", "/get-online-features",
+                                      {"features": ["driver_trips:conv_rate"], "entities": {"driver_id": list(range(11))}})
+    assert status == 400 and "max_entity_rows" in json.loads(body)["error"]
+    status, _, body = limited.request("POST", "/get-online-features",
+                                      {"features": ["driver_trips:conv_rate"] * 6, "entities": {"driver_id": [1]}})
+    assert status == 400 and "max_features" in json.loads(body)["error"]
+
+
+@pytest.mark.parametrize("body,code,needle", [
+    ("{", 400, "request body"),
+    ("[]", 400, "object"),
+    ('{"features": "x", "entities": {"driver_id": [1]}}', 400, "features"),
+    ('{"features": ["nocolon"], "entities": {"driver_id": [1]}}', 400, "table:feature"),
+    ('{"features": ["driver_trips:conv_rate"], "entities": {"driver_id": [1, 2], "x": [1]}}', 400, "one per row"),
+    ('{"features": ["driver_trips:conv_rate"], "entities": {"driver_id": [[1]]}}', 400, "number, a string"),
+    ('{"features": ["driver_trips:conv_rate"], "entities": {"driver_id": ["abc"]}}', 400, ""),
+    ('{"features": ["nope:conv_rate"], "entities": {"driver_id": [1]}}', 404, "nope"),
+    ('{"features": ["driver_trips:nope"], "entities": {"driver_id": [1]}}', 404, "nope"),
+    ('{"features": ["driver_trips:conv_rate"], "entities": {"driver_id": [1]}, "bogus": 1}', 400, "bogus"),
+    ('\xff\xfe', 400, ""),
+])
+def test_bad_online_requests(limited, body, code, needle):
+    status, _, data = limited.request("POST", "/get-online-features", body.encode("latin-1"))
+    doc = json.loads(data)
+    assert (status, doc["code"]) == (code, code), data
+    assert needle in doc["error"]
+
+
+def test_wrong_content_type_is_415(limited):
+    status, _, _ = limited.request("POST", "/get-online-features", json.dumps(GOF),
+                                   headers={"Content-Type": "text/csv"})
+    assert status == 415
+
+
+def test_garbage_and_truncated_requests(limited):
+    out = raw(limited, b"\x16\x03\x01\x02\x00garbage\r\n\r\n")
+    assert out.startswith(b"HTTP/1.1 400 ")
+    out = raw(limited, b"GET /health HTTP/1.1\r\nHost: x\r\nContent-Length: zz\r\n\r\n")
+    assert out.startswith(b"HTTP/1.1 400 ")
+    # truncated: the body never comes and the client goes away
+    out = raw(limited, b"POST /get-online-features HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"fe", shut=True)
+    assert out == b""
+    # a header block past 64 KiB
+    out = raw(limited, b"GET /health HTTP/1.1\r\n" + b"X-Pad: " + b"a" * 8000 + b"\r\n" * 1 +
+              b"".join(b"X-%d: %s\r\n" % (i, b"b" * 4000) for i in range(20)) + b"\r\n")
+    assert out.startswith(b"HTTP/1.1 431 ")
+    assert healthy(limited)
+
+
+def test_pipelined_requests_are_answered_in_order(limited):
+    reqs = b"".join(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n" if i % 2 else
+                    b"GET /nope%d HTTP/1.1\r\nHost: x\r\n\r\n" % i for i in range(200))
+    out = raw(limited, reqs + b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    statuses = re.findall(rb"HTTP/1\.1 (\d{3}) ", out)
+    assert statuses == [b"404" if i % 2 == 0 else b"200" for i in range(200)] + [b"200"]
+
+
+def test_slow_client_gets_408_and_others_are_served(limited):
+    s = socket.create_connection(("127.0.0.1", limited.port), timeout=5)
+    s.sendall(b"POST /get-online-features HTTP/1.1\r\nHost: x\r\nContent-")
+    t0 = time.time()
+    for _ in range(5):
+        assert healthy(limited)
+    assert time.time() - t0 < 0.5, "others waited for the slow client"
+    data = s.recv(4096)
+    waited = time.time() - t0
+    assert data.startswith(b"HTTP/1.1 408 "), data
+    assert 0.4 < waited < 3
+    assert s.recv(4096) == b""
+    s.close()
+
+
+def test_idle_keep_alive_is_closed(limited):
+    c = limited.conn()
+    status, _, _ = limited.request("GET", "/health", conn=c)
+    assert status == 200
+    time.sleep(2.2)
+    s = c.sock
+    s.settimeout(2)
+    assert s.recv(10) == b""  # closed by the server, nothing sent
+    c.close()
+
+
+def test_connection_flood_is_refused_fast_and_recovers(limited):
+    socks = []
+    try:
+        for _ in range(18):
+            socks.append(socket.create_connection(("127.0.0.1", limited.port), timeout=5))
+        time.sleep(0.2)
+        refused = 0
+        t0 = time.time()
+        extra = []
+        for _ in range(10):
+            x = socket.create_connection(("127.0.0.1", limited.port), timeout=5)
+            extra.append(x)
+        for x in extra:
+            data = x.recv(4096)
+            if data.startswith(b"HTTP/1.1 503 "):
+                refused += 1
+            x.close()
+        assert refused >= 8, refused
+        assert time.time() - t0 < 2
+    finally:
+        for s in socks:
+            s.close()
+    time.sleep(0.3)
+    assert healthy(limited)
+    _, _, body = limited.request("GET", "/metrics")
+    line = [l for l in body.decode().splitlines() if l.startswith("feast_serve_connections_refused_total")]
+    assert int(line[0].split()[-1]) >= 8
+
+
+def test_a_client_that_never_reads_cannot_grow_memory(limited):
+    def rss():
+        for l in open(f"/proc/{limited.proc.pid}/status"):
+            if l.startswith("VmRSS:"):
+                return int(l.split()[1])
+    before = rss()
+    s = socket.create_connection(("127.0.0.1", limited.port), timeout=5)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    req = (b"POST /get-online-features HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+           % len(json.dumps(GOF).encode())) + json.dumps(GOF).encode()
+    s.setblocking(False)
+    sent = 0
+    t0 = time.time()
+    dropped = False
+    while time.time() - t0 < 1.5:
+        try:
+            sent += s.send(req * 50)
+        except BlockingIOError:
+            time.sleep(0.01)
+        except (ConnectionResetError, BrokenPipeError):
+            dropped = True  # output did not move for read_timeout_ms: the server let it go
+            break
+    assert healthy(limited)
+    grown = rss() - before
+    s.close()
+    assert sent > 50_000, sent  # the client did push a lot
+    assert dropped or time.time() - t0 >= 1.5
+    assert grown < 20_000, f"RSS grew {grown} kB for a client that never reads"
+    time.sleep(0.2)
+    assert healthy(limited)
+
+
+# ---- /ready and /metrics ----
+
+def test_ready_and_metrics(server):
+    status, _, body = server.request("GET", "/ready")
+    doc = json.loads(body)
+    assert status == 200 and doc["status"] == "ready" and doc["online_store"] == "lmdb"
+    assert doc["registry_revision"] > 0
+    server.request("POST", "/get-online-features", {"features": ["driver_trips:conv_rate"],
+                                                    "entities": {"driver_id": [1001, 1002]}})
+    status, headers, body = server.request("GET", "/metrics")
+    assert status == 200 and headers["Content-Type"].startswith("text/plain; version=0.0.4")
+    text = body.decode()
+    series = {}
+    for l in text.splitlines():
+        if l and not l.startswith("#"):
+            k, v = l.rsplit(" ", 1)
+            series[k] = float(v)
+    assert series['feast_serve_requests_total{protocol="http",endpoint="/get-online-features",code="200"}'] >= 1
+    assert series['feast_serve_rows_served_total{protocol="http",endpoint="/get-online-features"}'] >= 2
+    assert series['feast_serve_request_duration_seconds_bucket{protocol="http",endpoint="/get-online-features",le="+Inf"}'] >= 1
+    assert series["feast_serve_registry_revision"] == doc["registry_revision"]
+    assert "feast_serve_online_store_errors_total" in text and "feast_serve_connections" in text
