@@ -43,12 +43,6 @@ void serve_http_init(serve_ctx *ctx) {
 
 serve_endpoint serve_http_endpoint_other(void) { return ep.other; }
 
-void serve_arena_header(serve_http_request *r, const char *name, const char *value, size_t len, feast_arena *arena) {
-  if (!strcasecmp(name, "authorization")) r->authorization = feast_arena_strndup(arena, value, len);
-  else if (!strcasecmp(name, "content-type")) r->content_type = feast_arena_strndup(arena, value, len);
-  else if (!strcasecmp(name, "expect")) r->expect_continue = !strcasecmp(value, "100-continue");
-}
-
 /* ---- auth ---- */
 
 /* The bearer credential of the request, or NULL (any other scheme counts

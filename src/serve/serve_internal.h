@@ -18,6 +18,8 @@ feast_code serve_config_defaults(serve_config *c, feast_error *err);
 /* A deep copy of `src`; the caller frees it with serve_config_free. */
 serve_config *serve_config_clone(const serve_config *src, feast_error *err);
 void serve_config_free(serve_config *c); /* frees the struct too; accepts NULL */
+/* Append the tokens of cfg->tokens_file (when set): at start and on SIGHUP. */
+feast_code serve_config_load_tokens_file(serve_config *c, feast_error *err);
 /* Checks across keys (TLS cert and key together, ports distinct, the
  * loopback rule for unauthenticated mode). */
 feast_code serve_config_check(const serve_config *c, feast_error *err);

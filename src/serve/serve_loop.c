@@ -980,6 +980,7 @@ static void reload(serve_daemon *d) {
       next->tls_cert = old->tls_cert ? feast_strdup(old->tls_cert) : NULL;
       next->tls_key = old->tls_key ? feast_strdup(old->tls_key) : NULL;
     }
+    if (!rc) rc = serve_config_load_tokens_file(next, &err);
     if (!rc) rc = serve_config_check(next, &err);
     SSL_CTX *tls = NULL;
     if (!rc && next->tls_cert && !(tls = tls_context(next, &err))) rc = err.code;

@@ -60,6 +60,11 @@ int feast_serve(const feast_serve_options *o, feast_error *err) {
                   "gRPC is not in this build: serving HTTP only");
     cfg->grpc_port = cfg->core_port = cfg->job_service_port = 0;
   }
+  if (serve_config_load_tokens_file(cfg, err)) {
+    serve_config_free(cfg);
+    feast_store_free(store);
+    return 1;
+  }
   feast_store_set_registry_refresh(store, cfg->registry_refresh_ms);
   serve_block_signals();
   serve_daemon *d = NULL;

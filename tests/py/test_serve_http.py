@@ -423,3 +423,191 @@ def test_ready_and_metrics(server):
     assert series['feast_serve_request_duration_seconds_bucket{protocol="http",endpoint="/get-online-features",le="+Inf"}'] >= 1
     assert series["feast_serve_registry_revision"] == doc["registry_revision"]
     assert "feast_serve_online_store_errors_total" in text and "feast_serve_connections" in text
+
+
+# ---- bearer tokens ----
+
+READ_TOKEN = "read-token-0123456789"
+WRITE_TOKEN = "write-token-0123456789"
+OTHER_TOKEN = "other-project-token-0123"
+FILE_TOKEN = "from-a-file-token-0123"
+
+AUTH = f"""serve:
+  auth:
+    tokens:
+      - {{token: "{READ_TOKEN}", name: reader, projects: [default], access: read}}
+      - {{token: "{WRITE_TOKEN}", name: writer, access: write}}
+      - {{token: "{OTHER_TOKEN}", projects: [other], access: write}}
+    tokens_file: tokens.yaml
+"""
+
+
+def push_doc(driver_ids, value, ts=None):
+    ts = ts or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    n = len(driver_ids)
+    return {"feature_table": "driver_trips", "to": "online",
+            "df": {"driver_id": driver_ids, "conv_rate": [float(value)] * n, "acc_rate": [float(value)] * n,
+                   "avg_daily_trips": [int(value)] * n, "event_timestamp": [ts] * n, "created": [ts] * n}}
+
+
+@pytest.fixture(scope="module")
+def authed():
+    d = make_repo(AUTH)
+    with open(os.path.join(d, "tokens.yaml"), "w") as f:
+        f.write(f'tokens:\n  - {{token: "{FILE_TOKEN}", name: filed, access: read}}\n')
+    # the file was read by apply/ingest already; the daemon reads it again
+    s = Server(d, "--threads", "2")
+    yield s
+    assert s.stop() == 0
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def bearer(t):
+    return {"Authorization": f"Bearer {t}"}
+
+
+def test_no_token_is_401(authed):
+    status, headers, body = authed.request("POST", "/get-online-features", GOF)
+    assert status == 401 and headers["WWW-Authenticate"].startswith("Bearer")
+    status, _, body = authed.request("POST", "/get-online-features", GOF, headers={"Authorization": "Basic eDp5"})
+    assert status == 401
+
+
+def test_bad_token_is_401_and_not_echoed(authed):
+    guess = READ_TOKEN[:-1] + "X"
+    status, _, body = authed.request("POST", "/get-online-features", GOF, headers=bearer(guess))
+    assert status == 401
+    assert guess.encode() not in body and READ_TOKEN.encode() not in body
+    assert guess not in authed.logs() and READ_TOKEN not in authed.logs()
+
+
+def test_read_token_reads_but_cannot_push(authed):
+    status, _, _ = authed.request("POST", "/get-online-features", GOF, headers=bearer(READ_TOKEN))
+    assert status == 200
+    status, _, body = authed.request("POST", "/push", push_doc([5], 5), headers=bearer(READ_TOKEN))
+    assert status == 403 and "write" in json.loads(body)["error"]
+    status, _, _ = authed.request("POST", "/push", push_doc([5], 5), headers=bearer(WRITE_TOKEN))
+    assert status == 200
+
+
+def test_token_of_another_project_cannot_read_this_one(authed):
+    status, _, body = authed.request("POST", "/get-online-features", GOF, headers=bearer(OTHER_TOKEN))
+    assert status == 403 and "default" in json.loads(body)["error"]
+    status, _, _ = authed.request("POST", "/push", push_doc([5], 5), headers=bearer(OTHER_TOKEN))
+    assert status == 403
+    # a read token scoped to 'default' asking for 'other' is refused before 'other' is looked at
+    doc = dict(GOF, project="other")
+    status, _, _ = authed.request("POST", "/get-online-features", doc, headers=bearer(READ_TOKEN))
+    assert status == 403
+
+
+def test_token_from_the_tokens_file(authed):
+    status, _, _ = authed.request("POST", "/get-online-features", GOF, headers=bearer(FILE_TOKEN))
+    assert status == 200
+
+
+def test_health_is_open_metrics_need_a_token(authed):
+    assert authed.request("GET", "/health")[0] == 200
+    assert authed.request("GET", "/ready")[0] == 200
+    assert authed.request("GET", "/metrics")[0] == 401
+    assert authed.request("GET", "/metrics", headers=bearer(READ_TOKEN))[0] == 200
+
+
+def test_unauthenticated_only_on_loopback(tmp_path):
+    d = make_repo("serve:\n  host: 0.0.0.0\n")
+    try:
+        p = subprocess.run([FEAST, "serve", "--http-port", str(next_port())], cwd=d, capture_output=True, text=True,
+                           timeout=20)
+        assert p.returncode == 1 and "allow_unauthenticated" in p.stderr
+        with open(os.path.join(d, "feature_store.yaml"), "a") as f:
+            f.write("  auth: {allow_unauthenticated: true}\n")
+        s = Server(d)
+        assert healthy(s)
+        assert s.stop() == 0
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def test_bad_serve_section_is_refused_with_its_line(tmp_path):
+    d = make_repo()
+    try:
+        with open(os.path.join(d, "feature_store.yaml"), "a") as f:
+            f.write("serve:\n  limits:\n    max_entity_rowz: 3\n")
+        p = subprocess.run([FEAST, "serve", "--http-port", str(next_port())], cwd=d, capture_output=True, text=True,
+                           timeout=20)
+        assert p.returncode == 1 and "max_entity_rowz" in p.stderr and ":" in p.stderr
+        p = subprocess.run([FEAST, "serve", "--grpc-port", "46999"], cwd=d, capture_output=True, text=True, timeout=20)
+        assert p.returncode != 0
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+# ---- SIGHUP ----
+
+def test_sighup_reloads_tokens_and_limits():
+    new_token = "rotated-token-0123456789"
+    d = make_repo(f'serve:\n  auth:\n    tokens:\n      - {{token: "{READ_TOKEN}", access: read}}\n')
+    s = Server(d)
+    try:
+        assert s.request("POST", "/get-online-features", GOF, headers=bearer(READ_TOKEN))[0] == 200
+        cfg = open(os.path.join(d, "feature_store.yaml")).read().replace(READ_TOKEN, new_token)
+        cfg += "  limits: {max_entity_rows: 1}\n"
+        open(os.path.join(d, "feature_store.yaml"), "w").write(cfg)
+        keep = s.conn()  # an open keep-alive connection sees the new settings too
+        assert s.request("GET", "/health", conn=keep)[0] == 200
+        s.proc.send_signal(signal.SIGHUP)
+        deadline = time.time() + 5
+        while time.time() < deadline and not any(e["event"] == "reloaded" for e in s.log_events()):
+            time.sleep(0.05)
+        assert s.request("POST", "/get-online-features", GOF, headers=bearer(READ_TOKEN), conn=keep)[0] == 401
+        assert s.request("POST", "/get-online-features", GOF, headers=bearer(new_token), conn=keep)[0] == 200
+        two = {"features": GOF["features"], "entities": {"driver_id": [1, 2]}}
+        assert s.request("POST", "/get-online-features", two, headers=bearer(new_token))[0] == 400
+        keep.close()
+        # a broken file is refused and the running configuration kept
+        open(os.path.join(d, "feature_store.yaml"), "w").write(cfg + "  bogus: 1\n")
+        s.proc.send_signal(signal.SIGHUP)
+        deadline = time.time() + 5
+        while time.time() < deadline and not any(e["event"] == "reload_failed" for e in s.log_events()):
+            time.sleep(0.05)
+        assert any(e["event"] == "reload_failed" and "bogus" in e["msg"] for e in s.log_events())
+        assert s.request("POST", "/get-online-features", GOF, headers=bearer(new_token))[0] == 200
+        assert new_token not in s.logs()
+    finally:
+        assert s.stop() == 0
+        shutil.rmtree(d, ignore_errors=True)
+
+
+# ---- SIGTERM: graceful drain ----
+
+def test_sigterm_finishes_requests_in_flight_then_exits():
+    d = make_repo()
+    s = Server(d, "--threads", "2")
+    try:
+        idle = socket.create_connection(("127.0.0.1", s.port), timeout=5)
+        busy = socket.create_connection(("127.0.0.1", s.port), timeout=5)
+        body = json.dumps(GOF).encode()
+        head = (b"POST /get-online-features HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                b"Content-Length: %d\r\n\r\n" % len(body))
+        busy.sendall(head + body[:10])  # a request in flight
+        time.sleep(0.2)
+        s.proc.send_signal(signal.SIGTERM)
+        time.sleep(0.3)
+        assert s.proc.poll() is None, "exited with a request in flight"
+        assert idle.recv(10) == b""  # idle keep-alive connections close at once
+        with pytest.raises(OSError):
+            socket.create_connection(("127.0.0.1", s.port), timeout=1).recv(1) or (_ for _ in ()).throw(OSError())
+        busy.sendall(body[10:])
+        out = b""
+        while True:
+            b = busy.recv(65536)
+            if not b:
+                break
+            out += b
+        assert out.startswith(b"HTTP/1.1 200 ") and b"Connection: close" in out
+        s.proc.wait(10)
+        assert s.proc.returncode == 0
+        assert any(e["event"] == "draining" for e in s.log_events())
+    finally:
+        s.stop()
+        shutil.rmtree(d, ignore_errors=True)
