@@ -236,6 +236,10 @@ static int on_headers_complete(llhttp_t *p) {
     fail_now(h, 413, msg);
     return HPE_USER;
   }
+  /* curl sends Expect: 100-continue for bodies over 1 KiB and waits a
+   * second for this before sending the body. */
+  if (h->req.expect_continue && (p->flags & F_CONTENT_LENGTH) && p->content_length > 0)
+    serve_conn_write(h->c, "HTTP/1.1 100 Continue\r\n\r\n", 25);
   return 0;
 }
 

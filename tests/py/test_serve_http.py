@@ -233,7 +233,7 @@ def raw(server, data, read_timeout=5, shut=False):
             if not b:
                 break
             out += b
-    except socket.timeout:
+    except (socket.timeout, ConnectionResetError):
         pass
     s.close()
     return out
@@ -611,3 +611,76 @@ def test_sigterm_finishes_requests_in_flight_then_exits():
     finally:
         s.stop()
         shutil.rmtree(d, ignore_errors=True)
+
+
+def test_curl_large_body_with_expect_100_continue(server):
+    rows = list(range(900))
+    body = json.dumps({"features": ["driver_trips:conv_rate"], "entities": {"driver_id": rows}})
+    assert len(body) > 1024
+    t0 = time.time()
+    p = subprocess.run(["curl", "-sS", "-XPOST", "-H", "Content-Type: application/json", "--data-binary", body,
+                        f"http://127.0.0.1:{server.port}/get-online-features"], capture_output=True, text=True,
+                       timeout=20)
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["results"][0]["values"] == rows
+    assert time.time() - t0 < 0.9, "curl waited for 100 Continue"
+
+
+# ---- TLS ----
+
+@pytest.fixture(scope="module")
+def tls_server():
+    d = make_repo()
+    key, cert = os.path.join(d, "server.key"), os.path.join(d, "server.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                    "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    with open(os.path.join(d, "feature_store.yaml"), "a") as f:
+        f.write("serve:\n  tls: {cert: server.pem, key: server.key}\n")
+    s = Server(d, "--threads", "2")
+    yield s, cert
+    assert s.stop() == 0
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def test_tls_serves_online_features(tls_server, repo):
+    import ssl
+    s, cert = tls_server
+    ctx = ssl.create_default_context(cafile=cert)
+    ctx.set_alpn_protocols(["h2", "http/1.1"])
+    c = http.client.HTTPSConnection("127.0.0.1", s.port, context=ctx, timeout=10)
+    for _ in range(3):  # keep-alive over TLS
+        status, _, body = s.request("POST", "/get-online-features", GOF, conn=c)
+        assert status == 200 and json.loads(body)["results"][0]["values"] == [1001]
+    assert c.sock.selected_alpn_protocol() == "http/1.1"
+    c.close()
+    # a large answer over TLS (several records, partial writes)
+    rows = list(range(1000))
+    c = http.client.HTTPSConnection("127.0.0.1", s.port, context=ctx, timeout=10)
+    status, _, body = s.request("POST", "/get-online-features",
+                                {"features": ["driver_trips:conv_rate", "driver_trips:acc_rate"],
+                                 "entities": {"driver_id": rows}}, conn=c)
+    assert status == 200 and json.loads(body)["results"][0]["values"] == rows
+    c.close()
+    p = subprocess.run(["curl", "-sS", "--cacert", cert, f"https://localhost:{s.port}/health"],
+                       capture_output=True, text=True, timeout=10)
+    assert p.returncode == 0 and json.loads(p.stdout) == {"status": "ok"}
+
+
+def test_tls_port_refuses_plaintext_and_bad_handshakes(tls_server):
+    s, cert = tls_server
+    out = raw(s, b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n", read_timeout=3)
+    assert not out.startswith(b"HTTP/1.1 200")
+    out = raw(s, b"\x16\x03\x01\x00\x05hello", read_timeout=3)
+    import ssl
+    ctx = ssl.create_default_context(cafile=cert)
+    c = http.client.HTTPSConnection("127.0.0.1", s.port, context=ctx, timeout=10)
+    assert s.request("GET", "/health", conn=c)[0] == 200
+    c.close()
+    # an untrusting client fails its handshake; the server keeps serving
+    bad = ssl.create_default_context()
+    with pytest.raises(ssl.SSLError):
+        http.client.HTTPSConnection("127.0.0.1", s.port, context=bad, timeout=5).request("GET", "/health")
+    c = http.client.HTTPSConnection("127.0.0.1", s.port, context=ctx, timeout=10)
+    assert s.request("GET", "/health", conn=c)[0] == 200
+    c.close()
