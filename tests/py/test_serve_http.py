@@ -684,3 +684,163 @@ def test_tls_port_refuses_plaintext_and_bad_handshakes(tls_server):
     c = http.client.HTTPSConnection("127.0.0.1", s.port, context=ctx, timeout=10)
     assert s.request("GET", "/health", conn=c)[0] == 200
     c.close()
+
+
+# ---- Redis, spec changes, and a load test ----
+
+@pytest.fixture(scope="module")
+def redis_port():
+    port = next_port()
+    d = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"feast-redis-{port}")
+    p = subprocess.run(["bash", "-c", f'. "{ROOT}/scripts/redis-common.sh" && start_node {port} "{d}"'],
+                       capture_output=True, text=True, timeout=30)
+    if p.returncode != 0:
+        if os.environ.get("CI") == "true":
+            raise AssertionError("redis-server did not start: " + p.stderr)
+        pytest.skip("redis-server did not start: " + p.stderr)
+    yield port
+    subprocess.run(["bash", os.path.join(ROOT, "scripts", "stop-redis.sh"), str(port)], timeout=30)
+
+
+def wait_for(pred, timeout=5.0, step=0.02):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if pred():
+            return True
+        time.sleep(step)
+    return False
+
+
+def test_redis_online_store_matches_cli(redis_port):
+    d = make_repo(online=f'online_store:\n  type: redis\n  connection_string: "127.0.0.1:{redis_port}"')
+    s = Server(d, "--threads", "2")
+    try:
+        status, _, body = s.request("POST", "/push", push_doc([1001, 77], 3))
+        assert status == 200, body
+        refs = ["driver_trips:conv_rate", "driver_trips:avg_daily_trips", "driver_trips:acc_rate"]
+        status, _, body = s.request("POST", "/get-online-features",
+                                    {"features": refs, "entities": {"driver_id": [1001, 77, 5]}})
+        assert status == 200
+        got = json.loads(body)
+        assert got == cli_json(d, refs, ["driver_id=1001", "driver_id=77", "driver_id=5"])
+        assert got["results"][1]["values"] == [3.0, 3.0, None]
+        status, _, body = s.request("GET", "/ready")
+        assert status == 200 and json.loads(body)["online_store"] == "redis"
+    finally:
+        assert s.stop() == 0
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def test_spec_applied_elsewhere_is_served_within_a_second(server, repo):
+    path = os.path.join(repo, "late_table.yaml")
+    with open(path, "w") as f:
+        f.write(open(os.path.join(repo, "driver_trips.yaml")).read().replace("name: driver_trips", "name: late_table"))
+    try:
+        req = {"features": ["late_table:conv_rate"], "entities": {"driver_id": [1001]}}
+        assert server.request("POST", "/get-online-features", req)[0] == 404
+        feast("apply", cwd=repo)
+        t0 = time.time()
+        assert wait_for(lambda: server.request("POST", "/get-online-features", req)[0] == 200, timeout=3)
+        assert time.time() - t0 < 1.5
+    finally:
+        os.remove(path)
+
+
+def _ts_now():
+    t = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + ".%06dZ" % int((t % 1) * 1e6)
+
+
+@pytest.mark.parametrize("store", ["lmdb", "redis"])
+def test_load_no_torn_reads_bounded_memory(store, redis_port):
+    import threading
+    online = (f'online_store:\n  type: redis\n  connection_string: "127.0.0.1:{redis_port}"'
+              if store == "redis" else None)
+    d = make_repo(online=online)
+    s = Server(d, "--threads", "2")
+    keys = list(range(2000, 2020))
+    refs = ["driver_trips:conv_rate", "driver_trips:acc_rate", "driver_trips:avg_daily_trips"]
+    errors, stop = [], threading.Event()
+    counts = {"reads": 0, "writes": 0, "applies": 0}
+
+    def rss(field):
+        for l in open(f"/proc/{s.proc.pid}/status"):
+            if l.startswith(field):
+                return int(l.split()[1])
+
+    def writer():
+        c = s.conn()
+        k = 1
+        while not stop.is_set():
+            ts = _ts_now()
+            doc = push_doc(keys, k, ts)
+            st, _, body = s.request("POST", "/push", doc, conn=c)
+            if st != 200:
+                errors.append(f"push {st} {body[:200]}")
+                return
+            counts["writes"] += 1
+            k += 1
+        c.close()
+
+    def reader():
+        c = s.conn()
+        last = {}
+        while not stop.is_set():
+            st, _, body = s.request("POST", "/get-online-features", {"features": refs, "entities": {"driver_id": keys}},
+                                    conn=c)
+            if st != 200:
+                errors.append(f"read {st} {body[:200]}")
+                return
+            doc = json.loads(body)
+            vals = [r["values"] for r in doc["results"][1:]]
+            for i, key in enumerate(keys):
+                row = (vals[0][i], vals[1][i], vals[2][i])
+                if row[0] != row[1] or row[0] != row[2]:
+                    errors.append(f"torn read of {key}: {row}")
+                    return
+                if row[2] < last.get(key, 0):
+                    errors.append(f"{key} went back from {last[key]} to {row[2]}")
+                    return
+                last[key] = row[2]
+            counts["reads"] += 1
+        c.close()
+
+    def applier():
+        n = 0
+        while not stop.is_set():
+            with open(os.path.join(d, "churn.yaml"), "w") as f:
+                f.write(open(os.path.join(d, "driver_trips.yaml")).read()
+                        .replace("name: driver_trips", f"name: churn_{n % 3}").replace("team: rides", f"team: t{n}"))
+            p = subprocess.run([FEAST, "apply"], cwd=d, capture_output=True, text=True, timeout=60)
+            if p.returncode != 0:
+                errors.append("apply: " + p.stderr)
+                return
+            p = subprocess.run([FEAST, "ingest", "driver_trips"], cwd=d, capture_output=True, text=True, timeout=60)
+            if p.returncode != 0:
+                errors.append("ingest: " + p.stderr)
+                return
+            counts["applies"] += 1
+            n += 1
+
+    try:
+        assert s.request("POST", "/push", push_doc(keys, 0, _ts_now()))[0] == 200
+        threads = [threading.Thread(target=writer)] + [threading.Thread(target=reader) for _ in range(5)] + \
+                  [threading.Thread(target=applier)]
+        for t in threads:
+            t.start()
+        time.sleep(1.5)
+        warm = rss("VmRSS:")
+        time.sleep(4)
+        stop.set()
+        for t in threads:
+            t.join(30)
+        peak = rss("VmHWM:")
+        print(store, counts, "rss warm", warm, "peak", peak)
+        assert not errors, errors[:5]
+        assert counts["reads"] > 50 and counts["writes"] > 20 and counts["applies"] >= 1, counts
+        assert peak - warm < 40_000, f"RSS went from {warm} kB to a peak of {peak} kB"
+        assert peak < 150_000, peak
+    finally:
+        stop.set()
+        assert s.stop() == 0
+        shutil.rmtree(d, ignore_errors=True)
