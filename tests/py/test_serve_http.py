@@ -844,3 +844,50 @@ def test_load_no_torn_reads_bounded_memory(store, redis_port):
         stop.set()
         assert s.stop() == 0
         shutil.rmtree(d, ignore_errors=True)
+
+
+def test_push_offline_and_both_into_a_folder_source(server, repo):
+    import pyarrow.parquet as pq
+    folder = os.path.join(repo, "data", "pushed")
+    os.makedirs(folder, exist_ok=True)
+    spec = open(os.path.join(repo, "driver_trips.yaml")).read().replace("name: driver_trips", "name: pushed")
+    spec = spec.replace(f"file://{repo}/data/driver_trips.parquet", f"file://{folder}/")
+    assert f"file://{folder}/" in spec
+    with open(os.path.join(repo, "pushed.yaml"), "w") as f:
+        f.write(spec)
+    try:
+        feast("apply", "--skip-source-check", cwd=repo)
+        doc = push_doc([31, 32], 9, "2026-01-02T03:04:05Z")
+        doc["feature_table"] = "pushed"
+        doc["to"] = "online_and_offline"
+        assert wait_for(lambda: server.request("POST", "/push", doc)[0] != 404, timeout=3)
+        status, _, body = server.request("POST", "/push", dict(doc, to="offline"))
+        assert status == 200, body
+        out = json.loads(body)
+        assert out["rows"] == 2 and len(out["offline"]["files"]) == 1 and "online" not in out
+        t = pq.read_table(out["offline"]["files"][0])
+        assert sorted(t.column("driver_id").to_pylist()) == [31, 32]
+        assert t.column("conv_rate").to_pylist() == [9.0, 9.0]
+        # both: online too, then readable
+        doc2 = push_doc([33], 4, "2026-01-02T03:04:06Z")
+        doc2.update(feature_table="pushed", to="online_and_offline")
+        status, _, body = server.request("POST", "/push", doc2)
+        assert status == 200 and json.loads(body)["online"]["written"] == 1, body
+        n_files = sum(1 for _ in os.scandir(folder) if _.name.endswith(".parquet"))
+        assert n_files >= 2
+        # a bad value: nothing written anywhere
+        bad = push_doc([34], 1)
+        bad.update(feature_table="pushed", to="online_and_offline")
+        bad["df"]["conv_rate"] = ["not a number"]
+        status, _, body = server.request("POST", "/push", bad)
+        assert status == 400 and "conv_rate[0]" in json.loads(body)["error"]
+        assert sum(1 for _ in os.scandir(folder) if _.name.endswith(".parquet")) == n_files
+        bad = push_doc([34], 1)
+        bad.update(feature_table="pushed", to="offline")
+        bad["df"]["surprise"] = [1]
+        status, _, body = server.request("POST", "/push", bad)
+        assert status == 400 and "surprise" in json.loads(body)["error"]
+        status, _, body = server.request("POST", "/push", dict(bad, feature_table="nope"))
+        assert status == 404
+    finally:
+        os.remove(os.path.join(repo, "pushed.yaml"))
