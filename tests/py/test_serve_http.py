@@ -18,6 +18,8 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FEAST = os.environ.get("FEAST_BIN", os.path.join(ROOT, "build", "feast"))
+# Under ASan freed memory sits in quarantine: RSS says nothing there.
+SANITIZED = "build-san" in FEAST or "build-tsan" in FEAST
 PORT_BASE = 46500
 _next_port = [PORT_BASE + 10]
 
@@ -396,7 +398,7 @@ def test_a_client_that_never_reads_cannot_grow_memory(limited):
     s.close()
     assert sent > 50_000, sent  # the client did push a lot
     assert dropped or time.time() - t0 >= 1.5
-    assert grown < 20_000, f"RSS grew {grown} kB for a client that never reads"
+    assert SANITIZED or grown < 20_000, f"RSS grew {grown} kB for a client that never reads"
     time.sleep(0.2)
     assert healthy(limited)
 
@@ -838,8 +840,8 @@ def test_load_no_torn_reads_bounded_memory(store, redis_port):
         print(store, counts, "rss warm", warm, "peak", peak)
         assert not errors, errors[:5]
         assert counts["reads"] > 50 and counts["writes"] > 20 and counts["applies"] >= 1, counts
-        assert peak - warm < 40_000, f"RSS went from {warm} kB to a peak of {peak} kB"
-        assert peak < 150_000, peak
+        assert SANITIZED or peak - warm < 40_000, f"RSS went from {warm} kB to a peak of {peak} kB"
+        assert SANITIZED or peak < 150_000, peak
     finally:
         stop.set()
         assert s.stop() == 0
