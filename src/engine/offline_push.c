@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "base/alloc.h"
+#include "base/file.h"
 #include "base/buf.h"
 #include "engine/snapshot.h"
 #include "engine/store_internal.h"
@@ -41,13 +42,14 @@ static feast_code source_dir(const feast_data_source *s, const char *table, char
                       table, s->file.file_url);
   /* Feast 0.9 strips a trailing "*" (a glob over the folder). */
   size_t n = strlen(url);
-  while (n > 0 && url[n - 1] == '*') n--;
+  while (n > 0 && url[n - 1] == '*' && (n < 2 || url[n - 2] != '\\')) n--;
   if (n >= size) return feast_fail(err, FEAST_E_INVALID, "table '%s': file_url too long", table);
-  memcpy(dir, url, n);
-  dir[n] = '\0';
-  if (strpbrk(dir, "*?["))
+  const char *pat = feast_path_first_pattern(url);
+  if (pat && pat < url + n)
     return feast_fail(err, FEAST_E_INVALID, "table '%s': batch source %s is a glob: pushing needs a folder", table,
                       s->file.file_url);
+  feast_path_unescape(url, n, dir); /* the folder's real name */
+  n = strlen(dir);
   struct stat st;
   if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode))
     return feast_fail(err, FEAST_E_INVALID, "table '%s': batch source %s is a single file: pushing needs a folder",

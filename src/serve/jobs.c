@@ -11,7 +11,7 @@
  * file (log_uri) that ends with the error when it fails, and for streams the
  * live counters and partition lag that /metrics shows. Jobs live in memory
  * only: a restart forgets them. What that means for each kind is in
- * docs/serve-grpc.md ("Jobs and restarts").
+ * docs/serve.md (gRPC, "Jobs and restarts").
  */
 #include <errno.h>
 #include <pthread.h>

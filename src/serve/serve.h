@@ -64,6 +64,7 @@ typedef struct serve_config {
   char *tls_key;
   serve_token *tokens;  /* n_tokens entries; none = unauthenticated (loopback only unless allow_unauthenticated) */
   size_t n_tokens;
+  char *tokens_file;    /* more tokens, read by the daemon at start and on SIGHUP (not by every config load) */
   bool allow_unauthenticated;
   bool access_log;
   char *log_level;      /* "debug", "info" (default), "warn", "error" */

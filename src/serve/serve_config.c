@@ -13,7 +13,8 @@
  *       allow_unauthenticated: false
  *       tokens:
  *         - {token: "...", name: ci, projects: [default], access: read}
- *       tokens_file: tokens.yaml   # a list of the same entries (or {tokens: [...]})
+ *       tokens_file: tokens.yaml   # a list of the same entries (or {tokens: [...]}), read by
+ *                                  # the daemon at start and on SIGHUP
  *     access_log: true
  *     log_level: info
  *     registry_refresh_ms: 500
@@ -85,6 +86,7 @@ static void config_clear(serve_config *c) {
   feast_free(c->tls_key);
   for (size_t i = 0; i < c->n_tokens; i++) token_clear(&c->tokens[i]);
   feast_free(c->tokens);
+  feast_free(c->tokens_file);
   feast_free(c->log_level);
   memset(c, 0, sizeof *c);
 }
@@ -114,6 +116,7 @@ serve_config *serve_config_clone(const serve_config *src, feast_error *err) {
   c->tls_cert = dup_or_null(src->tls_cert, &bad);
   c->tls_key = dup_or_null(src->tls_key, &bad);
   c->log_level = dup_or_null(src->log_level, &bad);
+  c->tokens_file = dup_or_null(src->tokens_file, &bad);
   c->tokens = NULL;
   c->n_tokens = 0;
   if (src->n_tokens) {
@@ -342,31 +345,28 @@ static feast_code parse_token_list(cfg_ctx *c, const feast_ynode *n, serve_confi
   return FEAST_OK;
 }
 
-static feast_code parse_tokens_file(cfg_ctx *c, const feast_ynode *v, serve_config *out) {
-  const char *s = feast_cfg_scalar(v);
-  if (!s || !*s) return feast_cfg_fail(c, v, "serve.auth.tokens_file must be a path");
-  char *path = feast_cfg_resolve(c->dir, s);
-  if (!path) return oom(c->err);
+feast_code serve_config_load_tokens_file(serve_config *out, feast_error *err) {
+  const char *path = out->tokens_file;
+  if (!path) return FEAST_OK;
   feast_buf b;
   feast_buf_init(&b, MAX_TOKENS_FILE);
-  feast_code rc = feast_file_read_all(path, &b, c->err);
+  feast_code rc = feast_file_read_all(path, &b, err);
   feast_ytree tree = {0};
   if (!rc) {
-    rc = feast_ytree_parse(b.data ? (const char *)b.data : "", b.len, &tree, c->err);
-    if (rc && rc != FEAST_E_NOMEM) feast_error_prefix(c->err, "%s: not valid YAML: ", path);
+    rc = feast_ytree_parse(b.data ? (const char *)b.data : "", b.len, &tree, err);
+    if (rc && rc != FEAST_E_NOMEM) feast_error_prefix(err, "%s: not valid YAML: ", path);
   }
   if (!rc) {
-    cfg_ctx fc = {path, c->dir, c->err};
+    cfg_ctx fc = {path, NULL, err};
     const feast_ynode *root = tree.n ? tree.docs[0].root : NULL;
     if (root && root->kind == FEAST_Y_MAP && root->n == 1 && feast_cfg_scalar(root->items[0]) &&
         !strcmp(feast_cfg_scalar(root->items[0]), "tokens"))
       root = root->items[1];
-    if (!root) rc = feast_fail(c->err, FEAST_E_INVALID, "%s: no tokens in the file", path);
+    if (!root) rc = feast_fail(err, FEAST_E_INVALID, "%s: no tokens in the file", path);
     else rc = parse_token_list(&fc, root, out);
   }
   feast_ytree_free(&tree);
   feast_buf_free(&b);
-  feast_free(path);
   return rc;
 }
 
@@ -379,7 +379,12 @@ static feast_code parse_auth(cfg_ctx *c, const feast_ynode *n, serve_config *out
     feast_code rc = dup_key_check(c, n, i, "serve.auth");
     if (rc) return rc;
     if (key && !strcmp(key, "tokens")) rc = parse_token_list(c, v, out);
-    else if (key && !strcmp(key, "tokens_file")) rc = parse_tokens_file(c, v, out);
+    else if (key && !strcmp(key, "tokens_file")) {
+      const char *f = feast_cfg_scalar(v);
+      if (!f || !*f) return feast_cfg_fail(c, v, "serve.auth.tokens_file must be a path");
+      feast_free(out->tokens_file);
+      if (!(out->tokens_file = feast_cfg_resolve(c->dir, f))) return oom(c->err);
+    }
     else if (key && !strcmp(key, "allow_unauthenticated")) rc = get_bool(c, v, "serve.auth.allow_unauthenticated", &out->allow_unauthenticated);
     else
       return feast_cfg_fail(c, n->items[2 * i],

@@ -45,6 +45,11 @@ typedef struct http_conn {
   char value[MAX_HEADER_VALUE + 1];
   size_t value_len;
   size_t header_bytes;
+  /* The headers the endpoints use, kept here: a request's headers and body
+   * may arrive over several reads, and the worker arena is reset after each. */
+  char auth[4096 + 1];
+  char ctype[256 + 1];
+  bool has_auth, has_ctype, auth_too_long;
   serve_http_request req;
   feast_buf body;
   feast_buf held; /* bytes not parsed yet (the parser paused on a full queue) */
@@ -133,6 +138,7 @@ static int on_message_begin(llhttp_t *p) {
   h->field_len = h->value_len = 0;
   h->field_too_long = false;
   h->header_bytes = 0;
+  h->has_auth = h->has_ctype = h->auth_too_long = false;
   memset(&h->req, 0, sizeof h->req);
   h->req.conn = h;
   feast_buf_reset(&h->body);
@@ -185,8 +191,21 @@ static int on_header_value_complete(llhttp_t *p) {
   http_conn *h = p->data;
   h->value[h->value_len] = 0;
   h->field[h->field_len] = 0;
-  serve_arena_header(&h->req, h->field_too_long ? "" : h->field, h->value, h->value_len,
-                     serve_worker_arena(serve_conn_worker(h->c)));
+  const char *f = h->field_too_long ? "" : h->field;
+  if (!strcasecmp(f, "authorization")) {
+    h->has_auth = true;
+    h->auth_too_long = h->value_len >= sizeof h->auth; /* then no credential: 401 */
+    size_t n = h->auth_too_long ? 0 : h->value_len;
+    memcpy(h->auth, h->value, n);
+    h->auth[n] = 0;
+  } else if (!strcasecmp(f, "content-type")) {
+    h->has_ctype = true;
+    size_t n = h->value_len < sizeof h->ctype - 1 ? h->value_len : sizeof h->ctype - 1;
+    memcpy(h->ctype, h->value, n);
+    h->ctype[n] = 0;
+  } else if (!strcasecmp(f, "expect")) {
+    h->req.expect_continue = !strcasecmp(h->value, "100-continue");
+  }
   h->field_len = h->value_len = 0;
   h->field_too_long = false;
   return 0;
@@ -217,6 +236,10 @@ static int on_headers_complete(llhttp_t *p) {
     fail_now(h, 413, msg);
     return HPE_USER;
   }
+  /* curl sends Expect: 100-continue for bodies over 1 KiB and waits a
+   * second for this before sending the body. */
+  if (h->req.expect_continue && (p->flags & F_CONTENT_LENGTH) && p->content_length > 0)
+    serve_conn_write(h->c, "HTTP/1.1 100 Continue\r\n\r\n", 25);
   return 0;
 }
 
@@ -234,6 +257,8 @@ static int on_message_complete(llhttp_t *p) {
   r->body_len = h->body.len;
   r->ctx = serve_conn_ctx(h->c);
   r->c = h->c;
+  r->authorization = h->has_auth ? h->auth : NULL;
+  r->content_type = h->has_ctype ? h->ctype : NULL;
   r->arena = serve_worker_arena(serve_conn_worker(h->c));
   serve_http_dispatch(r);
   uint64_t now = serve_worker_now_ns(serve_conn_worker(h->c));
@@ -301,8 +326,8 @@ static int parse(http_conn *h, const uint8_t *data, size_t len, bool from_held) 
     }
     return 0;
   }
-  if (e == HPE_USER) {
-    if (!h->failed && !h->closing && !h->draining) return -1;
+  if (h->failed || h->closing || h->draining) {
+    /* A callback stopped the parser: the answer is queued, the rest ignored. */
     serve_conn_close_after_write(h->c);
     return 0;
   }

@@ -43,12 +43,6 @@ void serve_http_init(serve_ctx *ctx) {
 
 serve_endpoint serve_http_endpoint_other(void) { return ep.other; }
 
-void serve_arena_header(serve_http_request *r, const char *name, const char *value, size_t len, feast_arena *arena) {
-  if (!strcasecmp(name, "authorization")) r->authorization = feast_arena_strndup(arena, value, len);
-  else if (!strcasecmp(name, "content-type")) r->content_type = feast_arena_strndup(arena, value, len);
-  else if (!strcasecmp(name, "expect")) r->expect_continue = !strcasecmp(value, "100-continue");
-}
-
 /* ---- auth ---- */
 
 /* The bearer credential of the request, or NULL (any other scheme counts
@@ -64,7 +58,7 @@ static const char *bearer_of(const serve_http_request *r) {
 }
 
 /* true when allowed; otherwise the 401/403 is answered. */
-static bool authorize(serve_http_request *r, const char *project, serve_access need) {
+bool serve_http_authorize(serve_http_request *r, const char *project, serve_access need) {
   serve_auth_result a = serve_authorize(r->ctx, bearer_of(r), project, need);
   if (a == SERVE_AUTH_OK) return true;
   if (a == SERVE_AUTH_UNAUTHENTICATED) {
@@ -109,7 +103,7 @@ static void ready(serve_http_request *r) {
 }
 
 static void metrics(serve_http_request *r) {
-  if (!authorize(r, NULL, SERVE_READ)) return;
+  if (!serve_http_authorize(r, NULL, SERVE_READ)) return;
   feast_buf b;
   feast_buf_init(&b, 64u << 20);
   feast_error err;
@@ -266,7 +260,7 @@ static void online(serve_http_request *r) {
   }
   const char *project = request_project(r, doc);
   if (!project) return;
-  if (!authorize(r, project, SERVE_READ)) return;
+  if (!serve_http_authorize(r, project, SERVE_READ)) return;
   if (strcmp(project, feast_store_project(r->ctx->store)) != 0) {
     serve_http_error(r, 404, "project '%.64s' is not served here (this daemon serves '%s')", project,
                      feast_store_project(r->ctx->store));
@@ -329,8 +323,6 @@ typedef struct route {
   void (*fn)(serve_http_request *r);
   serve_endpoint *id;
 } route;
-
-void serve_http_push(serve_http_request *r, serve_endpoint id);
 
 static void push(serve_http_request *r) { serve_http_push(r, ep.push); }
 

@@ -24,7 +24,7 @@ typedef struct serve_http_request {
   const char *path;   /* without the query */
   const char *body;
   size_t body_len;
-  /* Headers the endpoints use (in the arena; NULL when absent). */
+  /* Headers the endpoints use (NULL when absent). */
   const char *authorization;
   const char *content_type;
   bool expect_continue;
@@ -35,11 +35,15 @@ typedef struct serve_http_request {
   const char *extra_headers; /* "Name: value\r\n..." added to the answer */
 } serve_http_request;
 
-/* Keep the headers the endpoints need (called per header, by serve_http.c). */
-void serve_arena_header(serve_http_request *r, const char *name, const char *value, size_t len, feast_arena *arena);
 /* Route and answer: sets r->code and r->endpoint. */
 void serve_http_dispatch(serve_http_request *r);
 serve_endpoint serve_http_endpoint_other(void);
+
+/* Bearer-token check of the request for `project` (NULL = none in
+ * particular); false when refused (the 401/403 is answered). */
+bool serve_http_authorize(serve_http_request *r, const char *project, serve_access need);
+/* POST /push (serve_push.c). */
+void serve_http_push(serve_http_request *r, serve_endpoint id);
 
 void serve_http_respond(serve_http_request *r, int code, const char *ctype, const char *body, size_t len);
 /* `body` (from malloc) is sent by reference and freed with free(). */

@@ -18,6 +18,8 @@ feast_code serve_config_defaults(serve_config *c, feast_error *err);
 /* A deep copy of `src`; the caller frees it with serve_config_free. */
 serve_config *serve_config_clone(const serve_config *src, feast_error *err);
 void serve_config_free(serve_config *c); /* frees the struct too; accepts NULL */
+/* Append the tokens of cfg->tokens_file (when set): at start and on SIGHUP. */
+feast_code serve_config_load_tokens_file(serve_config *c, feast_error *err);
 /* Checks across keys (TLS cert and key together, ports distinct, the
  * loopback rule for unauthenticated mode). */
 feast_code serve_config_check(const serve_config *c, feast_error *err);
@@ -65,6 +67,16 @@ void serve_daemon_stop(serve_daemon *d);
 void serve_daemon_free(serve_daemon *d);
 void serve_block_signals(void);
 serve_ctx *serve_daemon_ctx(serve_daemon *d);
+
+/* ---- connections on no socket (fuzz/serve_http_fuzz.c, tests) ---- */
+
+/* A connection of `kind` whose output is only queued; `store` and `cfg`
+ * stay the caller's. NULL when out of memory. */
+serve_conn *serve_test_conn_new(feast_store *store, serve_config *cfg, serve_port_kind kind);
+/* Bytes from the "peer"; the answers are appended to `out` (may be NULL).
+ * 0, or -1 when the daemon would close the connection now. */
+int serve_test_conn_feed(serve_conn *c, const uint8_t *data, size_t len, feast_buf *out);
+void serve_test_conn_free(serve_conn *c); /* accepts NULL */
 
 /* ---- HTTP (serve_http.c) ---- */
 

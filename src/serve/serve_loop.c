@@ -980,6 +980,7 @@ static void reload(serve_daemon *d) {
       next->tls_cert = old->tls_cert ? feast_strdup(old->tls_cert) : NULL;
       next->tls_key = old->tls_key ? feast_strdup(old->tls_key) : NULL;
     }
+    if (!rc) rc = serve_config_load_tokens_file(next, &err);
     if (!rc) rc = serve_config_check(next, &err);
     SSL_CTX *tls = NULL;
     if (!rc && next->tls_cert && !(tls = tls_context(next, &err))) rc = err.code;
@@ -1043,4 +1044,75 @@ int serve_daemon_wait(serve_daemon *d) {
     if (d->workers[i].started) pthread_join(d->workers[i].thread, NULL);
   serve_log(&d->ctx, SERVE_LOG_INFO, "stopped", "every connection closed");
   return 0;
+}
+
+/* ---- connections on no socket (fuzz targets, tests) ---- */
+
+typedef struct test_daemon {
+  serve_daemon d;
+  serve_worker w;
+} test_daemon;
+
+serve_conn *serve_test_conn_new(feast_store *store, serve_config *cfg, serve_port_kind kind) {
+  test_daemon *t = feast_calloc(1, sizeof *t);
+  serve_conn *c = feast_calloc(1, sizeof *c);
+  if (!t || !c || !(t->w.arena = feast_arena_new(0)) || !(t->d.ctx.metrics = serve_metrics_new())) {
+    if (t) {
+      feast_arena_free(t->w.arena);
+      feast_free(t);
+    }
+    feast_free(c);
+    return NULL;
+  }
+  t->d.ctx.store = store;
+  t->d.ctx.cfg = cfg;
+  t->w.d = &t->d;
+  t->w.epfd = t->w.evfd = -1;
+  serve_http_init(&t->d.ctx);
+  c->w = &t->w;
+  c->fd = 0x7fffffff; /* never a real descriptor: output is only queued */
+  c->kind = kind;
+  snprintf(c->peer, sizeof c->peer, "test");
+  c->phase = kind == SERVE_PORT_HTTP ? PHASE_OPEN : PHASE_PREFACE;
+  if (kind == SERVE_PORT_HTTP) {
+    c->proto = &serve_protocol_http;
+    if (c->proto->open(c, &c->state) != 0) c->proto = NULL;
+  }
+  return c;
+}
+
+/* Bytes in; output appended to `out` (the queue is emptied, as a reader
+ * would). -1 when the connection would close now. */
+int serve_test_conn_feed(serve_conn *c, const uint8_t *data, size_t len, feast_buf *out) {
+  int rc = c->proto || c->phase != PHASE_OPEN ? feed(c, data, len) : -1;
+  for (int round = 0; rc == 0 && round < 1000; round++) {
+    feast_error err;
+    while (c->head) {
+      out_chunk *h = c->head;
+      if (out) feast_buf_append(out, h->data + h->off, h->len - h->off, &err);
+      consume(c, h->len - h->off);
+    }
+    bool more = c->phase == PHASE_OPEN && c->proto &&
+                (c->want_send || (c->proto->want_send && c->proto->want_send(c->state)));
+    if (!more) break;
+    c->want_send = false;
+    rc = c->proto->send(c->state);
+    after_call(c);
+  }
+  return rc;
+}
+
+void serve_test_conn_free(serve_conn *c) {
+  if (!c) return;
+  test_daemon *t = (test_daemon *)c->w->d;
+  if (c->proto && c->state) c->proto->close(c->state);
+  while (c->head) {
+    out_chunk *h = c->head;
+    c->head = h->next;
+    chunk_release(h);
+  }
+  feast_arena_free(t->w.arena);
+  serve_metrics_free(t->d.ctx.metrics);
+  feast_free(c);
+  feast_free(t);
 }

@@ -12,7 +12,6 @@
 #include "feast/store.h"
 #include "serve/serve_internal.h"
 
-
 int feast_serve(const feast_serve_options *o, feast_error *err) {
   int grpc_port = o->grpc_port, http_port = o->http_port, core_port = o->core_port, jobs_port = o->job_service_port;
   int threads = o->threads;
@@ -43,6 +42,11 @@ int feast_serve(const feast_serve_options *o, feast_error *err) {
   if (host) {
     feast_free(cfg->host);
     cfg->host = feast_strdup(host);
+  }
+  if (serve_config_load_tokens_file(cfg, err)) {
+    serve_config_free(cfg);
+    feast_store_free(store);
+    return 1;
   }
   feast_store_set_registry_refresh(store, cfg->registry_refresh_ms);
   serve_block_signals();

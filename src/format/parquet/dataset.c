@@ -15,6 +15,7 @@
 
 #include "base/alloc.h"
 #include "base/arena.h"
+#include "base/file.h"
 #include "feast/time.h"
 #include "format/parquet/reader.h"
 #include "format/parquet/scan.h"
@@ -22,21 +23,31 @@
 #define MAX_FILES 1000000
 #define MAX_PARTS 32
 
+typedef struct file_id {
+  dev_t dev;
+  ino_t ino;
+  int path; /* index into paths.v */
+} file_id;
+
 typedef struct paths {
   char **v;
+  file_id *ids; /* the same file reached twice (two links) would be read twice */
   int n, cap;
 } paths;
 
-static feast_code add_path(paths *p, const char *s, feast_error *err) {
+static feast_code add_path(paths *p, const char *s, const struct stat *st, feast_error *err) {
   if (p->n >= MAX_FILES) return feast_fail(err, FEAST_E_TOO_BIG, "more than %d files in the dataset", MAX_FILES);
   if (p->n == p->cap) {
     int cap = p->cap ? p->cap * 2 : 16;
     char **nv = feast_realloc(p->v, sizeof *nv * (size_t)cap);
-    if (!nv) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
-    p->v = nv;
+    if (nv) p->v = nv;
+    file_id *ni = nv ? feast_realloc(p->ids, sizeof *ni * (size_t)cap) : NULL;
+    if (!ni) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+    p->ids = ni;
     p->cap = cap;
   }
   if (!(p->v[p->n] = feast_strdup(s))) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  p->ids[p->n] = (file_id){st->st_dev, st->st_ino, p->n};
   p->n++;
   return FEAST_OK;
 }
@@ -44,15 +55,48 @@ static feast_code add_path(paths *p, const char *s, feast_error *err) {
 static void free_paths(paths *p) {
   for (int i = 0; i < p->n; i++) feast_free(p->v[i]);
   feast_free(p->v);
+  feast_free(p->ids);
 }
+
+static int cmp_id(const void *a, const void *b) {
+  const file_id *x = a, *y = b;
+  if (x->dev != y->dev) return x->dev < y->dev ? -1 : 1;
+  if (x->ino != y->ino) return x->ino < y->ino ? -1 : 1;
+  return x->path - y->path;
+}
+
+/* Every file once: symlinks or hard links reaching one file twice would
+ * multiply its rows (issue 15 #4). */
+static feast_code check_distinct(paths *p, feast_error *err) {
+  qsort(p->ids, (size_t)p->n, sizeof *p->ids, cmp_id);
+  for (int i = 1; i < p->n; i++)
+    if (p->ids[i].dev == p->ids[i - 1].dev && p->ids[i].ino == p->ids[i - 1].ino)
+      return feast_fail(err, FEAST_E_INVALID, "%s and %s are the same file (a link): the dataset would read it twice",
+                        p->v[p->ids[i - 1].path], p->v[p->ids[i].path]);
+  return FEAST_OK;
+}
+
+/* The folders from the dataset's root down to the one being listed. */
+typedef struct walk_up {
+  const struct walk_up *up;
+  dev_t dev;
+  ino_t ino;
+  const char *path;
+} walk_up;
 
 static int ignored(const char *name) {
   size_t n = strlen(name);
   return name[0] == '.' || name[0] == '_' || (n >= 4 && strcmp(name + n - 4, ".crc") == 0);
 }
 
-static feast_code walk(const char *dir, paths *out, int depth, feast_error *err) {
+static feast_code walk(const char *dir, const walk_up *up, paths *out, int depth, feast_error *err) {
   if (depth > 64) return feast_fail(err, FEAST_E_TOO_BIG, "%s: directories nested too deeply", dir);
+  struct stat self;
+  if (stat(dir, &self) != 0) return feast_fail(err, FEAST_E_IO, "%s: %s", dir, strerror(errno));
+  for (const walk_up *a = up; a; a = a->up)
+    if (a->dev == self.st_dev && a->ino == self.st_ino)
+      return feast_fail(err, FEAST_E_INVALID, "%s: a symlink loop (it is %s again)", dir, a->path);
+  walk_up here = {up, self.st_dev, self.st_ino, dir};
   DIR *d = opendir(dir);
   if (!d) return feast_fail(err, FEAST_E_IO, "%s: cannot list: %s", dir, strerror(errno));
   feast_code rc = FEAST_OK;
@@ -68,8 +112,8 @@ static feast_code walk(const char *dir, paths *out, int depth, feast_error *err)
     snprintf(p, n, "%s/%s", dir, e->d_name);
     struct stat st;
     if (stat(p, &st) == 0) {
-      if (S_ISDIR(st.st_mode)) rc = walk(p, out, depth + 1, err);
-      else if (S_ISREG(st.st_mode)) rc = add_path(out, p, err);
+      if (S_ISDIR(st.st_mode)) rc = walk(p, &here, out, depth + 1, err);
+      else if (S_ISREG(st.st_mode)) rc = add_path(out, p, &st, err);
     }
     feast_free(p);
   }
@@ -179,39 +223,50 @@ feast_code feast_parquet_dataset_open(const char *url_or_path, const feast_parqu
   char *root = NULL; /* partition folders are parsed below this */
   size_t plen = strlen(path);
   int single = 0;
-  if (strpbrk(path, "*?[")) {
+  /* A path that escapes every pattern character means only itself. */
+  char *literal = NULL;
+  if (!feast_path_first_pattern(path) && strchr(path, '\\')) {
+    if (!(literal = feast_malloc(plen + 1))) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+    feast_path_unescape(path, plen, literal);
+    path = literal;
+    plen = strlen(path);
+  }
+  if (feast_path_first_pattern(path) && !literal) {
     glob_t g;
     int gr = glob(path, 0, NULL, &g);
-    if (gr != 0 && gr != GLOB_NOMATCH) return feast_fail(err, FEAST_E_IO, "%s: glob failed", path);
+    if (gr != 0 && gr != GLOB_NOMATCH) rc = feast_fail(err, FEAST_E_IO, "%s: glob failed", path);
     for (size_t i = 0; gr == 0 && i < g.gl_pathc && !rc; i++) {
       struct stat st;
       const char *base = strrchr(g.gl_pathv[i], '/');
       if (ignored(base ? base + 1 : g.gl_pathv[i])) continue;
       if (stat(g.gl_pathv[i], &st) != 0) continue;
-      if (S_ISDIR(st.st_mode)) rc = walk(g.gl_pathv[i], &ps, 0, err);
-      else if (S_ISREG(st.st_mode)) rc = add_path(&ps, g.gl_pathv[i], err);
+      if (S_ISDIR(st.st_mode)) rc = walk(g.gl_pathv[i], NULL, &ps, 0, err);
+      else if (S_ISREG(st.st_mode)) rc = add_path(&ps, g.gl_pathv[i], &st, err);
     }
     if (gr == 0) globfree(&g);
-    const char *first = strpbrk(path, "*?[");
+    const char *first = feast_path_first_pattern(path);
     const char *slash = first;
     while (slash > path && *slash != '/') slash--;
-    root = feast_strndup(path, (size_t)(slash - path));
+    /* glob's names are unescaped: so is the root they are cut against */
+    if ((root = feast_malloc((size_t)(slash - path) + 1))) feast_path_unescape(path, (size_t)(slash - path), root);
   } else {
     struct stat st;
-    if (stat(path, &st) != 0)
-      return feast_fail(err, errno == ENOENT ? FEAST_E_NOT_FOUND : FEAST_E_IO, "%s: %s", path, strerror(errno));
-    if (S_ISDIR(st.st_mode)) {
+    if (stat(path, &st) != 0) {
+      rc = feast_fail(err, errno == ENOENT ? FEAST_E_NOT_FOUND : FEAST_E_IO, "%s: %s", path, strerror(errno));
+    } else if (S_ISDIR(st.st_mode)) {
       while (plen > 1 && path[plen - 1] == '/') plen--;
       root = feast_strndup(path, plen);
-      rc = root ? walk(root, &ps, 0, err) : feast_fail(err, FEAST_E_NOMEM, "out of memory");
+      rc = root ? walk(root, NULL, &ps, 0, err) : feast_fail(err, FEAST_E_NOMEM, "out of memory");
     } else {
       single = 1;
-      rc = add_path(&ps, path, err);
+      rc = add_path(&ps, path, &st, err);
       root = feast_strdup("");
     }
   }
+  feast_free(literal);
   if (!rc && !root) rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
   if (!rc && ps.n == 0) rc = feast_fail(err, FEAST_E_NOT_FOUND, "%s: no Parquet files found", url_or_path);
+  if (!rc) rc = check_distinct(&ps, err);
   if (rc) {
     free_paths(&ps);
     feast_free(root);
