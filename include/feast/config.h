@@ -30,6 +30,7 @@
  *   aws:                               # optional: s3:// sources, Kinesis (docs/aws.md)
  *     region: us-east-1
  *     s3_endpoint_url: http://127.0.0.1:5000   # also endpoint_url, profile, credentials, ...
+ *   serve:                             # optional: `feast serve` (docs/serve.md)
  *
  * Unknown keys are errors naming the key and its line. Store settings are
  * kept as parsed strings for the modules that use them (lists are joined
@@ -59,6 +60,7 @@ typedef struct feast_stream_config {
   feast_backend_config dead_letter; /* type "parquet" (path, absolute) or "kafka" (topic, bootstrap_servers); type NULL = none */
   char *schema_registry_url;
   feast_map kafka; /* librdkafka properties, in file order, checked by the Kafka connector at start */
+  feast_map kinesis; /* Kinesis connector settings (docs/aws.md), checked by it at start */
 } feast_stream_config;
 
 /* The `bigquery:` section; NULL/0 = the defaults (docs/bigquery.md). */
@@ -87,6 +89,7 @@ typedef struct feast_config {
   feast_bigquery_config bigquery;
   bool has_aws;
   feast_map aws; /* the `aws:` section's keys and values (docs/aws.md) */
+  struct serve_config *serve; /* the serve: section (src/serve/serve.h); NULL = not given */
 } feast_config;
 
 /* Read `path` (*out is overwritten). The caller owns *out: release it with

@@ -25,6 +25,7 @@ static const cli_command commands[] = {
     {"push", cmd_push, "push rows from a file to the offline and/or online store"},
     {"get-online-features", cmd_get_online_features, "read the latest feature values for entity keys"},
     {"get-historical-features", cmd_get_historical_features, "build a point-in-time correct training set"},
+    {"serve", cmd_serve, "serve gRPC (Feast 0.9 Core, Serving, Job service) and HTTP (feature server)"},
     {"parquet-write", cmd_parquet_write, "convert a CSV file to Parquet"},
     {"parquet", cmd_parquet, "inspect Parquet files: schema, cat"},
     {"version", cmd_version, "print the version"},
