@@ -79,7 +79,8 @@ class Server:
         self.log = open(self.log_path, "wb")
         e = dict(os.environ)
         e.update(env or {})
-        self.proc = subprocess.Popen([FEAST, "serve", "--http-port", str(self.port), *args], cwd=repo,
+        # --grpc-port 0: the gRPC default (6566) is outside this suite's ports
+        self.proc = subprocess.Popen([FEAST, "serve", "--grpc-port", "0", "--http-port", str(self.port), *args], cwd=repo,
                                      stdout=self.log, stderr=self.log, env=e)
         deadline = time.time() + 10
         while time.time() < deadline:
@@ -518,8 +519,8 @@ def test_health_is_open_metrics_need_a_token(authed):
 def test_unauthenticated_only_on_loopback(tmp_path):
     d = make_repo("serve:\n  host: 0.0.0.0\n")
     try:
-        p = subprocess.run([FEAST, "serve", "--http-port", str(next_port())], cwd=d, capture_output=True, text=True,
-                           timeout=20)
+        p = subprocess.run([FEAST, "serve", "--grpc-port", "0", "--http-port", str(next_port())], cwd=d,
+                           capture_output=True, text=True, timeout=20)
         assert p.returncode == 1 and "allow_unauthenticated" in p.stderr
         with open(os.path.join(d, "feature_store.yaml"), "a") as f:
             f.write("  auth: {allow_unauthenticated: true}\n")
@@ -535,8 +536,8 @@ def test_bad_serve_section_is_refused_with_its_line(tmp_path):
     try:
         with open(os.path.join(d, "feature_store.yaml"), "a") as f:
             f.write("serve:\n  limits:\n    max_entity_rowz: 3\n")
-        p = subprocess.run([FEAST, "serve", "--http-port", str(next_port())], cwd=d, capture_output=True, text=True,
-                           timeout=20)
+        p = subprocess.run([FEAST, "serve", "--grpc-port", "0", "--http-port", str(next_port())], cwd=d,
+                           capture_output=True, text=True, timeout=20)
         assert p.returncode == 1 and "max_entity_rowz" in p.stderr and ":" in p.stderr
         p = subprocess.run([FEAST, "serve", "--grpc-port", "46999"], cwd=d, capture_output=True, text=True, timeout=20)
         assert p.returncode != 0
@@ -893,3 +894,10 @@ def test_push_offline_and_both_into_a_folder_source(server, repo):
         assert status == 404
     finally:
         os.remove(os.path.join(repo, "pushed.yaml"))
+
+
+def test_a_second_daemon_on_a_busy_port_is_refused(server, repo):
+    p = subprocess.run([FEAST, "serve", "--grpc-port", "0", "--http-port", str(server.port)], cwd=repo,
+                       capture_output=True, text=True, timeout=20)
+    assert p.returncode == 1 and "Address already in use" in p.stderr
+    assert healthy(server)
