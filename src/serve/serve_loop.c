@@ -1073,6 +1073,11 @@ typedef struct test_daemon {
 } test_daemon;
 
 serve_conn *serve_test_conn_new(feast_store *store, serve_config *cfg, serve_port_kind kind) {
+  return serve_test_conn_new_proto(store, cfg, kind, NULL);
+}
+
+serve_conn *serve_test_conn_new_proto(feast_store *store, serve_config *cfg, serve_port_kind kind,
+                                      const serve_protocol *grpc) {
   test_daemon *t = feast_calloc(1, sizeof *t);
   serve_conn *c = feast_calloc(1, sizeof *c);
   if (!t || !c || !(t->w.arena = feast_arena_new(0)) || !(t->d.ctx.metrics = serve_metrics_new())) {
@@ -1085,6 +1090,7 @@ serve_conn *serve_test_conn_new(feast_store *store, serve_config *cfg, serve_por
   }
   t->d.ctx.store = store;
   t->d.ctx.cfg = cfg;
+  t->d.grpc = grpc;
   t->w.d = &t->d;
   t->w.epfd = t->w.evfd = -1;
   serve_http_init(&t->d.ctx);
