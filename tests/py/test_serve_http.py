@@ -729,6 +729,18 @@ def test_redis_online_store_matches_cli(redis_port):
         assert got["results"][1]["values"] == [3.0, 3.0, None]
         status, _, body = s.request("GET", "/ready")
         assert status == 200 and json.loads(body)["online_store"] == "redis"
+        # a daemon whose Redis is not there: not ready (and says why), still alive
+        dead = next_port()
+        with open(os.path.join(d, "feature_store.yaml")) as f:
+            cfg = f.read()
+        open(os.path.join(d, "feature_store.yaml"), "w").write(cfg.replace(str(redis_port), str(dead)))
+        s2 = Server(d)
+        try:
+            status, _, body = s2.request("GET", "/ready")
+            assert status == 503 and "not reachable" in json.loads(body)["error"]
+            assert s2.request("GET", "/health")[0] == 200
+        finally:
+            assert s2.stop() == 0
     finally:
         assert s.stop() == 0
         shutil.rmtree(d, ignore_errors=True)
