@@ -138,6 +138,14 @@ static void ready(serve_http_request *r) {
 
 static void metrics(serve_http_request *r) {
   if (!serve_http_authorize(r, NULL, SERVE_READ)) return;
+  /* The revision the store serves now (its snapshot, refreshed at most every
+   * registry_refresh_ms), not only the one /ready last saw. */
+  feast_snapshot *snap = NULL;
+  feast_error serr;
+  if (feast_store_snapshot(r->ctx->store, false, &snap, &serr) == FEAST_OK) {
+    serve_metrics_set_registry_revision(r->ctx->metrics, feast_snapshot_revision(snap));
+    feast_snapshot_unref(snap);
+  }
   feast_buf b;
   feast_buf_init(&b, 64u << 20);
   feast_error err;

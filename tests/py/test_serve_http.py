@@ -746,6 +746,12 @@ def test_redis_online_store_matches_cli(redis_port):
         shutil.rmtree(d, ignore_errors=True)
 
 
+def metric(server, name):
+    for l in server.request("GET", "/metrics")[2].decode().splitlines():
+        if l.startswith(name + " "):
+            return float(l.split()[-1])
+
+
 def test_spec_applied_elsewhere_is_served_within_a_second(server, repo):
     path = os.path.join(repo, "late_table.yaml")
     with open(path, "w") as f:
@@ -753,10 +759,12 @@ def test_spec_applied_elsewhere_is_served_within_a_second(server, repo):
     try:
         req = {"features": ["late_table:conv_rate"], "entities": {"driver_id": [1001]}}
         assert server.request("POST", "/get-online-features", req)[0] == 404
+        before = metric(server, "feast_serve_registry_revision")
         feast("apply", cwd=repo)
         t0 = time.time()
         assert wait_for(lambda: server.request("POST", "/get-online-features", req)[0] == 200, timeout=3)
         assert time.time() - t0 < 1.5
+        assert metric(server, "feast_serve_registry_revision") > before
     finally:
         os.remove(path)
 
