@@ -12,23 +12,11 @@
 #include "feast/store.h"
 #include "serve/serve_internal.h"
 
-/* The gRPC side (grpc_h2.c, jobs.c) may not be in this build. Weak
- * references do not pull an archive member out of libfeast.a: once the gRPC
- * code is merged these must become ordinary references. */
-#pragma weak serve_protocol_grpc
-#pragma weak serve_jobs_new
-#pragma weak serve_jobs_shutdown
-#pragma weak serve_jobs_free
-
 int feast_serve(const feast_serve_options *o, feast_error *err) {
   int grpc_port = o->grpc_port, http_port = o->http_port, core_port = o->core_port, jobs_port = o->job_service_port;
   int threads = o->threads;
   const char *host = o->host;
-  const serve_protocol *grpc = &serve_protocol_grpc ? &serve_protocol_grpc : NULL;
-  if (!grpc && (grpc_port > 0 || core_port > 0 || jobs_port > 0)) {
-    feast_fail(err, FEAST_E_UNSUPPORTED, "--grpc-port: gRPC is not in this build");
-    return 2;
-  }
+  const serve_protocol *grpc = &serve_protocol_grpc; /* grpc_h2.c */
   feast_store *store;
   if (feast_store_open(o->config, o->project, &store, err)) return 1;
   const feast_config *fc = feast_store_get_config(store);
@@ -55,11 +43,6 @@ int feast_serve(const feast_serve_options *o, feast_error *err) {
     feast_free(cfg->host);
     cfg->host = feast_strdup(host);
   }
-  if (!grpc && (cfg->grpc_port || cfg->core_port || cfg->job_service_port)) {
-    serve_log_raw(serve_log_level_of(cfg->log_level), SERVE_LOG_WARN, "grpc_off",
-                  "gRPC is not in this build: serving HTTP only");
-    cfg->grpc_port = cfg->core_port = cfg->job_service_port = 0;
-  }
   if (serve_config_load_tokens_file(cfg, err)) {
     serve_config_free(cfg);
     feast_store_free(store);
@@ -80,19 +63,17 @@ int feast_serve(const feast_serve_options *o, feast_error *err) {
     return 1;
   }
   serve_ctx *ctx = serve_daemon_ctx(d);
-  if (serve_jobs_new) {
-    ctx->jobs = serve_jobs_new(ctx, err);
-    if (!ctx->jobs) {
-      serve_log(ctx, SERVE_LOG_ERROR, "start_failed", "jobs: %s", err->message);
-      serve_daemon_free(d);
-      feast_store_free(store);
-      return 1;
-    }
+  ctx->jobs = serve_jobs_new(ctx, err);
+  if (!ctx->jobs) {
+    serve_log(ctx, SERVE_LOG_ERROR, "start_failed", "jobs: %s", err->message);
+    serve_daemon_free(d);
+    feast_store_free(store);
+    return 1;
   }
   serve_log(ctx, SERVE_LOG_INFO, "serving", "%s", summary);
   rc = serve_daemon_wait(d);
-  if (ctx->jobs && serve_jobs_shutdown) serve_jobs_shutdown(ctx->jobs);
-  if (ctx->jobs && serve_jobs_free) serve_jobs_free(ctx->jobs);
+  serve_jobs_shutdown(ctx->jobs);
+  serve_jobs_free(ctx->jobs);
   ctx->jobs = NULL;
   serve_daemon_free(d);
   feast_store_free(store);
