@@ -213,7 +213,7 @@ static void resp_unref(void *arg) {
 static void observe(h2_conn *h, h2_stream *st, int code, uint64_t rows) {
   if (!h->c || !h->ctx) return;
   serve_worker *w = serve_conn_worker(h->c);
-  uint64_t lat = w ? serve_worker_now_ns(w) - st->start_ns : 0;
+  uint64_t end = w ? now_ns(w) : 0, lat = end > st->start_ns ? end - st->start_ns : 0;
   if (h->ctx->metrics && st->method) {
     int ep = grpc_endpoint_of(h->ctx->metrics, st->method);
     if (ep >= 0) serve_metrics_observe(h->ctx->metrics, ep, code, code != GRPC_OK, lat, rows);

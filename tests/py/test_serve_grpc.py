@@ -50,7 +50,7 @@ def wait_port(port, proc, timeout=20):
     end = time.time() + timeout
     while time.time() < end:
         if proc.poll() is not None:
-            raise AssertionError(f"feast serve exited {proc.returncode}: {proc.stderr.read()}")
+            raise AssertionError(f"feast serve exited {proc.returncode} before listening")
         try:
             socket.create_connection(("127.0.0.1", port), 0.2).close()
             return
@@ -91,9 +91,10 @@ def server(tmp_path_factory):
     drv, pair = make_data(root, np.random.default_rng(13))
     (root / "feature_store.yaml").write_text(YAML.format())
     env = dict(os.environ, FEAST_SERVE_JOBS_DIR=str(root / "jobs"))
+    # stderr to a file: an unread pipe would stall the daemon once full
     proc = subprocess.Popen([FEAST, "serve", "--grpc-port", str(PORT), "--http-port", "0", "--threads", "2",
                              "--config", str(root / "feature_store.yaml")],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                            stdout=subprocess.DEVNULL, stderr=open(root / "serve.err", "a"), env=env)
     try:
         wait_port(PORT, proc)
         yield {"root": root, "drv": drv, "pair": pair, "proc": proc}
@@ -104,7 +105,7 @@ def server(tmp_path_factory):
         except subprocess.TimeoutExpired:
             proc.kill()
             rc = "killed"
-    assert rc == 0, f"feast serve exited {rc} on SIGTERM"
+    assert rc == 0, f"feast serve exited {rc} on SIGTERM: {(root / 'serve.err').read_text()[-5000:]}"
 
 
 @pytest.fixture(scope="module")
