@@ -223,7 +223,7 @@ static void observe(h2_conn *h, h2_stream *st, int code, uint64_t rows) {
 
 /* Trailers-only: one HEADERS frame with END_STREAM. */
 static int submit_error(h2_conn *h, h2_stream *st, int status, const char *message) {
-  char code[16], enc[1024];
+  char code[16], enc[4096]; /* a validation report lists every problem */
   snprintf(code, sizeof code, "%d", status);
   grpc_percent_encode(message ? message : "", enc, sizeof enc);
   nghttp2_nv nva[4] = {nv(":status", "200"), nv("content-type", "application/grpc"), nv("grpc-status", code),
