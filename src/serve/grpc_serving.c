@@ -463,7 +463,13 @@ static void get_online_features(grpc_call *call) {
       grpc_fail(call, GRPC_NOT_FOUND, "Unable to find FeatureTable %s/%s", project, f->feature_table);
       goto done;
     }
-    refs[k].feature_index = feast_feature_table_find_feature(&refs[k].st->table->spec, f->name);
+    /* Clients list a table's features in its order: try the one after the
+     * previous reference's before searching (50 refs: 50 compares, not 1,250). */
+    const feast_feature_table_spec *ts = &refs[k].st->table->spec;
+    int guess = k && refs[k - 1].st == refs[k].st ? refs[k - 1].feature_index + 1 : 0;
+    refs[k].feature_index = guess >= 0 && (size_t)guess < ts->n_features && strcmp(ts->features[guess].name, f->name) == 0
+                                ? guess
+                                : feast_feature_table_find_feature(ts, f->name);
     size_t tl = strlen(f->feature_table), fl = strlen(f->name);
     refs[k].key = feast_arena_alloc(A, tl + fl + 2);
     if (!refs[k].key) goto oom;
