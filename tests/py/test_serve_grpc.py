@@ -372,6 +372,10 @@ def test_online_errors_have_feasts_codes(pb, ch, loaded):
     assert code == grpc.StatusCode.NOT_FOUND and msg == "Unable to find FeatureTable other/drv"
     code, _ = code_of(online, pb, ch, ["drv:conv"], [{"driver_id": i} for i in range(501)])
     assert code == grpc.StatusCode.INVALID_ARGUMENT
+    # made-up project names open nothing: still 0.9's answer, and the daemon holds no store for them
+    for i in range(50):
+        code, msg = code_of(online, pb, ch, ["drv:conv"], [{"driver_id": 1}], project=f"made_up_{i}", md=ADMIN)
+        assert code == grpc.StatusCode.NOT_FOUND and msg == f"Unable to find FeatureTable made_up_{i}/drv"
 
 
 def test_auth(pb, ch, loaded):
