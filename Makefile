@@ -121,6 +121,11 @@ $(BUILD)/bench/avro_decode_bench: $(BUILD)/obj/bench/stream/avro_decode_bench.o 
 	@mkdir -p $(dir $@)
 	@$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libfeast.a $(LDLIBS)
 
+# The Kinesis GetRecords ceiling (bench/aws/README.md).
+$(BUILD)/bench/kinesis_getrecords_bench: $(BUILD)/obj/bench/aws/kinesis_getrecords_bench.o $(BUILD)/libfeast.a
+	@mkdir -p $(dir $@)
+	@$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libfeast.a $(LDLIBS)
+
 # The GetOnlineFeaturesV2 response codec benchmark (bench/serve/codec/README.md).
 $(BUILD)/bench/grpc_codec_bench: $(BUILD)/obj/bench/serve/codec/grpc_codec_bench.o $(BUILD)/libfeast.a
 	@mkdir -p $(dir $@)

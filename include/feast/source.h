@@ -66,6 +66,13 @@ typedef struct feast_stream_options {
   const char *start;
   const feast_map *settings; /* connector settings from feature_store.yaml; NULL = none */
   const char *schema_registry_url; /* Confluent-framed Avro messages; NULL = raw datums */
+  /* Kinesis: streams.kinesis of feature_store.yaml (endpoint_url,
+   * get_records_limit, idle_interval_ms, min_interval_ms,
+   * max_queued_records); NULL = the defaults. */
+  const feast_map *kinesis_settings;
+  /* Where the connector reads the positions it keeps beside the rows
+   * (Kinesis checkpoints); NULL = none kept (start from `start`). */
+  struct feast_online_store *online;
 } feast_stream_options;
 
 /* Subscribe to stream source `s` (every partition or shard). The caller

@@ -11,7 +11,7 @@
 #include "config/config_internal.h"
 
 static const char *const KEYS[] = {"start_from", "max_batch_rows", "max_batch_delay", "dead_letter",
-                                   "schema_registry_url", "kafka", NULL};
+                                   "schema_registry_url", "kafka", "kinesis", NULL};
 
 static feast_code oom(cfg_ctx *c) { return feast_fail(c->err, FEAST_E_NOMEM, "out of memory"); }
 
@@ -74,7 +74,7 @@ feast_code feast_cfg_parse_streams(cfg_ctx *c, const feast_ynode *n, feast_confi
     if (which < 0)
       return feast_cfg_fail(c, k,
                             "unknown key '%s' in streams (expected start_from, max_batch_rows, max_batch_delay, "
-                            "dead_letter, schema_registry_url, kafka)",
+                            "dead_letter, schema_registry_url, kafka, kinesis)",
                             key ? key : "?");
     for (size_t j = 0; j < i; j++)
       if (feast_cfg_scalar(n->items[2 * j]) && strcmp(feast_cfg_scalar(n->items[2 * j]), key) == 0)
@@ -108,7 +108,8 @@ feast_code feast_cfg_parse_streams(cfg_ctx *c, const feast_ynode *n, feast_confi
     }
     case 3: rc = dead_letter(c, v, &s->dead_letter); break;
     case 4: rc = copy(c, v, key, &s->schema_registry_url); break;
-    default: rc = flat_map(c, v, key, &s->kafka); break;
+    case 5: rc = flat_map(c, v, key, &s->kafka); break;
+    default: rc = flat_map(c, v, key, &s->kinesis); break;
     }
     if (rc) return rc;
   }
@@ -121,5 +122,6 @@ void feast_cfg_streams_clear(feast_stream_config *s) {
   feast_map_clear(&s->dead_letter.settings);
   feast_free(s->schema_registry_url);
   feast_map_clear(&s->kafka);
+  feast_map_clear(&s->kinesis);
   memset(s, 0, sizeof *s);
 }

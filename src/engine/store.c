@@ -26,6 +26,7 @@
 #include "engine/retrieval_bigquery.h"
 #include "engine/snapshot.h"
 #include "engine/store_internal.h"
+#include "feast/aws.h"
 #include "feast/bigquery.h"
 #include "registry/registry_internal.h"
 #include "feast/source.h"
@@ -99,6 +100,7 @@ feast_code feast_store_open(const char *config_path, const char *project, feast_
   s->project = feast_strdup(project ? project : s->cfg.project);
   if (!s->project) rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
   if (!rc && s->cfg.has_bigquery) rc = feast_bigquery_configure(&s->cfg, err);
+  if (!rc && s->cfg.has_aws) rc = feast_aws_configure(&s->cfg, err);
   if (!rc) rc = feast_registry_open(s->cfg.registry, &s->reg, err);
   if (rc) {
     feast_store_free(s);

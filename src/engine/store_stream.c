@@ -129,7 +129,9 @@ feast_code feast_store_stream_ingest(feast_store *s, const char *table, const fe
                                .group_id = r.o->group_id,
                                .start = r.o->start_from ? r.o->start_from : s->cfg.streams.start_from,
                                .settings = &s->cfg.streams.kafka,
-                               .schema_registry_url = s->cfg.streams.schema_registry_url};
+                               .schema_registry_url = s->cfg.streams.schema_registry_url,
+                               .kinesis_settings = &s->cfg.streams.kinesis,
+                               .online = store};
     if (!rc) rc = feast_stream_open(&spec->stream_source, &so, &r.src, err);
     if (!rc) {
       feast_stream_ingest_options io = {0};

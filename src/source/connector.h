@@ -60,5 +60,6 @@ feast_code feast_source_open_read(const feast_data_source *s, const feast_batch_
 extern const feast_connector feast_file_connector;
 extern const feast_connector feast_bigquery_connector;
 extern const feast_connector feast_kafka_connector;
+extern const feast_connector feast_kinesis_connector;
 
 #endif

@@ -10,7 +10,7 @@
 #include "source/connector.h"
 
 static const feast_connector *const CONNECTORS[] = {&feast_file_connector, &feast_bigquery_connector,
-                                                     &feast_kafka_connector};
+                                                     &feast_kafka_connector, &feast_kinesis_connector};
 
 const feast_connector *feast_connector_for(feast_source_type type) {
   for (size_t i = 0; i < sizeof CONNECTORS / sizeof *CONNECTORS; i++)

@@ -149,6 +149,7 @@ def run_wrk(port, lua, conns, pid):
                        timeout=SECONDS + 60)
     r = parse_wrk(p.stdout)
     r["peak_rss_mb"] = round(vm(pid, "VmHWM:") / 1024, 1)
+    r["rss_anon_mb"] = round(vm(pid, "RssAnon:") / 1024, 1)  # without LMDB's mapped file pages
     return r
 
 

@@ -3,11 +3,14 @@
  * tree, a glob, hive `key=value` folders; plain paths or file:// URLs),
  * derives partition values from folder names, prunes folders with ranges
  * on partition columns, checks every file's schema against the first, and
- * hands the list to the scan engine.
+ * hands the list to the scan engine. Remote URLs (s3://) are listed and
+ * opened through the caller's feast_parquet_fs; the rest is the same.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <glob.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,23 +34,38 @@ typedef struct file_id {
 
 typedef struct paths {
   char **v;
-  file_id *ids; /* the same file reached twice (two links) would be read twice */
+  int64_t *sizes; /* remote objects' sizes from the listing; -1 locally */
+  file_id *ids;   /* the same file reached twice (two links) would be read twice */
   int n, cap;
 } paths;
 
+/* st: the local file (for the distinctness check); NULL for a remote object. */
+static feast_code add_sized(paths *p, const char *s, int64_t size, const struct stat *st, feast_error *err);
 static feast_code add_path(paths *p, const char *s, const struct stat *st, feast_error *err) {
+  return add_sized(p, s, -1, st, err);
+}
+
+static feast_code add_remote(void *ctx, const char *url, int64_t size, feast_error *err) {
+  return add_sized(ctx, url, size, NULL, err);
+}
+
+static feast_code add_sized(paths *p, const char *s, int64_t size, const struct stat *st, feast_error *err) {
   if (p->n >= MAX_FILES) return feast_fail(err, FEAST_E_TOO_BIG, "more than %d files in the dataset", MAX_FILES);
   if (p->n == p->cap) {
     int cap = p->cap ? p->cap * 2 : 16;
     char **nv = feast_realloc(p->v, sizeof *nv * (size_t)cap);
     if (nv) p->v = nv;
-    file_id *ni = nv ? feast_realloc(p->ids, sizeof *ni * (size_t)cap) : NULL;
+    int64_t *ns = nv ? feast_realloc(p->sizes, sizeof *ns * (size_t)cap) : NULL;
+    if (ns) p->sizes = ns;
+    file_id *ni = ns ? feast_realloc(p->ids, sizeof *ni * (size_t)cap) : NULL;
     if (!ni) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
     p->ids = ni;
     p->cap = cap;
   }
+  p->sizes[p->n] = size;
   if (!(p->v[p->n] = feast_strdup(s))) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
-  p->ids[p->n] = (file_id){st->st_dev, st->st_ino, p->n};
+  /* a remote object: its own identity (object keys are distinct) */
+  p->ids[p->n] = st ? (file_id){st->st_dev, st->st_ino, p->n} : (file_id){0, (ino_t)p->n, p->n};
   p->n++;
   return FEAST_OK;
 }
@@ -55,6 +73,7 @@ static feast_code add_path(paths *p, const char *s, const struct stat *st, feast
 static void free_paths(paths *p) {
   for (int i = 0; i < p->n; i++) feast_free(p->v[i]);
   feast_free(p->v);
+  feast_free(p->sizes);
   feast_free(p->ids);
 }
 
@@ -121,7 +140,23 @@ static feast_code walk(const char *dir, const walk_up *up, paths *out, int depth
   return rc;
 }
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+typedef struct named {
+  char *p;
+  int64_t size;
+} named;
+
+static int cmp_named(const void *a, const void *b) { return strcmp(((const named *)a)->p, ((const named *)b)->p); }
+
+/* Sort the names, keeping each size with its name. */
+static feast_code sort_paths(paths *ps, feast_error *err) {
+  named *t = feast_malloc(sizeof *t * (size_t)(ps->n ? ps->n : 1));
+  if (!t) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  for (int i = 0; i < ps->n; i++) t[i] = (named){ps->v[i], ps->sizes[i]};
+  qsort(t, (size_t)ps->n, sizeof *t, cmp_named);
+  for (int i = 0; i < ps->n; i++) ps->v[i] = t[i].p, ps->sizes[i] = t[i].size;
+  feast_free(t);
+  return FEAST_OK;
+}
 
 static int hexval(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -206,6 +241,78 @@ static feast_code same_schema(const feast_parquet_file *a, const feast_parquet_f
   return FEAST_OK;
 }
 
+/* Opening: local files one after another (a footer is a pread), remote
+ * ones up to OPEN_THREADS at once (a footer is a request). files[j] is
+ * ps->v[want[j]]; on failure the first failing file (in order) reports,
+ * and every file opened stays in files[] for the caller to free. */
+#define OPEN_THREADS 8
+
+typedef struct opener {
+  const feast_parquet_fs *fs;
+  const paths *ps;
+  const int *want;
+  int n;
+  const feast_parquet_options *o;
+  pq_scan_file *files;
+  feast_code *rcs;
+  feast_error *errs;
+  atomic_int next;
+} opener;
+
+static feast_code open_one(opener *op, int j, feast_error *err) {
+  const char *url = op->ps->v[op->want[j]];
+  int64_t size = op->ps->sizes[op->want[j]];
+  feast_parquet_file *f = NULL;
+  feast_code rc;
+  if (op->fs) {
+    feast_parquet_io io;
+    rc = op->fs->open(op->fs->ctx, url, size, &io, err);
+    if (!rc) rc = feast_parquet_file_open_io(&io, (uint64_t)size, url, op->o, &f, err);
+  } else {
+    rc = feast_parquet_file_open(url, op->o, &f, err);
+  }
+  op->files[j].file = f;
+  op->files[j].owned = 1;
+  return rc;
+}
+
+static void *open_worker(void *arg) {
+  opener *op = arg;
+  for (int j; (j = atomic_fetch_add(&op->next, 1)) < op->n;) op->rcs[j] = open_one(op, j, &op->errs[j]);
+  return NULL;
+}
+
+static feast_code open_all(const feast_parquet_fs *fs, const paths *ps, const int *want, int n,
+                           const feast_parquet_options *o, pq_scan_file *files, feast_error *err) {
+  opener op = {fs, ps, want, n, o, files, NULL, NULL, 0};
+  int nt = fs ? (n < OPEN_THREADS ? n : OPEN_THREADS) : 1;
+  if (nt <= 1) {
+    for (int j = 0; j < n; j++) {
+      feast_code rc = open_one(&op, j, err);
+      if (rc) return rc;
+    }
+    return FEAST_OK;
+  }
+  op.rcs = feast_calloc((size_t)n, sizeof *op.rcs);
+  op.errs = feast_calloc((size_t)n, sizeof *op.errs);
+  pthread_t th[OPEN_THREADS];
+  int started = 0;
+  if (op.rcs && op.errs)
+    for (; started < nt - 1; started++)
+      if (pthread_create(&th[started], NULL, open_worker, &op) != 0) break;
+  if (op.rcs && op.errs) open_worker(&op); /* this thread works too */
+  for (int t = 0; t < started; t++) pthread_join(th[t], NULL);
+  feast_code rc = op.rcs && op.errs ? FEAST_OK : feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  for (int j = 0; j < n && !rc; j++)
+    if (op.rcs[j]) {
+      rc = op.rcs[j];
+      *err = op.errs[j];
+    }
+  feast_free(op.rcs);
+  feast_free(op.errs);
+  return rc;
+}
+
 feast_code feast_parquet_dataset_open(const char *url_or_path, const feast_parquet_dataset_options *opts,
                                       feast_batch_source **out, feast_error *err) {
   *out = NULL;
@@ -215,9 +322,12 @@ feast_code feast_parquet_dataset_open(const char *url_or_path, const feast_parqu
     opts = &none;
   }
   const char *path = url_or_path;
+  const feast_parquet_fs *fs = NULL;
   if (strncmp(path, "file://", 7) == 0) path += 7;
+  else if (strstr(path, "://") && opts->fs) fs = opts->fs;
   else if (strstr(path, "://"))
-    return feast_fail(err, FEAST_E_UNSUPPORTED, "%s: only local paths and file:// URLs are supported", url_or_path);
+    return feast_fail(err, FEAST_E_UNSUPPORTED, "%s: only local paths, file:// and s3:// URLs are supported",
+                      url_or_path);
   paths ps = {0};
   feast_code rc = FEAST_OK;
   char *root = NULL; /* partition folders are parsed below this */
@@ -225,13 +335,15 @@ feast_code feast_parquet_dataset_open(const char *url_or_path, const feast_parqu
   int single = 0;
   /* A path that escapes every pattern character means only itself. */
   char *literal = NULL;
-  if (!feast_path_first_pattern(path) && strchr(path, '\\')) {
+  if (!fs && !feast_path_first_pattern(path) && strchr(path, '\\')) {
     if (!(literal = feast_malloc(plen + 1))) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
     feast_path_unescape(path, plen, literal);
     path = literal;
     plen = strlen(path);
   }
-  if (feast_path_first_pattern(path) && !literal) {
+  if (fs) {
+    rc = fs->list(fs->ctx, path, add_remote, &ps, &root, &single, err);
+  } else if (feast_path_first_pattern(path) && !literal) {
     glob_t g;
     int gr = glob(path, 0, NULL, &g);
     if (gr != 0 && gr != GLOB_NOMATCH) rc = feast_fail(err, FEAST_E_IO, "%s: glob failed", path);
@@ -272,16 +384,22 @@ feast_code feast_parquet_dataset_open(const char *url_or_path, const feast_parqu
     feast_free(root);
     return rc;
   }
-  qsort(ps.v, (size_t)ps.n, sizeof *ps.v, cmp_str);
+  if ((rc = sort_paths(&ps, err))) {
+    free_paths(&ps);
+    feast_free(root);
+    return rc;
+  }
 
   feast_arena *arena = feast_arena_new(0);
   pq_scan_file *files = feast_calloc((size_t)ps.n, sizeof *files);
   const char **pnames = NULL;
   int npart = 0;
-  if (!arena || !files) rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  int *want = feast_malloc(sizeof *want * (size_t)ps.n); /* files[j] is ps.v[want[j]] */
+  if (!arena || !files || !want) rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
   size_t rlen = strlen(root);
   int nf = 0;
-  for (int i = 0; i < ps.n && !rc; i++) {
+  int nopen = opts->first_file_only && ps.n > 1 ? 1 : ps.n;
+  for (int i = 0; i < nopen && !rc; i++) {
     const char *rel = ps.v[i];
     if (!single && rlen && strncmp(rel, root, rlen) == 0) rel += rlen + (rel[rlen] == '/');
     const char *keys[MAX_PARTS], *vals[MAX_PARTS];
@@ -317,19 +435,20 @@ feast_code feast_parquet_dataset_open(const char *url_or_path, const feast_parqu
                                opts->date_partition_column && strcmp(opts->date_partition_column, pnames[k]) == 0,
                                opts->ranges[r].lo, opts->ranges[r].hi);
     if (skip && nf > 0) continue; /* the first file is kept for the schema */
-    feast_parquet_file *f;
-    if ((rc = feast_parquet_file_open(ps.v[i], &opts->read, &f, err))) break;
-    files[nf].file = f;
-    files[nf].owned = 1;
     files[nf].pvals = pv;
     files[nf].skip = skip;
-    nf++;
-    if (nf > 1 && (rc = same_schema(files[0].file, f, err))) break;
-    for (int k = 0; k < n && !rc; k++)
+    want[nf++] = i; /* opened below, all at once */
+  }
+  if (!rc) rc = open_all(fs, &ps, want, nf, &opts->read, files, err);
+  for (int j = 0; j < nf && !rc; j++) {
+    feast_parquet_file *f = files[j].file;
+    if (j > 0 && (rc = same_schema(files[0].file, f, err))) break;
+    for (int k = 0; k < npart && !rc; k++)
       if (feast_parquet_column_index(f, pnames[k]) >= 0)
-        rc = feast_fail(err, FEAST_E_SCHEMA, "%s: partition key '%s' is also a column in the file", ps.v[i],
+        rc = feast_fail(err, FEAST_E_SCHEMA, "%s: partition key '%s' is also a column in the file", ps.v[want[j]],
                         pnames[k]);
   }
+  feast_free(want);
   free_paths(&ps);
   feast_free(root);
   if (rc) {
