@@ -6,6 +6,7 @@
 #   make            library + binary          make test      every test
 #   make demo       the main job, embedded     make test-san  unit tests under ASan/UBSan
 #   make deps       install dependencies       make fuzz      build fuzz targets (clang)
+#                                              make fuzz-long 10M runs per target
 
 CC ?= cc
 SAN ?= 0
@@ -57,7 +58,7 @@ CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
 TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_SUPPORT_OBJS := $(TEST_SUPPORT:%.c=$(BUILD)/obj/%.o)
 
-.PHONY: all lib bin tests tools test test-unit test-san test-tsan test-py demo deps fuzz fuzz-smoke bench format clean wheel sdk-protos
+.PHONY: all lib bin tests tools test test-unit test-san test-tsan test-py demo deps fuzz fuzz-smoke fuzz-long bench format clean wheel sdk-protos
 all: lib bin
 
 lib: $(BUILD)/libfeast.a $(BUILD)/libfeast.so
@@ -186,6 +187,10 @@ fuzz:
 
 fuzz-smoke: fuzz
 	@bash scripts/fuzz-smoke.sh build-fuzz/fuzz
+
+# Every target for FUZZ_RUNS (10M) executions, new coverage merged into fuzz/corpus (docs/testing.md).
+fuzz-long: fuzz
+	@bash scripts/fuzz-long.sh build-fuzz/fuzz
 
 bench: all
 	@bash bench/run.sh
