@@ -606,3 +606,54 @@ def test_redis_at_least_once_with_kills(kin, case):
         check_state(repo, s["ref"], bad=bad_of(s))
     finally:
         r.stop()
+
+
+# ---- a server that verifies signatures (moto, authenticating) ----
+
+def test_signed_calls_on_moto_and_bad_credentials(kin, case):
+    """moto with INITIAL_NO_AUTH_ACTION_COUNT=3 verifies SigV4: with the right key every call of the
+    connector (ListShards, GetShardIterator, GetRecords) passes and the records arrive; with a wrong
+    secret or an unknown key the error names the stream and AWS's code."""
+    import boto3
+    import sys
+    port = kinesis_peer.free_port()
+    log = open(str(case["work"] / "moto.log"), "w")
+    proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                            env=dict(os.environ, INITIAL_NO_AUTH_ACTION_COUNT="3"), stdout=log, stderr=log,
+                            start_new_session=True)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(300):
+            try:
+                import socket
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        iam = boto3.client("iam", endpoint_url=url, region_name="us-east-1", aws_access_key_id="bootstrap",
+                           aws_secret_access_key="bootstrap")
+        iam.create_user(UserName="feast-test")
+        iam.put_user_policy(UserName="feast-test", PolicyName="allow-all", PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+        key = iam.create_access_key(UserName="feast-test")["AccessKey"]
+        client = boto3.client("kinesis", endpoint_url=url, region_name="us-east-1",
+                              aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"])
+        s = fresh_stream(dict(case, client=client), "signed", 300, 10, shards=2)
+        s["where"] = kinesis_peer.put(client, "signed", s["payloads"], s["rng"])
+        repo = make_repo(case, "signed", "signed", s)
+
+        def env(akid, secret):
+            e = dict(kin.env(), AWS_ENDPOINT_URL_KINESIS=url, AWS_ACCESS_KEY_ID=akid, AWS_SECRET_ACCESS_KEY=secret)
+            return e
+        out = run_until_caught_up(kin, repo, "signed", env=env(key["AccessKeyId"], key["SecretAccessKey"]))
+        assert out["status"] == "ok" and out["messages"] == 300, out
+        check_state(repo, s["ref"], bad=bad_of(s))
+        for akid, secret, code in ((key["AccessKeyId"], "wrong-secret", "SignatureDoesNotMatch"),
+                                   ("AKIANOSUCHKEY0000000", "x", "InvalidClientTokenId")):
+            p = feast(kin, repo, "stream-ingest", "trips", "--until-caught-up", "--group-id", "bad", check=False,
+                      env=env(akid, secret))
+            assert p.returncode == 1, p.stderr
+            assert "Kinesis source stream signed in us-east-1" in p.stderr and code in p.stderr, p.stderr
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(10)
