@@ -15,6 +15,8 @@ DEBS=(
   # and serving tests and benchmarks use
   openjdk-17-jre-headless maven curl kcat libgrpc-dev protobuf-compiler-grpc
   libnghttp2-dev nghttp2-client wrk nginx hyperfine
+  # feast serve's HTTP parser: llhttp's C sources (no library package in Debian 12)
+  node-llhttp
 )
 PIPS=(pyarrow duckdb pandas pytest cffi)
 

@@ -27,6 +27,10 @@
  *     pushdown: auto                   # auto | always | never: the point-in-time join in BigQuery
  *     read_streams: 4                  # Storage Read API streams read at once
  *     read_format: arrow               # arrow | avro
+ *   aws:                               # optional: s3:// sources, Kinesis (docs/aws.md)
+ *     region: us-east-1
+ *     s3_endpoint_url: http://127.0.0.1:5000   # also endpoint_url, profile, credentials, ...
+ *   serve:                             # optional: `feast serve` (docs/serve.md)
  *
  * Unknown keys are errors naming the key and its line. Store settings are
  * kept as parsed strings for the modules that use them (lists are joined
@@ -83,6 +87,9 @@ typedef struct feast_config {
   feast_stream_config streams;
   bool has_bigquery;
   feast_bigquery_config bigquery;
+  bool has_aws;
+  feast_map aws; /* the `aws:` section's keys and values (docs/aws.md) */
+  struct serve_config *serve; /* the serve: section (src/serve/serve.h); NULL = not given */
 } feast_config;
 
 /* Read `path` (*out is overwritten). The caller owns *out: release it with

@@ -103,6 +103,42 @@ FEAST_API feast_code feast_parquet_reader_open(feast_parquet_file *f, const char
                                                const feast_parquet_options *opts, feast_batch_source **out,
                                                feast_error *err);
 
+/* A remote file the reader fetches by byte ranges (an S3 object): the
+ * footer first, then only the column chunks of the row groups kept, all
+ * chunks of a row group in one read_many (which may keep several requests
+ * in flight). Local files do not use this: they stay on pread. */
+typedef struct feast_parquet_range_read {
+  uint64_t offset;
+  size_t len;
+  void *dst; /* len bytes */
+} feast_parquet_range_read;
+
+typedef struct feast_parquet_io {
+  void *ctx;
+  feast_code (*read)(void *ctx, uint64_t offset, size_t len, void *dst, feast_error *err);
+  feast_code (*read_many)(void *ctx, const feast_parquet_range_read *r, size_t n, feast_error *err);
+  void (*close)(void *ctx); /* may be NULL */
+} feast_parquet_io;
+
+/* Open a file of `size` bytes read through `io` (taken over: closed with
+ * the file, or at once on failure). `name` (a URL) is used in messages. */
+FEAST_API feast_code feast_parquet_file_open_io(const feast_parquet_io *io, uint64_t size, const char *name,
+                                                const feast_parquet_options *opts, feast_parquet_file **out,
+                                                feast_error *err);
+
+/* Where the files of a dataset that is not a local path come from (s3://):
+ * list() calls add() for every object of the URL (a file, a folder, a
+ * glob; hidden and `_` entries already left out) and sets *root to the
+ * part of the URL partition folders are parsed below (feast_malloc'd);
+ * open() opens one of them. */
+typedef feast_code (*feast_parquet_fs_add_fn)(void *actx, const char *url, int64_t size, feast_error *err);
+typedef struct feast_parquet_fs {
+  void *ctx;
+  feast_code (*list)(void *ctx, const char *url, feast_parquet_fs_add_fn add, void *actx, char **root, int *single,
+                     feast_error *err);
+  feast_code (*open)(void *ctx, const char *url, int64_t size, feast_parquet_io *io, feast_error *err);
+} feast_parquet_fs;
+
 typedef struct feast_parquet_dataset_options {
   feast_parquet_options read;
   const char *const *columns; /* projection (NULL = all, partition columns included) */
@@ -113,6 +149,11 @@ typedef struct feast_parquet_dataset_options {
    * whole folders by day. Other partition columns prune by integer value
    * when their values parse as integers. */
   const char *date_partition_column;
+  /* Non-NULL: URLs with a scheme other than file:// are read through it. */
+  const feast_parquet_fs *fs;
+  /* Open the first file only (in name order): the schema from one footer,
+   * for remote datasets where every footer is a request. */
+  int first_file_only;
 } feast_parquet_dataset_options;
 
 /* Open a dataset: a file, a directory (recursive; `_SUCCESS`, `*.crc`,

@@ -41,6 +41,17 @@ FEAST_API feast_code feast_source_schema(const feast_data_source *s, feast_batch
  * row filtering, when cheaply known (Parquet footers), else -1. */
 FEAST_API int64_t feast_source_num_rows(const feast_batch_source *src);
 
+/* A file source's fileUrl is a path or file:// URL in which `*`, `?` and
+ * `[...]` are glob(7) patterns, unless escaped with a backslash (`\*`,
+ * `\?`, `\[`, and `\\` for a backslash). Writes `path` escaped so it
+ * means only itself, NUL-terminated, into out[0..size); returns the length
+ * it needs (without the NUL), like snprintf. */
+FEAST_API size_t feast_file_url_escape(const char *path, char *out, size_t size);
+/* The inverse for a fileUrl without patterns: true with the path it names
+ * in out (file:// dropped, escapes removed); false when it is a pattern
+ * (or does not fit). */
+FEAST_API bool feast_file_url_literal(const char *url, char *out, size_t size);
+
 /* How a stream subscription is opened. Zero-initialize, then set. */
 typedef struct feast_stream_options {
   /* The columns to decode, and their types, come from the table's

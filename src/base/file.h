@@ -14,4 +14,10 @@
  * "PATH: larger than N bytes". */
 feast_code feast_file_read_all(const char *path, feast_buf *out, feast_error *err);
 
+/* Patterns in paths (fileUrl): `*`, `?`, `[` are glob(7) patterns unless
+ * escaped with a backslash. The first unescaped one, or NULL. */
+const char *feast_path_first_pattern(const char *path);
+/* path[0..n) without its escaping backslashes, into out (n + 1 bytes). */
+void feast_path_unescape(const char *path, size_t n, char *out);
+
 #endif

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "feast/aws.h"
 #include "feast/bigquery.h"
 
 
@@ -132,6 +133,7 @@ int cli_load_config(const cli_opts *o, feast_config *cfg) {
     rc = feast_config_load(path, cfg, &err);
     /* apply's source check reads BigQuery tables with these settings */
     if (!rc && cfg->has_bigquery) rc = feast_bigquery_configure(cfg, &err);
+    if (!rc && cfg->has_aws) rc = feast_aws_configure(cfg, &err);
   } else {
     char *cwd = getcwd(NULL, 0);
     if (!cwd) return cli_fail("cannot read the current folder: %s", strerror(errno));

@@ -13,6 +13,7 @@
 
 #include "cli/cli_common.h"
 #include "cli/cli_data.h"
+#include "cli/cli_paths.h"
 #include "cli/commands.h"
 #include "feast/bigquery.h"
 #include "feast/parquet_writer.h"
@@ -139,6 +140,8 @@ int cmd_get_historical_features(int argc, char **argv) {
     rc = cli_fail("-o %s: a BigQuery destination is bq://PROJECT.DATASET.TABLE", out_path);
     goto close;
   }
+  const char *inputs[] = {entities_path};
+  if (!to_bq && (rc = cli_check_output("-o", out_path, inputs, 1, store))) goto close;
   if (feast_bigquery_is_uri(entities_path) ? feast_bigquery_rows_open(entities_path, &entities, &entity_schema, &err)
                                            : feast_rows_open(entities_path, types, ntypes, &entities, &entity_schema, &err)) {
     rc = cli_fail_err(&err);

@@ -12,6 +12,7 @@
 #include "cli/cli_common.h"
 #include "cli/cli_data.h"
 #include "cli/cli_ingest.h"
+#include "cli/cli_paths.h"
 #include "cli/commands.h"
 #include "feast/parquet_writer.h"
 #include "feast/source.h"
@@ -108,6 +109,7 @@ int cli_ingest_source(feast_store *store, const char *table, const cli_ingest_ar
     opts.dead_letter = on_reject;
     opts.dead_letter_ctx = &dl;
   }
+  if (a->dead_letter && cli_check_output("--dead-letter", a->dead_letter, NULL, 0, store)) return 1;
   feast_batch_source *raw = a->rows, *src;
   if (!raw && feast_store_open_table_source(store, table, &opts, &raw, &err)) return cli_fail_err(&err);
   cli_progress progress;

@@ -15,6 +15,7 @@
 
 #include "cli/cli_common.h"
 #include "cli/commands.h"
+#include "feast/source.h"
 #include "feast/array.h"
 #include "feast/parquet_writer.h"
 #include "feast/time.h"
@@ -67,7 +68,7 @@ static const char TABLE_SPEC[] =
     "    fileOptions:\n"
     "      fileFormat:\n"
     "        parquetFormat: {}\n"
-    "      fileUrl: \"file://%s\"\n"
+    "      fileUrl: 'file://%s'\n"
     "  streamSource:\n"
     "    type: STREAM_KAFKA\n"
     "    eventTimestampColumn: event_timestamp\n"
@@ -171,10 +172,21 @@ int cmd_init(int argc, char **argv) {
   if (mkdir(path, 0777) != 0 && errno != EEXIST) rc = cli_fail("cannot create %s: %s", path, strerror(errno));
   char parquet[PATH_MAX + 64];
   snprintf(parquet, sizeof parquet, "%s/data/driver_trips.parquet", abs);
-  size_t tlen = sizeof TABLE_SPEC + strlen(parquet);
+  /* The folder may hold '*', '?', '[' (a folder named "[1]"): escaped, the
+   * URL means only this file, not a pattern; in single quotes, YAML leaves
+   * the backslashes alone and only a quote is doubled. */
+  char url[2 * sizeof parquet], quoted[4 * sizeof parquet];
+  feast_file_url_escape(parquet, url, sizeof url);
+  size_t q = 0;
+  for (const char *c = url; *c && q + 2 < sizeof quoted; c++) {
+    if (*c == '\'') quoted[q++] = '\'';
+    quoted[q++] = *c;
+  }
+  quoted[q] = 0;
+  size_t tlen = sizeof TABLE_SPEC + strlen(quoted);
   char *table = malloc(tlen);
   if (!table) rc = cli_fail("out of memory");
-  if (!rc) snprintf(table, tlen, TABLE_SPEC, parquet);
+  if (!rc) snprintf(table, tlen, TABLE_SPEC, quoted);
   if (!rc) rc = write_file(abs, "feature_store.yaml", CONFIG);
   if (!rc) rc = write_file(abs, "driver_id.yaml", ENTITY_SPEC);
   if (!rc) rc = write_file(abs, "driver_trips.yaml", table);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "feast/aws.h"
 #include "cli/output.h"
 #include "feast/time.h"
 #include "feast/parquet.h"
@@ -219,6 +220,7 @@ static int cmd_cat(int argc, char **argv) {
   memset(&tab, 0, sizeof tab);
   feast_error err;
   feast_batch_source *src;
+  if (feast_s3_is_url(path)) o.fs = feast_s3_parquet_fs();
   if (feast_parquet_dataset_open(path, &o, &src, &err)) {
     fprintf(stderr, "feast: %s\n", err.message);
     return 1;

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cli/cli_paths.h"
 #include "cli/commands.h"
 #include "feast/csv.h"
 #include "feast/parquet_writer.h"
@@ -79,6 +80,8 @@ int cmd_parquet_write(int argc, char **argv) {
     }
   }
   if (!in || !out) return usage();
+  const char *inputs[] = {in};
+  if (cli_check_output("output", out, inputs, 1, NULL)) return 1;
   /* --schema name:type,... */
   feast_csv_column_type types[256];
   char *copy = schema ? strdup(schema) : NULL;

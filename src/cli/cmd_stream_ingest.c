@@ -18,6 +18,7 @@
 
 #include "cli/cli_common.h"
 #include "cli/cli_data.h"
+#include "cli/cli_paths.h"
 #include "cli/commands.h"
 #include "feast/store.h"
 
@@ -279,6 +280,14 @@ int cmd_stream_ingest(int argc, char **argv) {
   feast_store *store;
   int rc = cli_store_open(config, project, &store);
   if (rc) return rc;
+  const feast_backend_config *cdl = &feast_store_get_config(store)->streams.dead_letter;
+  const char *dl_path = dead ? dead
+                             : cdl->type && strcmp(cdl->type, "parquet") == 0 ? feast_map_get(&cdl->settings, "path")
+                                                                              : NULL;
+  if (dl_path && cli_check_output("dead letter", dl_path, NULL, 0, store)) {
+    feast_store_free(store);
+    return 1;
+  }
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_signal;

@@ -26,5 +26,6 @@ int cmd_stream_ingest(int argc, char **argv);
 int cmd_push(int argc, char **argv);
 int cmd_get_online_features(int argc, char **argv);
 int cmd_get_historical_features(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 #endif

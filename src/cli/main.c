@@ -6,10 +6,12 @@
  */
 #include <malloc.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli_common.h"
 #include "cli/commands.h"
+#include "feast/aws.h"
 
 static const cli_command commands[] = {
     {"init", cmd_init, "create a feature repository with example specs and data"},
@@ -23,6 +25,7 @@ static const cli_command commands[] = {
     {"push", cmd_push, "push rows from a file to the offline and/or online store"},
     {"get-online-features", cmd_get_online_features, "read the latest feature values for entity keys"},
     {"get-historical-features", cmd_get_historical_features, "build a point-in-time correct training set"},
+    {"serve", cmd_serve, "serve gRPC (Feast 0.9 Core, Serving, Job service) and HTTP (feature server)"},
     {"parquet-write", cmd_parquet_write, "convert a CSV file to Parquet"},
     {"parquet", cmd_parquet, "inspect Parquet files: schema, cat"},
     {"version", cmd_version, "print the version"},
@@ -45,6 +48,19 @@ static void keep_freed_memory(void) {
   mallopt(M_TRIM_THRESHOLD, 512 << 20);
 }
 
+/* FEAST_S3_STATS=1: what the command asked of S3, on stderr (tests and
+ * benchmarks read it to prove what was never fetched). */
+static void print_s3_stats(void) {
+  const char *e = getenv("FEAST_S3_STATS");
+  if (!e || strcmp(e, "1") != 0) return;
+  feast_s3_stats st;
+  feast_s3_stats_get(&st);
+  fprintf(stderr, "s3: files=%llu lists=%llu heads=%llu gets=%llu get_bytes=%llu puts=%llu put_bytes=%llu\n",
+          (unsigned long long)st.files, (unsigned long long)st.lists, (unsigned long long)st.heads,
+          (unsigned long long)st.gets, (unsigned long long)st.get_bytes, (unsigned long long)st.puts,
+          (unsigned long long)st.put_bytes);
+}
+
 int main(int argc, char **argv) {
   keep_freed_memory();
   /* Global options before the command: --config FILE, -o FORMAT. */
@@ -63,7 +79,11 @@ int main(int argc, char **argv) {
     return argc < 2 ? 2 : 0;
   }
   for (const cli_command *c = commands; c->name; c++)
-    if (strcmp(argv[1], c->name) == 0) return c->run(argc - 1, argv + 1);
+    if (strcmp(argv[1], c->name) == 0) {
+      int rc = c->run(argc - 1, argv + 1);
+      print_s3_stats();
+      return rc;
+    }
   fprintf(stderr, "feast: unknown command '%s' (see 'feast --help')\n", argv[1]);
   return 2;
 }

@@ -174,8 +174,11 @@ typedef struct section {
   feast_code (*parse)(cfg_ctx *c, const feast_ynode *n, feast_config *out);
 } section;
 
-static const section SECTIONS[] = {{"streams", feast_cfg_parse_streams}, {"bigquery", feast_cfg_parse_bigquery}};
-#define SECTION_NAMES ", streams, bigquery"
+static const section SECTIONS[] = {{"streams", feast_cfg_parse_streams},
+                                   {"bigquery", feast_cfg_parse_bigquery},
+                                   {"aws", feast_cfg_parse_aws},
+                                   {"serve", feast_cfg_parse_serve}};
+#define SECTION_NAMES ", streams, bigquery, aws, serve"
 
 static feast_code parse_root(cfg_ctx *c, feast_ynode *root, feast_config *out) {
   if (!root) return FEAST_OK; /* an empty file: all defaults */
@@ -238,6 +241,8 @@ void feast_config_clear(feast_config *c) {
   feast_map_clear(&c->offline_store.settings);
   feast_cfg_streams_clear(&c->streams);
   feast_cfg_bigquery_clear(&c->bigquery);
+  feast_map_clear(&c->aws);
+  feast_cfg_serve_clear(c);
   memset(c, 0, sizeof *c);
 }
 

@@ -31,4 +31,10 @@ void feast_cfg_streams_clear(feast_stream_config *s);
 feast_code feast_cfg_parse_bigquery(cfg_ctx *c, const feast_ynode *n, feast_config *out);
 void feast_cfg_bigquery_clear(feast_bigquery_config *b);
 
+/* aws: (kept as strings in feast_config.aws) */
+feast_code feast_cfg_parse_aws(cfg_ctx *c, const feast_ynode *n, feast_config *out);
+/* serve: (src/serve/serve_config.c) */
+feast_code feast_cfg_parse_serve(cfg_ctx *c, const feast_ynode *n, feast_config *out);
+void feast_cfg_serve_clear(feast_config *out);
+
 #endif

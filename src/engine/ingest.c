@@ -65,6 +65,7 @@ typedef struct pending {
   size_t cap;
   size_t bytes;  /* roughly what is pending, for dedup_bytes */
   int int_keys;  /* -1 = not known yet; 1 = one INT32/INT64 entity: the value is the key */
+  size_t key_room; /* the longest entity key the online store can hold for this table */
 } pending;
 
 typedef struct cand { /* a row of the current block that passed validation */
@@ -153,7 +154,7 @@ static void reject(batch_ctx *c, int64_t row, int64_t source_row, const char *re
   if (!c->sum->first_reject[0]) {
     char *d = c->sum->first_reject;
     size_t cap = sizeof c->sum->first_reject;
-    int k = snprintf(d, cap, "row %lld: ", (long long)source_row);
+    int k = snprintf(d, cap, "row %lld: ", (long long)source_row + 1); /* people count rows from 1 */
     size_t used = k > 0 && (size_t)k < cap ? (size_t)k : 0, rl = strlen(reason);
     if (rl > cap - 1 - used) rl = cap - 1 - used;
     memcpy(d + used, reason, rl);
@@ -402,6 +403,13 @@ static feast_code add_batch(pending *pd, const feast_feature_table_spec *t, cons
         sum->out_of_window++;
         continue;
       }
+      if (!ik && c.kbuf.len > pd->key_room) { /* a row's problem, not the run's (issue 15 #9) */
+        snprintf(row_err.message, sizeof row_err.message,
+                 "the entity key is %zu bytes; the online store holds keys of at most %zu bytes for table %s",
+                 c.kbuf.len, pd->key_room, t->name);
+        reject(&c, r, source_row, row_err.message);
+        continue;
+      }
       x->row = r;
       if (ik) {
         x->id = (uint64_t)int_at(cols.entity_cols[0], r);
@@ -517,6 +525,8 @@ feast_code feast_ingestion_begin(feast_online_store *store, const feast_feature_
   int64_t expect = in->opts.expected_rows > 0 ? in->opts.expected_rows : 0;
   size_t max_keys = in->budget / 128;
   feast_code rc = pending_init(&in->pd, (size_t)expect < max_keys ? (size_t)expect : max_keys, err);
+  size_t tl = strlen(table->name) + 1; /* the LMDB key starts with the table's name */
+  in->pd.key_room = !store->max_key ? SIZE_MAX : store->max_key > tl ? store->max_key - tl : 0;
   if (rc) {
     feast_ingestion_free(in);
     return rc;

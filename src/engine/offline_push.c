@@ -7,23 +7,29 @@
  * dataset reader needs one schema); timestamps in another unit or zone are
  * converted to the existing files' type, nothing else is. A BigQuery
  * source takes the rows by one load job instead (feast_bigquery_append).
+ * An s3:// folder gets the same objects, each written to a temporary file
+ * and uploaded (one PUT, or multipart above 16 MiB).
  */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/alloc.h"
+#include "base/file.h"
 #include "base/buf.h"
 #include "engine/snapshot.h"
 #include "engine/store_internal.h"
+#include "feast/aws.h"
 #include "feast/bigquery.h"
 #include "feast/parquet_writer.h"
 #include "feast/sdk.h"
 #include "feast/source.h"
 #include "format/json/json_writer.h"
+#include "source/s3_source.h"
 
 #define US_PER_DAY (86400 * FEAST_US_PER_SEC)
 
@@ -36,20 +42,30 @@ static feast_code source_dir(const feast_data_source *s, const char *table, char
                       "table '%s': rows can be pushed to a file batch source only (this one is %s)", table,
                       s->type == FEAST_SOURCE_BIGQUERY ? "BigQuery" : "not a file source");
   if (strncmp(url, "file://", 7) == 0) url += 7;
-  if (strstr(url, "://"))
-    return feast_fail(err, FEAST_E_UNSUPPORTED, "table '%s': pushing to %s is not supported (local files only)",
-                      table, s->file.file_url);
+  bool remote = feast_s3_is_url(url);
+  if (strstr(url, "://") && !remote)
+    return feast_fail(err, FEAST_E_UNSUPPORTED,
+                      "table '%s': pushing to %s is not supported (local files and s3:// only)", table,
+                      s->file.file_url);
   /* Feast 0.9 strips a trailing "*" (a glob over the folder). */
   size_t n = strlen(url);
-  while (n > 0 && url[n - 1] == '*') n--;
+  while (n > 0 && url[n - 1] == '*' && (n < 2 || url[n - 2] != '\\')) n--;
   if (n >= size) return feast_fail(err, FEAST_E_INVALID, "table '%s': file_url too long", table);
-  memcpy(dir, url, n);
-  dir[n] = '\0';
-  if (strpbrk(dir, "*?["))
+  const char *pat = feast_path_first_pattern(url);
+  if (pat && pat < url + n)
     return feast_fail(err, FEAST_E_INVALID, "table '%s': batch source %s is a glob: pushing needs a folder", table,
                       s->file.file_url);
+  feast_path_unescape(url, n, dir); /* the folder's real name */
+  n = strlen(dir);
   struct stat st;
-  if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode))
+  if (remote) {
+    /* An object where the folder should be: the rows would land beside it, unread. */
+    size_t kl = strlen(dir);
+    if (kl > 8 && strcmp(dir + kl - 8, ".parquet") == 0)
+      return feast_fail(err, FEAST_E_INVALID,
+                        "table '%s': batch source %s is a single file: pushing needs a folder", table,
+                        s->file.file_url);
+  } else if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode))
     return feast_fail(err, FEAST_E_INVALID, "table '%s': batch source %s is a single file: pushing needs a folder",
                       table, s->file.file_url);
   while (n > 1 && dir[n - 1] == '/') dir[--n] = '\0';
@@ -195,15 +211,31 @@ static feast_code note_file(push_state *st, const char *path, int64_t rows, feas
   return FEAST_OK;
 }
 
+/* A Parquet file at `path`: written in place, or for an s3:// folder
+ * written to a temporary file and uploaded (multipart when large). */
+static feast_code put_file(const char *path, const feast_batch *b, feast_error *err) {
+  if (!feast_s3_is_url(path)) return feast_parquet_write_file(path, b, NULL, err);
+  const char *tmpdir = getenv("TMPDIR");
+  char tmp[PATH_MAX];
+  snprintf(tmp, sizeof tmp, "%s/feast-push-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
+  int fd = mkstemp(tmp);
+  if (fd < 0) return feast_fail(err, FEAST_E_IO, "cannot create a temporary file in %s: %s", tmp, strerror(errno));
+  close(fd);
+  feast_code rc = feast_parquet_write_file(tmp, b, NULL, err);
+  if (!rc) rc = feast_s3_put_file(path, tmp, err);
+  unlink(tmp);
+  return rc;
+}
+
 /* One batch (already in the files' schema) into its file(s). */
 static feast_code write_batch(push_state *st, const feast_batch *b, int batch_no, feast_error *err) {
   const char *part_col = st->src->date_partition_column;
   char path[PATH_MAX + 512];
   if (!part_col) {
-    if (mkdirs(st->dir) != 0) return feast_fail(err, FEAST_E_IO, "cannot create %s: %s", st->dir, strerror(errno));
+    if (!feast_s3_is_url(st->dir) && mkdirs(st->dir) != 0) return feast_fail(err, FEAST_E_IO, "cannot create %s: %s", st->dir, strerror(errno));
     if (snprintf(path, sizeof path, "%s/%s-%d.parquet", st->dir, st->stem, batch_no) >= (int)sizeof path)
       return feast_fail(err, FEAST_E_INVALID, "path too long under %s", st->dir);
-    feast_code rc = feast_parquet_write_file(path, b, NULL, err);
+    feast_code rc = put_file(path, b, err);
     if (!rc) rc = note_file(st, path, b->num_rows, err);
     return rc;
   }
@@ -239,9 +271,9 @@ static feast_code write_batch(push_state *st, const feast_batch *b, int batch_no
       break;
     }
     feast_batch *sub = NULL;
-    if (mkdirs(part) != 0) rc = feast_fail(err, FEAST_E_IO, "cannot create %s: %s", part, strerror(errno));
+    if (!feast_s3_is_url(part) && mkdirs(part) != 0) rc = feast_fail(err, FEAST_E_IO, "cannot create %s: %s", part, strerror(errno));
     if (!rc) rc = take_rows(b, idx, n, &sub, err);
-    if (!rc) rc = feast_parquet_write_file(path, sub, NULL, err);
+    if (!rc) rc = put_file(path, sub, err);
     if (!rc) rc = note_file(st, path, n, err);
     feast_batch_free(sub);
   }

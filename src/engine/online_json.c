@@ -70,6 +70,10 @@ feast_code feast_entity_rows_from_strings(const char *const *rows, size_t n_rows
         break;
       }
       size_t nlen = (size_t)(eq - p);
+      for (int d = 0; r == 0 && d < c && !rc; d++)
+        if (strlen(b->names[d]) == nlen && strncmp(b->names[d], p, nlen) == 0)
+          rc = feast_fail(err, FEAST_E_INVALID, "entity row 1: \"%s\": entity %s is given twice", rows[r], b->names[d]);
+      if (rc) break;
       if (r == 0) {
         char *name = feast_strndup(p, nlen);
         feast_array *a = feast_array_new(feast_dtype_make(FEAST_DT_STRING), feast_dtype_make(0));

@@ -36,16 +36,19 @@ static feast_code encode_entities(feast_online_result *r, const feast_online_req
                                   feast_error *err) {
   const feast_batch *eb = q->entity_rows;
   for (int c = 0; c < eb->num_columns; c++) {
+    for (int d = 0; d < c; d++)
+      if (strcmp(eb->names[d], eb->names[c]) == 0)
+        return feast_fail(err, FEAST_E_INVALID, "entity rows: entity \"%s\" is given twice", eb->names[c]);
     const feast_entity_spec *e = find_entity(q, eb->names[c]);
     if (!e) return feast_fail(err, FEAST_E_INVALID, "entity rows: column \"%s\" is not a declared entity", eb->names[c]);
     r->names[c] = eb->names[c];
     for (size_t row = 0; row < r->n_rows; row++) {
       size_t at = (size_t)c * r->n_rows + row;
       if (!feast_array_is_valid(eb->columns[c], (int64_t)row))
-        return feast_fail(err, FEAST_E_INVALID, "entity row %zu: %s is null", row, e->name);
+        return feast_fail(err, FEAST_E_INVALID, "entity row %zu: %s is null", row + 1, e->name);
       feast_buf_reset(scratch);
       feast_code rc = feast_pb_value_from_array(eb->columns[c], (int64_t)row, e->value_type, scratch, err);
-      if (rc) return feast_error_prefix(err, "entity row %zu: %s: ", row, e->name);
+      if (rc) return feast_error_prefix(err, "entity row %zu: %s: ", row + 1, e->name);
       uint8_t *p = feast_arena_alloc(r->arena, scratch->len + 1);
       if (!p) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
       memcpy(p, scratch->data, scratch->len);
@@ -131,7 +134,14 @@ static feast_code read_table(feast_online_store *s, feast_online_result *r, cons
       }
       r->vals[at] = rec->values[f];
       r->lens[at] = rec->value_lens[f];
-      r->status[at] = rec->value_lens[f] ? FEAST_STATUS_PRESENT : FEAST_STATUS_NULL_VALUE;
+      /* A store's bytes are outside input (another writer, a damaged
+       * store): one that is not a feast.types.Value is an error, never
+       * PRESENT (issue 15). */
+      int member = 0;
+      if (rec->value_lens[f] && feast_pb_value_kind(rec->values[f], rec->value_lens[f], &member, err))
+        return feast_error_prefix(err, "table %s: feature %s, entity row %zu: the %s store holds a value that is not "
+                                       "a feast.types.Value: ", t->name, feats[f], row + 1, s->ops->kind);
+      r->status[at] = member ? FEAST_STATUS_PRESENT : FEAST_STATUS_NULL_VALUE;
     }
   }
   return FEAST_OK;

@@ -13,6 +13,7 @@
  */
 #include "feast/store.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@
 #include "engine/retrieval_bigquery.h"
 #include "engine/snapshot.h"
 #include "engine/store_internal.h"
+#include "feast/aws.h"
 #include "feast/bigquery.h"
 #include "registry/registry_internal.h"
 #include "feast/source.h"
@@ -98,6 +100,7 @@ feast_code feast_store_open(const char *config_path, const char *project, feast_
   s->project = feast_strdup(project ? project : s->cfg.project);
   if (!s->project) rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
   if (!rc && s->cfg.has_bigquery) rc = feast_bigquery_configure(&s->cfg, err);
+  if (!rc && s->cfg.has_aws) rc = feast_aws_configure(&s->cfg, err);
   if (!rc) rc = feast_registry_open(s->cfg.registry, &s->reg, err);
   if (rc) {
     feast_store_free(s);
@@ -136,9 +139,13 @@ feast_code feast_store_online(feast_store *s, feast_online_store **out, feast_er
     const char *map_size = feast_map_get(&s->cfg.online_store.settings, "map_size");
     if (map_size) {
       char *end;
-      unsigned long long v = strtoull(map_size, &end, 10);
-      if (*end || !v)
-        rc = feast_fail(err, FEAST_E_INVALID, "online_store: map_size must be a number of bytes, not '%s'", map_size);
+      errno = 0;
+      /* strtoull takes "-5" as 2^64-5: only digits are a size */
+      unsigned long long v = map_size[0] >= '0' && map_size[0] <= '9' ? strtoull(map_size, &end, 10) : 0;
+      if (!v || *end || errno || v > (unsigned long long)SIZE_MAX)
+        rc = feast_fail(err, FEAST_E_INVALID,
+                        "online_store: map_size must be a positive number of bytes (e.g. 1073741824), not '%s'",
+                        map_size);
       o.lmdb_map_size = (size_t)v;
     }
     if (!rc) rc = feast_config_online_uri(&s->cfg, uri, sizeof uri, err);

@@ -327,6 +327,12 @@ static feast_code append_field(csv_reader *r, feast_array *a, const csv_record *
   feast_dtype t = a->type;
   bool is_text = t.id == FEAST_DT_STRING || t.id == FEAST_DT_BINARY;
   if (n == 0 && !(is_text && rec->quoted[col])) return feast_array_append_null(a, err);
+  /* C's number parsers stop at a NUL, so "1<NUL>9" would read as 1: no
+   * CSV field may hold one (text ones neither: they are text). */
+  const char *nul = memchr(p, 0, n);
+  if (nul)
+    return feast_fail(err, FEAST_E_INVALID, "%s: line %lld, column '%s': a NUL byte at byte %zu of the field", r->name,
+                      (long long)rec->line, r->schema->names[col], (size_t)(nul - p) + 1);
   int64_t i;
   uint64_t u;
   double d;

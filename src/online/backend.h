@@ -105,6 +105,7 @@ struct feast_online_store {
   const feast_online_backend *ops;
   feast_online_options opts;
   feast_online_stats stats; /* updated with atomic adds (feast_online_count) */
+  size_t max_key;           /* longest key the backend stores (LMDB's 511 bytes); 0 = no limit */
 };
 
 /* Count one recovery in a store's stats, from any thread. */

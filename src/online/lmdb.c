@@ -25,16 +25,24 @@
 #include <errno.h>
 #include <lmdb.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "base/alloc.h"
 #include "base/buf.h"
+#include "base/fault.h"
 #include "base/hash.h"
 
 #define REC_MAGIC 'F'
-#define REC_VERSION 1
+/* 1: CRC-32C of the record; 2: of the LMDB key, then the record, so a
+ * damaged key cannot hand one entity's values to another (issue 15). Both
+ * are read; 2 is written. */
+#define REC_VERSION 2
 #define REC_HEADER 24
 #define PAR_MIN_ROWS 65536 /* writes this large sort and encode on a second thread */
 #define ENC_ROWS 8192       /* rows per encoded chunk of the write-out pipeline */
@@ -49,12 +57,15 @@ typedef struct lmdb_store {
   pthread_mutex_t pool_mu;
   MDB_txn *idle[RTXN_POOL]; /* reset read transactions, renewed per read */
   int n_idle;
+  uintptr_t map_lo, map_hi; /* where data.mdb is mapped (find_map); 0 = unknown */
+  atomic_int faulted;       /* the signal a guarded call died of; then every call fails */
+  bool read_only;           /* opened MDB_RDONLY: the files cannot be written */
 } lmdb_store;
 
 static feast_code lmdb_fail(feast_error *err, int rc, const char *what, const char *path) {
   feast_code code = rc == MDB_MAP_FULL ? FEAST_E_TOO_BIG : rc == MDB_CORRUPTED ? FEAST_E_CORRUPT : FEAST_E_IO;
   return feast_fail(err, code, "lmdb %s: %s: %s%s", path, what, mdb_strerror(rc),
-                    rc == MDB_MAP_FULL ? " (raise lmdb_map_size)" : "");
+                    rc == MDB_MAP_FULL ? " (raise online_store.map_size in feature_store.yaml)" : "");
 }
 
 static void put_u32(uint8_t *p, uint32_t v) {
@@ -89,10 +100,67 @@ static uint32_t feature_hash(const char *table, const char *feature) {
   return h;
 }
 
-/* Checks a record's framing; on success *n is its field count. */
-static bool record_ok(const uint8_t *p, size_t len, uint32_t *n) {
-  if (len < REC_HEADER + 4 || p[0] != REC_MAGIC || p[1] != REC_VERSION) return false;
-  if (get_u32(p + len - 4) != feast_crc32c(0, p, len - 4)) return false;
+/* Where the data file is mapped: LMDB has no call that says, so read it
+ * from /proc/self/maps (the mapping of data.mdb's device and inode). Left
+ * 0 when it cannot be found: in_map then checks nothing. */
+static void find_map(lmdb_store *s) {
+  int fd;
+  struct stat st;
+  if (mdb_env_get_fd(s->env, &fd) || fstat(fd, &st)) return;
+  FILE *f = fopen("/proc/self/maps", "r");
+  if (!f) return;
+  char line[4096];
+  while (fgets(line, sizeof line, f)) {
+    unsigned long lo, hi, off, ino;
+    unsigned maj, mnr;
+    if (sscanf(line, "%lx-%lx %*s %lx %x:%x %lu", &lo, &hi, &off, &maj, &mnr, &ino) == 6 && off == 0 &&
+        ino == (unsigned long)st.st_ino && makedev(maj, mnr) == st.st_dev) {
+      s->map_lo = lo;
+      s->map_hi = hi;
+      break;
+    }
+  }
+  fclose(f);
+}
+
+/* A value LMDB handed out lies inside the file's pages. LMDB trusts the
+ * sizes and offsets on its pages, so in a damaged file they can point past
+ * the end of the file (SIGBUS) or out of the map (SIGSEGV): check before
+ * touching a byte (issue 15 #1). Pages a write transaction has copied live
+ * on the heap, made by LMDB itself; a damaged offset is at most 64 KiB off
+ * its page, so anything near the map is held to the file's end. */
+static bool in_map(lmdb_store *s, const void *p, size_t len) {
+  uintptr_t at = (uintptr_t)p;
+  if (!s->map_lo || at + 65536 < s->map_lo || at >= s->map_hi + 65536) return true;
+  MDB_envinfo info;
+  MDB_stat st;
+  if (mdb_env_info(s->env, &info) || mdb_env_stat(s->env, &st)) return false;
+  uint64_t file = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
+  if (file > s->map_hi - s->map_lo) file = s->map_hi - s->map_lo;
+  return at >= s->map_lo && at - s->map_lo <= file && len <= file - (at - s->map_lo);
+}
+
+/* A damaged record, named by its table and entity key (hex: the key is
+ * Feast's RedisKeyV2 bytes, not text). */
+static feast_code damaged(feast_error *err, const lmdb_store *s, const char *table, const uint8_t *key, size_t len) {
+  char hex[2 * 48 + 4];
+  size_t n = len < 48 ? len : 48;
+  for (size_t i = 0; i < n; i++) snprintf(hex + 2 * i, 3, "%02x", key[i]);
+  if (n < len) strcpy(hex + 2 * n, "...");
+  return feast_fail(err, FEAST_E_CORRUPT,
+                    "lmdb %s: the stored record of table %s for entity key %s is damaged (the store file is "
+                    "corrupt; ingest the table again into a new store)",
+                    s->path, table, len ? hex : "(empty)");
+}
+
+/* Checks a record's place and framing; on success *n is its field count. */
+static bool record_ok(lmdb_store *s, const MDB_val *k, const MDB_val *v, uint32_t *n) {
+  const uint8_t *p = v->mv_data;
+  size_t len = v->mv_size;
+  if (!in_map(s, p, len)) return false;
+  if (len < REC_HEADER + 4 || p[0] != REC_MAGIC || (p[1] != 1 && p[1] != 2)) return false;
+  uint32_t crc = p[1] == 1 ? 0 : feast_crc32c(0, k->mv_data, k->mv_size);
+  if (get_u32(p + len - 4) != feast_crc32c(crc, p, len - 4)) return false;
   uint32_t cnt = get_u32(p + 20);
   size_t off = REC_HEADER;
   for (uint32_t i = 0; i < cnt; i++) {
@@ -124,7 +192,7 @@ static feast_code make_key_in(lmdb_store *s, feast_buf *kb, const char *table, c
 }
 
 /* Row r's record in rec (the caller's scratch). */
-static feast_code encode_record_in(feast_buf *rec, const feast_online_table *t, const uint32_t *fhash,
+static feast_code encode_record_in(feast_buf *rec, const MDB_val *k, const feast_online_table *t, const uint32_t *fhash,
                                    const feast_online_row *r, feast_error *err) {
   uint8_t hdr[REC_HEADER] = {REC_MAGIC, REC_VERSION, 0, 0};
   put_i64(hdr + 4, r->event_ts);
@@ -141,7 +209,7 @@ static feast_code encode_record_in(feast_buf *rec, const feast_online_table *t, 
   }
   if (!rc) {
     uint8_t c[4];
-    put_u32(c, feast_crc32c(0, rec->data, rec->len));
+    put_u32(c, feast_crc32c(feast_crc32c(0, k->mv_data, k->mv_size), rec->data, rec->len));
     rc = feast_buf_append(rec, c, 4, err);
   }
   return rc;
@@ -261,7 +329,7 @@ static void encode_chunk(encoder *en, enc_chunk *c, size_t lo) {
     const feast_online_row *row = en->order[lo + j].row;
     MDB_val k;
     if (make_key_in(en->s, &en->key, en->t->name, row->key, row->key_len, &k, &err)) break;
-    if (encode_record_in(&en->rec, en->t, en->fhash, row, &err)) break;
+    if (encode_record_in(&en->rec, &k, en->t, en->fhash, row, &err)) break;
     if (feast_buf_append(&c->data, en->key.data, en->key.len, &err)) break;
     if (feast_buf_append(&c->data, en->rec.data, en->rec.len, &err)) break;
     c->klen[j] = (uint32_t)en->key.len;
@@ -290,13 +358,58 @@ static void *encoder_main(void *arg) {
 
 static feast_code put_positions_in(lmdb_store *s, MDB_txn *txn, const feast_online_positions *pos, feast_error *err);
 
-static feast_code lmdb_write(feast_online_store *base, const feast_online_table *t, const feast_online_row *rows, size_t n,
+/* Bytes the map can still take: never used pages plus the free list. An
+ * upper bound (page overhead is not counted), so a write it refuses could
+ * never have fit. */
+static uint64_t map_room(lmdb_store *s) {
+  MDB_envinfo info;
+  MDB_stat st;
+  if (mdb_env_info(s->env, &info) || mdb_env_stat(s->env, &st)) return UINT64_MAX;
+  uint64_t used = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
+  uint64_t room = info.me_mapsize > used ? info.me_mapsize - used : 0;
+  MDB_txn *txn;
+  MDB_cursor *cur;
+  if (mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) return UINT64_MAX;
+  if (!mdb_cursor_open(txn, 0 /* FREE_DBI */, &cur)) {
+    MDB_val k, v;
+    for (int op = MDB_FIRST; !mdb_cursor_get(cur, &k, &v, op); op = MDB_NEXT)
+      if (v.mv_size >= sizeof(size_t)) room += (uint64_t)*(const size_t *)v.mv_data * st.ms_psize;
+    mdb_cursor_close(cur);
+  }
+  mdb_txn_abort(txn);
+  return room;
+}
+
+/* Refuse a write that cannot fit before it starts, instead of failing with
+ * MDB_MAP_FULL halfway (issue 15 #6): the rows' keys and records alone are
+ * a lower bound of what they need. */
+static feast_code check_room(lmdb_store *s, const feast_online_table *t, const feast_online_row *rows, size_t n,
+                             feast_error *err) {
+  uint64_t need = 0;
+  size_t tl = strlen(t->name) + 1;
+  for (size_t i = 0; i < n; i++) {
+    need += tl + rows[i].key_len + REC_HEADER + 8 * (uint64_t)t->n_features;
+    for (size_t f = 0; f < t->n_features; f++) need += rows[i].value_lens[f];
+  }
+  MDB_envinfo info;
+  if (mdb_env_info(s->env, &info) || need < info.me_mapsize / 4) return FEAST_OK; /* cheap common case */
+  uint64_t room = map_room(s);
+  if (need <= room) return FEAST_OK;
+  return feast_fail(err, FEAST_E_TOO_BIG,
+                    "lmdb %s: %zu rows of table %s need at least %.1f MiB but the map has %.1f MiB free of %.1f MiB; "
+                    "nothing was written (raise online_store.map_size in feature_store.yaml)",
+                    s->path, n, t->name, need / 1048576.0, room / 1048576.0, info.me_mapsize / 1048576.0);
+}
+
+static feast_code write_unguarded(feast_online_store *base, const feast_online_table *t, const feast_online_row *rows, size_t n,
                              uint8_t *written, const feast_online_positions *pos, feast_error *err) {
   lmdb_store *s = (lmdb_store *)base;
   feast_buf key, record; /* this call's scratch for rows the encoder thread did not build */
   feast_buf_init(&key, 1 << 16);
   feast_buf_init(&record, (size_t)1 << 30);
   memset(written, 0, n);
+  feast_code crc = check_room(s, t, rows, n, err);
+  if (crc) return crc;
   sort_ent *order = sort_rows(rows, n);
   if (!order) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
   MDB_txn *txn;
@@ -357,8 +470,8 @@ static feast_code lmdb_write(feast_online_store *base, const feast_online_table 
       unsigned flags = 0;
       if (mrc == 0) {
         uint32_t cnt;
-        if (!record_ok(v.mv_data, v.mv_size, &cnt)) {
-          rc = feast_fail(err, FEAST_E_CORRUPT, "lmdb %s: stored record of table %s is corrupt", s->path, t->name);
+        if (!record_ok(s, &k, &v, &cnt)) {
+          rc = damaged(err, s, t->name, row->key, row->key_len);
           break;
         }
         const uint8_t *p = v.mv_data;
@@ -369,13 +482,18 @@ static feast_code lmdb_write(feast_online_store *base, const feast_online_table 
         break;
       }
       if (j >= c->done) {
-        if ((rc = encode_record_in(&record, t, fhash, row, err))) break;
+        if ((rc = encode_record_in(&record, &k, t, fhash, row, err))) break;
         rec.mv_data = record.data;
         rec.mv_size = record.len;
       }
       mrc = mdb_cursor_put(cur, &k, &rec, flags);
-      if (mrc) rc = lmdb_fail(err, mrc, "put", s->path);
-      else written[i] = 1;
+      if (mrc) {
+        /* The transaction is dead now (MDB_MAP_FULL...): every later call
+         * on it says MDB_BAD_TXN, so stop here and keep this error. */
+        rc = lmdb_fail(err, mrc, "put", s->path);
+        break;
+      }
+      written[i] = 1;
     }
     if (threaded) {
       pthread_mutex_lock(&en->mu);
@@ -441,7 +559,7 @@ static void end_read(lmdb_store *s, MDB_txn *txn) {
   if (txn) mdb_txn_abort(txn);
 }
 
-static feast_code lmdb_read(feast_online_store *base, const feast_online_table *t, const uint8_t *const *keys,
+static feast_code read_unguarded(feast_online_store *base, const feast_online_table *t, const uint8_t *const *keys,
                             const size_t *key_lens, size_t n, feast_arena *arena, feast_online_record *out,
                             feast_error *err) {
   lmdb_store *s = (lmdb_store *)base;
@@ -472,8 +590,8 @@ static feast_code lmdb_read(feast_online_store *base, const feast_online_table *
     }
     uint32_t cnt;
     const uint8_t *p = v.mv_data;
-    if (!record_ok(p, v.mv_size, &cnt)) {
-      rc = feast_fail(err, FEAST_E_CORRUPT, "lmdb %s: stored record of table %s is corrupt", s->path, t->name);
+    if (!record_ok(s, &k, &v, &cnt)) {
+      rc = damaged(err, s, t->name, keys[i], key_lens[i]);
       break;
     }
     r->found = true;
@@ -531,7 +649,7 @@ static feast_code put_positions_in(lmdb_store *s, MDB_txn *txn, const feast_onli
   return rc;
 }
 
-static feast_code lmdb_put_positions(feast_online_store *base, const feast_online_positions *pos, feast_error *err) {
+static feast_code put_positions_unguarded(feast_online_store *base, const feast_online_positions *pos, feast_error *err) {
   lmdb_store *s = (lmdb_store *)base;
   MDB_txn *txn;
   int mrc = mdb_txn_begin(s->env, NULL, 0, &txn);
@@ -545,7 +663,7 @@ static feast_code lmdb_put_positions(feast_online_store *base, const feast_onlin
   return mrc ? lmdb_fail(err, mrc, "commit", s->path) : FEAST_OK;
 }
 
-static feast_code lmdb_get_positions(feast_online_store *base, const char *scope, feast_online_position_fn fn,
+static feast_code get_positions_unguarded(feast_online_store *base, const char *scope, feast_online_position_fn fn,
                                      void *ctx, feast_error *err) {
   lmdb_store *s = (lmdb_store *)base;
   feast_buf prefix, name, value;
@@ -562,6 +680,10 @@ static feast_code lmdb_get_positions(feast_online_store *base, const char *scope
   MDB_val k = {prefix.len, prefix.data}, v;
   for (mrc = rc ? MDB_NOTFOUND : mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); !rc && !mrc;
        mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    if (!in_map(s, k.mv_data, k.mv_size) || !in_map(s, v.mv_data, v.mv_size)) {
+      rc = feast_fail(err, FEAST_E_CORRUPT, "lmdb %s: a stored position of %s is damaged", s->path, scope);
+      break;
+    }
     if (k.mv_size < prefix.len || memcmp(k.mv_data, prefix.data, prefix.len) != 0) break;
     /* copies: the callback sees NUL-terminated strings */
     feast_buf_reset(&name);
@@ -581,7 +703,7 @@ static feast_code lmdb_get_positions(feast_online_store *base, const char *scope
   return rc;
 }
 
-feast_code feast_lmdb_verify(feast_online_store *base, size_t *n_records, feast_error *err) {
+static feast_code verify_unguarded(feast_online_store *base, size_t *n_records, feast_error *err) {
   lmdb_store *s = (lmdb_store *)base;
   *n_records = 0;
   MDB_txn *txn;
@@ -597,7 +719,7 @@ feast_code feast_lmdb_verify(feast_online_store *base, size_t *n_records, feast_
   for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); !mrc; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
     uint32_t cnt;
     if (k.mv_size && *(const uint8_t *)k.mv_data == 0) continue; /* a position */
-    if (!memchr(k.mv_data, 0, k.mv_size) || !record_ok(v.mv_data, v.mv_size, &cnt)) {
+    if (!in_map(s, k.mv_data, k.mv_size) || !memchr(k.mv_data, 0, k.mv_size) || !record_ok(s, &k, &v, &cnt)) {
       rc = feast_fail(err, FEAST_E_CORRUPT, "lmdb %s: record %zu is not whole", s->path, *n_records);
       break;
     }
@@ -607,6 +729,87 @@ feast_code feast_lmdb_verify(feast_online_store *base, size_t *n_records, feast_
   mdb_cursor_close(cur);
   end_read(s, txn);
   return rc;
+}
+
+/* ---- every call under the fault guard (base/fault.h) ---- */
+
+typedef enum { OP_WRITE, OP_READ, OP_PUT_POSITIONS, OP_GET_POSITIONS, OP_VERIFY } lmdb_op;
+
+typedef struct lmdb_call {
+  lmdb_op op;
+  feast_online_store *base;
+  const feast_online_table *t;
+  const feast_online_row *rows;
+  size_t n;
+  uint8_t *written;
+  const feast_online_positions *pos;
+  const uint8_t *const *keys;
+  const size_t *key_lens;
+  feast_arena *arena;
+  feast_online_record *out;
+  const char *scope;
+  feast_online_position_fn fn;
+  void *ctx;
+  size_t *n_records;
+  feast_error *err;
+} lmdb_call;
+
+static int run_call(void *arg) {
+  lmdb_call *c = arg;
+  switch (c->op) {
+  case OP_WRITE: return write_unguarded(c->base, c->t, c->rows, c->n, c->written, c->pos, c->err);
+  case OP_READ: return read_unguarded(c->base, c->t, c->keys, c->key_lens, c->n, c->arena, c->out, c->err);
+  case OP_PUT_POSITIONS: return put_positions_unguarded(c->base, c->pos, c->err);
+  case OP_GET_POSITIONS: return get_positions_unguarded(c->base, c->scope, c->fn, c->ctx, c->err);
+  case OP_VERIFY: return verify_unguarded(c->base, c->n_records, c->err);
+  }
+  return FEAST_E_INTERNAL;
+}
+
+/* A fault inside LMDB's page walk leaves its transaction half done (and a
+ * writer's lock held): the handle is not used again. */
+static feast_code guarded(lmdb_call *c) {
+  lmdb_store *s = (lmdb_store *)c->base;
+  int sig = atomic_load(&s->faulted), rc = sig ? -1 : feast_fault_guard(run_call, c, &sig);
+  if (!sig) return (feast_code)rc;
+  atomic_store(&s->faulted, sig);
+  return feast_fail(c->err, FEAST_E_CORRUPT,
+                    "lmdb %s: the store file is damaged (%s while LMDB walked its pages); this handle is closed to "
+                    "further use: ingest the tables again into a new store",
+                    s->path, sig == SIGBUS ? "SIGBUS" : "SIGSEGV");
+}
+
+static feast_code lmdb_write(feast_online_store *base, const feast_online_table *t, const feast_online_row *rows, size_t n,
+                             uint8_t *written, const feast_online_positions *pos, feast_error *err) {
+  if (((lmdb_store *)base)->read_only)
+    return feast_fail(err, FEAST_E_IO, "lmdb %s: the store can only be read here (read-only files or mount)",
+                      ((lmdb_store *)base)->path);
+  lmdb_call c = {.op = OP_WRITE, .base = base, .t = t, .rows = rows, .n = n, .written = written, .pos = pos, .err = err};
+  return guarded(&c);
+}
+
+static feast_code lmdb_read(feast_online_store *base, const feast_online_table *t, const uint8_t *const *keys,
+                            const size_t *key_lens, size_t n, feast_arena *arena, feast_online_record *out,
+                            feast_error *err) {
+  lmdb_call c = {.op = OP_READ, .base = base, .t = t, .keys = keys, .key_lens = key_lens, .n = n, .arena = arena,
+                 .out = out, .err = err};
+  return guarded(&c);
+}
+
+static feast_code lmdb_put_positions(feast_online_store *base, const feast_online_positions *pos, feast_error *err) {
+  lmdb_call c = {.op = OP_PUT_POSITIONS, .base = base, .pos = pos, .err = err};
+  return guarded(&c);
+}
+
+static feast_code lmdb_get_positions(feast_online_store *base, const char *scope, feast_online_position_fn fn,
+                                     void *ctx, feast_error *err) {
+  lmdb_call c = {.op = OP_GET_POSITIONS, .base = base, .scope = scope, .fn = fn, .ctx = ctx, .err = err};
+  return guarded(&c);
+}
+
+feast_code feast_lmdb_verify(feast_online_store *base, size_t *n_records, feast_error *err) {
+  lmdb_call c = {.op = OP_VERIFY, .base = base, .n_records = n_records, .err = err};
+  return guarded(&c);
 }
 
 static void lmdb_close(feast_online_store *base) {
@@ -643,6 +846,17 @@ feast_code feast_lmdb_open(const char *path, const feast_online_options *opts, f
   if (!mrc) mrc = mdb_env_set_mapsize(s->env, opts->lmdb_map_size);
   if (!mrc) mrc = mdb_env_set_maxreaders(s->env, 256);
   if (!mrc) mrc = mdb_env_open(s->env, path, MDB_NOTLS, 0664);
+  if (mrc == EACCES || mrc == EROFS) {
+    /* A store we may only read (a read-only mount, another user's files):
+     * serve reads without the lock file, which cannot be written either;
+     * writes are refused by LMDB (EACCES) and say so. */
+    mdb_env_close(s->env);
+    s->env = NULL;
+    mrc = mdb_env_create(&s->env);
+    if (!mrc) mrc = mdb_env_set_mapsize(s->env, opts->lmdb_map_size);
+    if (!mrc) mrc = mdb_env_open(s->env, path, MDB_NOTLS | MDB_RDONLY | MDB_NOLOCK, 0664);
+    s->read_only = !mrc;
+  }
   if (mrc) {
     if (s->env && mrc) {
       mdb_env_close(s->env);
@@ -653,7 +867,7 @@ feast_code feast_lmdb_open(const char *path, const feast_online_options *opts, f
     return rc;
   }
   MDB_txn *txn;
-  mrc = mdb_txn_begin(s->env, NULL, 0, &txn);
+  mrc = mdb_txn_begin(s->env, NULL, s->read_only ? MDB_RDONLY : 0, &txn);
   if (!mrc) mrc = mdb_dbi_open(txn, NULL, 0, &s->dbi);
   if (!mrc) mrc = mdb_txn_commit(txn);
   if (mrc) {
@@ -661,6 +875,8 @@ feast_code feast_lmdb_open(const char *path, const feast_online_options *opts, f
     lmdb_close(&s->base);
     return rc;
   }
+  s->base.max_key = (size_t)mdb_env_get_maxkeysize(s->env);
+  find_map(s);
   *out = &s->base;
   return FEAST_OK;
 }

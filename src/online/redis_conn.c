@@ -33,6 +33,12 @@ struct redis_conn {
   bool need_refresh;
 };
 
+static int64_t now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void sleep_ms(int ms) {
   struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
   while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
@@ -260,6 +266,11 @@ feast_code redis_conn_exec(redis_conn *c, redis_cmd *cmds, size_t n, feast_error
   int delay = c->opts.retry_backoff_ms;
   feast_error last;
   feast_error_clear(&last);
+  /* One bound for the whole call, whatever mix of timeouts, reconnects and
+   * nodes it meets: a hung server is given up on in about
+   * (max_retries + 1) command timeouts (30 s by default), as documented. */
+  int64_t give_up = now_ms() + (int64_t)c->opts.command_timeout_ms * (c->opts.max_retries + 1) +
+                    c->opts.connect_timeout_ms;
   for (int attempt = 0; left; attempt++) {
     if (attempt > c->opts.max_retries * 4 + 8) /* redirects are cheap; I/O failures are bounded below */
       return feast_fail_retriable(err, last.code ? last.code : FEAST_E_CONNECT,
@@ -322,7 +333,7 @@ feast_code redis_conn_exec(redis_conn *c, redis_cmd *cmds, size_t n, feast_error
       (void)sent;
     }
     if (backoff && left) {
-      if (attempt >= c->opts.max_retries)
+      if (attempt >= c->opts.max_retries || now_ms() + delay >= give_up)
         return feast_fail_retriable(err, last.code ? last.code : FEAST_E_CONNECT,
                                     "redis: giving up after %d retries (%zu of %zu commands unanswered): %s", attempt, left,
                                     n, last.code ? last.message : "server busy");

@@ -34,6 +34,8 @@ void feast_vproblem_lines(feast_vctx *v, const char *field, const char *message)
     feast_vproblem(v, field, "%s", line);
 }
 
+#define FEAST_MAX_NAME 128
+
 static bool valid_name(const char *s) {
   if (!s || !((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_')) return false;
   for (s++; *s; s++)
@@ -52,6 +54,10 @@ static void check_name(feast_vctx *v, const char *field, const char *name, bool 
     feast_vproblem(v, field, "a name is required");
   } else if (!valid_name(name)) {
     feast_vproblem(v, field, "name '%s' must match ^[a-zA-Z_][a-zA-Z0-9_]*$", name);
+  } else if (strlen(name) > FEAST_MAX_NAME) {
+    /* online keys hold table and entity names; LMDB's keys hold 511 bytes */
+    feast_vproblem(v, field, "name '%.32s...' is %zu characters; names are at most %d", name, strlen(name),
+                   FEAST_MAX_NAME);
   } else if (is_column && reserved(name)) {
     feast_vproblem(v, field, "'%s' is reserved (event_timestamp and created_timestamp cannot name entities or "
                              "features)", name);
@@ -66,8 +72,15 @@ feast_code feast_entity_update_check(const feast_entity_spec *stored, const feas
   return FEAST_OK;
 }
 
+/* Feast Core refuses empty label keys. */
+static void check_labels(feast_vctx *v, const char *field, const feast_map *m) {
+  for (size_t i = 0; i < m->n; i++)
+    if (!m->items[i].key || !*m->items[i].key) feast_vproblem(v, field, "a label key cannot be empty");
+}
+
 static void validate_entity(feast_vctx *v, const feast_entity_spec *e) {
   check_name(v, "spec.name", e->name, true);
+  check_labels(v, "spec.labels", &e->labels);
   if (e->value_type == FEAST_VT_INVALID)
     feast_vproblem(v, "spec.valueType", "a value type is required (e.g. INT64, STRING)");
   else if (feast_value_type_is_list(e->value_type) || !strcmp(feast_value_type_name(e->value_type), "INVALID"))
@@ -96,6 +109,7 @@ static void validate_table(feast_vctx *v, const feast_spec_docs *docs, size_t in
   const feast_feature_table_spec *t = &v->doc->table;
   char field[96];
   check_name(v, "spec.name", t->name, false);
+  check_labels(v, "spec.labels", &t->labels);
   if (!t->n_entities) feast_vproblem(v, "spec.entities", "a feature table needs at least one entity");
   feast_value_type *types = feast_calloc(t->n_entities ? t->n_entities : 1, sizeof *types);
   for (size_t i = 0; i < t->n_entities; i++) {
@@ -108,11 +122,13 @@ static void validate_table(feast_vctx *v, const feast_spec_docs *docs, size_t in
     feast_value_type vt;
     if (!entity_exists(docs, index, e, lookup, ctx, &vt))
       feast_vproblem(v, field, "entity '%s' does not exist (define it first, in an earlier document or with "
-                               "`feast entities create`)", e);
+                               "`feast entities apply -f FILE`)", e);
     if (types) types[i] = vt;
   }
   for (size_t i = 0; i < t->n_features; i++) {
     const feast_feature_spec *f = &t->features[i];
+    snprintf(field, sizeof field, "spec.features[%zu].labels", i);
+    check_labels(v, field, &f->labels);
     snprintf(field, sizeof field, "spec.features[%zu].name", i);
     check_name(v, field, f->name, true);
     if (valid_name(f->name)) {

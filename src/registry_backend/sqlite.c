@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "base/buf.h"
 #include "registry_backend/backend.h"
 
 #define SCHEMA_VERSION "1"
@@ -21,6 +22,7 @@ typedef struct sqlite_store {
   sqlite3 *db;
   char *path;
   bool in_tx;
+  bool read_only; /* opened where it cannot be written: reads only */
 } sqlite_store;
 
 static const char *table_for(feast_registry_object k) { return k == FEAST_REG_ENTITY ? "entities" : "feature_tables"; }
@@ -63,6 +65,11 @@ static void sq_close(feast_registry_backend *base) {
 
 static feast_code sq_begin(feast_registry_backend *base, bool write, feast_error *err) {
   sqlite_store *s = (sqlite_store *)base;
+  if (write && s->read_only)
+    return feast_fail(err, FEAST_E_IO,
+                      "registry %s cannot be written (a read-only file, folder or mount, or a full disk); "
+                      "reading works, changes do not",
+                      s->path);
   feast_code rc = exec(s, write ? "BEGIN IMMEDIATE" : "BEGIN", "begin", err);
   if (!rc) s->in_tx = true;
   return rc;
@@ -284,9 +291,8 @@ static feast_code enable_wal(sqlite_store *s, feast_error *err) {
   }
 }
 
-static feast_code setup(sqlite_store *s, feast_error *err) {
+static feast_code setup_writable(sqlite_store *s, feast_error *err) {
   feast_code rc;
-  sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
   if ((rc = enable_wal(s, err))) return rc;
   if ((rc = exec(s, "PRAGMA synchronous=FULL", "set synchronous", err))) return rc;
   if ((rc = sq_begin(&s->base, true, err))) return rc;
@@ -295,6 +301,61 @@ static feast_code setup(sqlite_store *s, feast_error *err) {
     return rc;
   }
   return sq_commit(&s->base, err);
+}
+
+static feast_code check_read(sqlite_store *s, feast_error *err) {
+  feast_code rc = sq_begin(&s->base, false, err);
+  if (!rc && (rc = check_version(s, err))) sq_rollback(&s->base);
+  if (!rc) rc = sq_commit(&s->base, err);
+  return rc;
+}
+
+/* A WAL registry in a folder we cannot write has no -shm file to share,
+ * and SQLite will not read it then unless told the file is immutable. */
+static int reopen_immutable(sqlite_store *s) {
+  feast_buf uri;
+  feast_buf_init(&uri, 1 << 16);
+  feast_error e;
+  feast_code rc = feast_buf_append(&uri, "file:", 5, &e);
+  for (const char *p = s->path; *p && !rc; p++) {
+    char esc[4];
+    snprintf(esc, sizeof esc, "%%%02X", (unsigned char)*p);
+    rc = *p == '%' || *p == '?' || *p == '#' ? feast_buf_append(&uri, esc, 3, &e) : feast_buf_append(&uri, p, 1, &e);
+  }
+  if (!rc) rc = feast_buf_append(&uri, "?immutable=1", 13, &e); /* with the NUL */
+  int r = SQLITE_NOMEM;
+  if (!rc) {
+    sqlite3_close(s->db);
+    s->db = NULL;
+    r = sqlite3_open_v2((const char *)uri.data, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
+                        NULL);
+  }
+  feast_buf_free(&uri);
+  return r;
+}
+
+/* A registry that cannot be written (a read-only file, folder or mount, a
+ * full disk) still serves every read: the schema is only checked, and a
+ * write fails when it is tried, saying why (issue 15 #8). */
+static feast_code setup(sqlite_store *s, feast_error *err) {
+  sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+  feast_error werr;
+  feast_error_clear(&werr);
+  if (sqlite3_db_readonly(s->db, "main") != 1) {
+    feast_code rc = setup_writable(s, &werr);
+    if (!rc) return FEAST_OK;
+    int ec = sqlite3_extended_errcode(s->db) & 0xff;
+    if (ec != SQLITE_READONLY && ec != SQLITE_FULL && ec != SQLITE_CANTOPEN && ec != SQLITE_IOERR &&
+        ec != SQLITE_PERM) {
+      *err = werr;
+      return rc;
+    }
+  }
+  s->read_only = true;
+  feast_code rc = check_read(s, err);
+  if (rc && reopen_immutable(s) == SQLITE_OK) rc = check_read(s, err);
+  if (rc && werr.message[0]) *err = werr; /* the first cause says more */
+  return rc;
 }
 
 feast_code feast_registry_sqlite_open(const char *path, feast_registry_backend **out, feast_error *err) {

@@ -64,6 +64,7 @@ typedef struct serve_config {
   char *tls_key;
   serve_token *tokens;  /* n_tokens entries; none = unauthenticated (loopback only unless allow_unauthenticated) */
   size_t n_tokens;
+  char *tokens_file;    /* more tokens, read by the daemon at start and on SIGHUP (not by every config load) */
   bool allow_unauthenticated;
   bool access_log;
   char *log_level;      /* "debug", "info" (default), "warn", "error" */
@@ -77,11 +78,16 @@ typedef struct serve_metrics serve_metrics;
 
 struct serve_ctx {
   feast_store *store;        /* thread-safe; online reads, ingestion, retrieval */
-  const serve_config *cfg;
+  const serve_config *cfg;   /* swapped by SIGHUP: read it through serve_ctx_config */
   serve_metrics *metrics;
   serve_jobs *jobs;          /* owned by the gRPC side (jobs.c); NULL until started */
   const char *config_path;   /* the feature_store.yaml in use (for jobs that open their own handles) */
 };
+
+/* The settings in force (an atomic load: SIGHUP swaps ctx->cfg while the
+ * loops run). A configuration once in force stays valid until the daemon
+ * exits, so a request may keep the pointer it started with. */
+const serve_config *serve_ctx_config(const serve_ctx *ctx);
 
 /* ---- auth (serve_auth.c) ---- */
 

@@ -2,12 +2,14 @@
  * file.c - the file connector: a FileSource's fileUrl (a Parquet file,
  * folder, glob or hive-partitioned tree) read by the Parquet dataset
  * reader, with the event-time window pruning row groups (by their
- * statistics) and date partitions.
+ * statistics) and date partitions. s3:// URLs are listed and read by
+ * ranges through s3_source.c.
  */
 #include <string.h>
 
 #include "feast/parquet.h"
 #include "source/connector.h"
+#include "source/s3_source.h"
 
 static feast_code file_url(const feast_data_source *s, feast_error *err) {
   if (!s->file.file_url || !*s->file.file_url) return feast_fail(err, FEAST_E_INVALID, "the file source has no fileUrl");
@@ -15,8 +17,8 @@ static feast_code file_url(const feast_data_source *s, feast_error *err) {
 }
 
 /* Messages name the files the reader tried; callers add what the source is. */
-static feast_code open_dataset(const feast_data_source *s, const feast_batch_read *r, feast_batch_source **out,
-                               feast_error *err) {
+static feast_code open_dataset(const feast_data_source *s, const feast_batch_read *r, int first_only,
+                               feast_batch_source **out, feast_error *err) {
   feast_code rc = file_url(s, err);
   if (rc) return rc;
   feast_parquet_range ranges[2];
@@ -34,12 +36,14 @@ static feast_code open_dataset(const feast_data_source *s, const feast_batch_rea
   o.date_partition_column = s->date_partition_column;
   o.read.threads = r->threads;
   o.read.max_ahead_bytes = r->ahead_bytes;
+  if (feast_s3_is_url(s->file.file_url)) o.fs = feast_s3_parquet_fs();
+  o.first_file_only = first_only;
   return feast_parquet_dataset_open(s->file.file_url, &o, out, err);
 }
 
 static feast_code file_open(const feast_data_source *s, const feast_batch_read *r, feast_batch_source **out,
                             feast_error *err) {
-  feast_code rc = open_dataset(s, r, out, err);
+  feast_code rc = open_dataset(s, r, 0, out, err);
   return rc ? feast_error_prefix(err, "batch source %s: ", s->file.file_url) : FEAST_OK;
 }
 
@@ -48,7 +52,9 @@ static feast_code file_schema(const feast_data_source *s, const char *const *col
                               feast_error *err) {
   feast_batch_read r = {columns, ncols, false, 0, 0, 1, 0};
   feast_batch_source *src;
-  feast_code rc = open_dataset(s, &r, &src, err);
+  /* On S3 every footer is a request: the schema is the first object's, and
+   * the others are checked against it when they are read. */
+  feast_code rc = open_dataset(s, &r, feast_s3_is_url(s->file.file_url), &src, err);
   if (rc) return rc;
   rc = feast_parquet_source_schema(src, out, err);
   src->close(src);

@@ -1,11 +1,12 @@
 /*
  * rows.c - files of rows a user hands to a command (entity rows for
  * retrieval, rows to push): CSV through the CSV reader, anything else as a
- * Parquet file, folder or glob.
+ * Parquet file, folder or glob, on local disk or at an s3:// URL.
  */
 #include <string.h>
 #include <strings.h>
 
+#include "feast/aws.h"
 #include "feast/parquet.h"
 #include "feast/source.h"
 
@@ -42,7 +43,10 @@ feast_code feast_rows_open(const char *path, const feast_csv_column_type *types,
     if ((rc = feast_csv_open(path, &o, out, err))) return rc;
     rc = copy_schema(feast_csv_schema(*out), schema, err);
   } else {
-    if ((rc = feast_parquet_dataset_open(path, NULL, out, err))) return rc;
+    feast_parquet_dataset_options o;
+    memset(&o, 0, sizeof o);
+    if (feast_s3_is_url(path)) o.fs = feast_s3_parquet_fs();
+    if ((rc = feast_parquet_dataset_open(path, &o, out, err))) return rc;
     rc = feast_parquet_source_schema(*out, schema, err);
   }
   if (rc) (*out)->close(*out);

@@ -2,8 +2,7 @@
 ingest, offline-to-online ingestion, online read, historical retrieval,
 list, delete), run embedded (Client(repo_path=...)) and remote
 (Client(core_url=..., serving_url=..., job_service_url=...) against the
-server of sdk_env.remote_server: the test server now, `feast serve` when it
-lands). Both must give the same results, and those results are checked
+`build/feast serve`, started by sdk_env.remote_server). Both must give the same results, and those results are checked
 against values computed here from the rows the scenario wrote."""
 import datetime as dt
 

@@ -139,4 +139,38 @@ static void streams_section(void) {
   }
 }
 
-TEST_MAIN(T(defaults_and_paths), T(redis_settings), T(errors_name_key_and_line), T(load_from_file), T(streams_section))
+static void aws_section(void) {
+  feast_config c;
+  feast_error err;
+  CHECK_OK(parse("aws:\n  region: eu-west-1\n  s3_endpoint_url: http://127.0.0.1:9000\n  s3_addressing: path\n"
+                 "  s3_request_size: 8388608\n  s3_max_in_flight: 4\n",
+                 &c, &err),
+           &err);
+  CHECK_INT(c.has_aws, 1);
+  CHECK_STR(feast_map_get(&c.aws, "region"), "eu-west-1");
+  CHECK_STR(feast_map_get(&c.aws, "s3_endpoint_url"), "http://127.0.0.1:9000");
+  CHECK_STR(feast_map_get(&c.aws, "s3_request_size"), "8388608");
+  feast_config_clear(&c);
+  CHECK_OK(parse("project: p\n", &c, &err), &err);
+  CHECK_INT(c.has_aws, 0);
+  feast_config_clear(&c);
+  struct {
+    const char *text, *needle;
+  } bad[] = {
+      {"aws:\n  regoin: x\n", "feature_store.yaml:2: unknown key 'regoin' in aws"},
+      {"aws: [a]\n", "'aws' must be a mapping"},
+      {"aws:\n  region: a\n  region: b\n", "given twice in aws"},
+      {"aws:\n  s3_addressing: sideways\n", "s3_addressing must be auto, path or virtual-host"},
+      {"aws:\n  endpoint_url: 127.0.0.1:9000\n", "aws.endpoint_url must be an http:// or https:// URL"},
+      {"aws:\n  timeout_ms: soon\n", "aws.timeout_ms must be a number"},
+      {"aws:\n  s3_max_in_flight: 100\n", "aws.s3_max_in_flight must be a number from 1 to 64"},
+      {"aws:\n  region: ''\n", "aws.region must be a value"},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    CHECK_INT(parse(bad[i].text, &c, &err), FEAST_E_INVALID);
+    CHECK_CONTAINS(err.message, bad[i].needle);
+  }
+}
+
+TEST_MAIN(T(defaults_and_paths), T(redis_settings), T(errors_name_key_and_line), T(load_from_file), T(streams_section),
+          T(aws_section))

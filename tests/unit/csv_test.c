@@ -203,6 +203,28 @@ static void reads_files(void) {
   feast_batch_free(b);
 }
 
+/* Issue 15 #5: "1<NUL>9" once read as 1; a NUL in a text field cut it short. */
+static void nul_bytes_are_refused(void) {
+  static const char num[] = "a,b\n1\0009,x\n";
+  static const char txt[] = "a,b\n1,he\0llo\n";
+  struct {
+    const char *text;
+    size_t len;
+    const char *msg;
+  } cases[] = {{num, sizeof num - 1, "line 2, column 'a': a NUL byte at byte 2"},
+               {txt, sizeof txt - 1, "line 2, column 'b': a NUL byte at byte 3"}};
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    feast_error err;
+    feast_batch_source *src;
+    CHECK_OK(feast_csv_open_memory(cases[i].text, cases[i].len, "mem.csv", NULL, &src, &err), &err);
+    feast_batch *b = NULL;
+    CHECK_INT(src->next(src, &b, &err), FEAST_E_INVALID);
+    CHECK(b == NULL);
+    CHECK_CONTAINS(err.message, cases[i].msg);
+    src->close(src);
+  }
+}
+
 static void out_of_memory_is_reported(void) {
   feast_error err;
   const char *csv = "a,b,c\n1,x,2021-01-01\n2,\"y\",2021-01-02\n";
@@ -224,4 +246,5 @@ static void out_of_memory_is_reported(void) {
 }
 
 TEST_MAIN(T(infers_types_and_nulls), T(quoting_and_line_endings), T(type_overrides), T(batches_are_bounded),
-          T(errors_name_the_line), T(reads_files), T(out_of_memory_is_reported))
+          T(errors_name_the_line), T(reads_files), T(nul_bytes_are_refused),
+          T(out_of_memory_is_reported))

@@ -217,7 +217,7 @@ static void rejects_and_window(void) {
   CHECK_INT(sum.read, 4);
   CHECK_INT(sum.rejected, 1);
   CHECK_INT(dead_letters, 1);
-  CHECK_CONTAINS(sum.first_reject, "row 0: entity driver_id (column driver) is null");
+  CHECK_CONTAINS(sum.first_reject, "row 1: entity driver_id (column driver) is null");
   CHECK_INT(sum.out_of_window, 2);
   CHECK_INT(sum.written, 1);
   feast_batch_free(b);

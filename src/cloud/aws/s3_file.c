@@ -21,6 +21,11 @@ struct feast_s3_file {
 };
 
 feast_code feast_s3_file_open(feast_s3 *s3, const char *url, feast_s3_file **out, feast_error *err) {
+  return feast_s3_file_open_sized(s3, url, -1, out, err);
+}
+
+feast_code feast_s3_file_open_sized(feast_s3 *s3, const char *url, int64_t size, feast_s3_file **out,
+                                    feast_error *err) {
   *out = NULL;
   size_t n = strlen(url);
   feast_s3_file *f = feast_calloc(1, sizeof *f);
@@ -39,8 +44,8 @@ feast_code feast_s3_file_open(feast_s3 *s3, const char *url, feast_s3_file **out
   feast_code rc = f->url ? feast_s3_parse_url(url, bucket, n + 1, key, n + 1, err) : feast_fail(err, FEAST_E_NOMEM, "out of memory");
   if (!rc && !*key) rc = feast_fail(err, FEAST_E_INVALID, "%s: names a bucket, not an object", url);
   if (!rc) rc = feast_s3_address(s3, bucket, key, f->host, sizeof f->host, &f->path, err);
-  feast_s3_object_info info;
-  if (!rc) rc = feast_s3_head(s3, bucket, key, &info, err);
+  feast_s3_object_info info = {.size = size};
+  if (!rc && size < 0) rc = feast_s3_head(s3, bucket, key, &info, err);
   if (rc) {
     feast_s3_file_close(f);
     return rc;

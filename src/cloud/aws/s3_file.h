@@ -18,6 +18,10 @@ typedef struct feast_s3_file feast_s3_file;
 
 /* Open s3://bucket/key through `s3` (borrowed: it must outlive the file). */
 feast_code feast_s3_file_open(feast_s3 *s3, const char *url, feast_s3_file **out, feast_error *err);
+/* The same with the size already known (from a listing): no HeadObject.
+ * size < 0 asks the server. */
+feast_code feast_s3_file_open_sized(feast_s3 *s3, const char *url, int64_t size, feast_s3_file **out,
+                                    feast_error *err);
 void feast_s3_file_close(feast_s3_file *f); /* accepts NULL */
 
 int64_t feast_s3_file_size(const feast_s3_file *f);

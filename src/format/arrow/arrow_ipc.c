@@ -369,7 +369,7 @@ static feast_code fill(feast_ipc_reader *r, body *bd, const ifield *f, feast_arr
     if (base < 0) return feast_fail(err, FEAST_E_CORRUPT, "%s: field %s: a negative first offset", r->name, f->name);
     for (int64_t i = 0; i <= len && len; i++) {
       int32_t o = (int32_t)le32(p + 4 * i);
-      if (o < prev) return feast_fail(err, FEAST_E_CORRUPT, "%s: field %s: offsets go backwards at row %lld", r->name, f->name, (long long)i);
+      if (o < prev) return feast_fail(err, FEAST_E_CORRUPT, "%s: field %s: offsets go backwards at row %lld", r->name, f->name, (long long)i + 1);
       a->offsets[i] = o - base;
       prev = o;
     }

@@ -89,6 +89,15 @@ void pq_colreader_free(pq_colreader *cr) {
 }
 
 feast_code pq_colreader_open(const feast_parquet_file *f, int rg, int col, pq_colreader **inout, feast_error *err) {
+  uint64_t off;
+  size_t len;
+  uint8_t *buf;
+  feast_code rc = pq_colreader_prepare(f, rg, col, inout, &off, &len, &buf, err);
+  return rc ? rc : pq_read_at(f, off, len, buf, err);
+}
+
+feast_code pq_colreader_prepare(const feast_parquet_file *f, int rg, int col, pq_colreader **inout, uint64_t *off,
+                                size_t *lenp, uint8_t **bufp, feast_error *err) {
   const pq_column *c = &f->cols[col];
   if (c->unsupported) return feast_fail(err, FEAST_E_UNSUPPORTED, "%s", c->why);
   const pq_row_group *g = &f->meta->row_groups[rg];
@@ -158,7 +167,10 @@ feast_code pq_colreader_open(const feast_parquet_file *f, int rg, int col, pq_co
     cr->chunk_cap = (size_t)len;
   }
   cr->chunk_len = (size_t)len;
-  return pq_read_at(f, (uint64_t)start, (size_t)len, cr->chunk, err);
+  *off = (uint64_t)start;
+  *lenp = (size_t)len;
+  *bufp = cr->chunk;
+  return FEAST_OK;
 }
 
 /* ---- UTF-8 ---- */

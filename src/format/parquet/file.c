@@ -37,6 +37,7 @@ feast_code pq_read_at(const feast_parquet_file *f, uint64_t off, size_t len, uin
     memcpy(buf, f->mem + off, len);
     return FEAST_OK;
   }
+  if (f->io.read) return len ? f->io.read(f->io.ctx, off, len, buf, err) : FEAST_OK;
   size_t done = 0;
   while (done < len) {
     ssize_t n = pread(f->fd, buf + done, len - done, (off_t)(off + done));
@@ -51,33 +52,66 @@ feast_code pq_read_at(const feast_parquet_file *f, uint64_t off, size_t len, uin
 void feast_parquet_file_free(feast_parquet_file *f) {
   if (!f) return;
   if (f->fd >= 0) close(f->fd);
+  if (f->io.close) f->io.close(f->io.ctx);
   pq_meta_free(f->meta);
   feast_free(f->cols);
   feast_free(f->name);
   feast_free(f);
 }
 
+/* A remote file's last bytes in one request: the footer of most files fits
+ * (pyarrow reads the same 64 KiB); a larger footer costs one more. */
+#define REMOTE_TAIL (64u << 10)
+
 static feast_code finish_open(feast_parquet_file *f, feast_error *err) {
   uint8_t tail[8], head[4];
   if (f->size < 12) return feast_fail(err, FEAST_E_CORRUPT, "%llu bytes is too small for a Parquet file",
                                       (unsigned long long)f->size);
-  feast_code rc = pq_read_at(f, f->size - 8, 8, tail, err);
-  if (!rc) rc = pq_read_at(f, 0, 4, head, err);
-  if (rc) return rc;
+  uint8_t *rtail = NULL; /* remote: the file's last rlen bytes */
+  size_t rlen = 0;
+  feast_code rc;
+  if (f->io.read) {
+    rlen = f->size < REMOTE_TAIL ? (size_t)f->size : REMOTE_TAIL;
+    if (!(rtail = feast_malloc(rlen))) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+    if ((rc = pq_read_at(f, f->size - rlen, rlen, rtail, err))) {
+      feast_free(rtail);
+      return rc;
+    }
+    memcpy(tail, rtail + rlen - 8, 8);
+    /* The leading magic only when it came with the tail: no request for 4 bytes. */
+    memcpy(head, rlen == f->size ? rtail : (const uint8_t *)"PAR1", 4);
+  } else {
+    rc = pq_read_at(f, f->size - 8, 8, tail, err);
+    if (!rc) rc = pq_read_at(f, 0, 4, head, err);
+    if (rc) return rc;
+  }
+  if (rtail && (memcmp(tail + 4, "PARE", 4) == 0 || memcmp(head, "PAR1", 4) != 0 || memcmp(tail + 4, "PAR1", 4) != 0))
+    feast_free(rtail), rtail = NULL, rlen = 0;
   if (memcmp(tail + 4, "PARE", 4) == 0)
     return feast_fail(err, FEAST_E_UNSUPPORTED, "encrypted footer (PARE): encrypted Parquet is not supported");
   if (memcmp(head, "PAR1", 4) != 0 || memcmp(tail + 4, "PAR1", 4) != 0)
     return feast_fail(err, FEAST_E_CORRUPT, "not a Parquet file (magic bytes PAR1 missing)");
   uint32_t flen = (uint32_t)tail[0] | (uint32_t)tail[1] << 8 | (uint32_t)tail[2] << 16 | (uint32_t)tail[3] << 24;
-  if (flen > f->size - 12)
+  if (flen > f->size - 12) {
+    feast_free(rtail);
     return feast_fail(err, FEAST_E_CORRUPT, "footer length %u exceeds the file size %llu", flen,
                       (unsigned long long)f->size);
-  if (flen > MAX_FOOTER) return feast_fail(err, FEAST_E_TOO_BIG, "footer of %u bytes exceeds the 64 MiB limit", flen);
-  uint8_t *buf = feast_malloc(flen ? flen : 1);
-  if (!buf) return feast_fail(err, FEAST_E_NOMEM, "out of memory for a footer of %u bytes", flen);
-  rc = pq_read_at(f, f->size - 8 - flen, flen, buf, err);
-  if (!rc) rc = pq_meta_parse(buf, flen, &f->meta, err);
-  feast_free(buf);
+  }
+  if (flen > MAX_FOOTER) {
+    feast_free(rtail);
+    return feast_fail(err, FEAST_E_TOO_BIG, "footer of %u bytes exceeds the 64 MiB limit", flen);
+  }
+  if (rtail && (size_t)flen + 8 <= rlen) {
+    rc = pq_meta_parse(rtail + rlen - 8 - flen, flen, &f->meta, err);
+    feast_free(rtail);
+  } else {
+    feast_free(rtail);
+    uint8_t *buf = feast_malloc(flen ? flen : 1);
+    if (!buf) return feast_fail(err, FEAST_E_NOMEM, "out of memory for a footer of %u bytes", flen);
+    rc = pq_read_at(f, f->size - 8 - flen, flen, buf, err);
+    if (!rc) rc = pq_meta_parse(buf, flen, &f->meta, err);
+    feast_free(buf);
+  }
   if (rc) return rc;
   if (f->meta->encrypted_footer_hint)
     return feast_fail(err, FEAST_E_UNSUPPORTED, "encrypted columns (plaintext footer): not supported");
@@ -120,6 +154,20 @@ feast_code feast_parquet_file_open(const char *path, const feast_parquet_options
   }
   f->size = (uint64_t)st.st_size;
   return open_common(f, path, opts, out, err);
+}
+
+feast_code feast_parquet_file_open_io(const feast_parquet_io *io, uint64_t size, const char *name,
+                                      const feast_parquet_options *opts, feast_parquet_file **out, feast_error *err) {
+  *out = NULL;
+  feast_parquet_file *f = feast_calloc(1, sizeof *f);
+  if (!f) {
+    if (io->close) io->close(io->ctx);
+    return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  }
+  f->fd = -1;
+  f->io = *io;
+  f->size = size;
+  return open_common(f, name, opts, out, err);
 }
 
 feast_code feast_parquet_file_open_memory(const void *data, size_t len, const char *name,
@@ -223,11 +271,28 @@ feast_code pq_rgreader_open(pq_rgreader *r, const feast_parquet_file *f, int rg,
     r->ncrs = ncols;
   }
   r->total = total;
-  for (int i = 0; i < ncols; i++) {
-    feast_code rc = pq_colreader_open(f, rg, cols[i], &r->crs[i], err);
-    if (rc) return rg_fail(r, rc, cols[i], err);
+  if (!f->io.read_many) {
+    for (int i = 0; i < ncols; i++) {
+      feast_code rc = pq_colreader_open(f, rg, cols[i], &r->crs[i], err);
+      if (rc) return rg_fail(r, rc, cols[i], err);
+    }
+    return FEAST_OK;
   }
-  return FEAST_OK;
+  /* Remote: every chunk this row group needs, in one batch of ranged reads. */
+  feast_parquet_range_read *rr = feast_malloc(sizeof *rr * (size_t)(ncols ? ncols : 1));
+  if (!rr) return rg_fail(r, feast_fail(err, FEAST_E_NOMEM, "out of memory"), -1, err);
+  for (int i = 0; i < ncols; i++) {
+    uint8_t *buf;
+    feast_code rc = pq_colreader_prepare(f, rg, cols[i], &r->crs[i], &rr[i].offset, &rr[i].len, &buf, err);
+    if (rc) {
+      feast_free(rr);
+      return rg_fail(r, rc, cols[i], err);
+    }
+    rr[i].dst = buf;
+  }
+  feast_code rc = f->io.read_many(f->io.ctx, rr, (size_t)ncols, err);
+  feast_free(rr);
+  return rc ? rg_fail(r, rc, -1, err) : FEAST_OK;
 }
 
 feast_code pq_rgreader_next(pq_rgreader *r, int64_t batch_rows, feast_batch **out, feast_error *err) {

@@ -44,7 +44,8 @@ typedef struct pq_column {
 
 struct feast_parquet_file {
   char *name;
-  int fd;               /* -1 for memory images */
+  int fd;               /* -1 for memory images and remote files */
+  feast_parquet_io io;  /* io.read non-NULL: a remote file */
   const uint8_t *mem;
   uint64_t size;
   pq_meta *meta;
@@ -65,6 +66,11 @@ typedef struct pq_colreader pq_colreader;
  * earlier chunk, whose buffers are reused. On failure *inout may still hold
  * a reader for the caller to free. The file must outlive the reader. */
 feast_code pq_colreader_open(const feast_parquet_file *f, int rg, int col, pq_colreader **inout, feast_error *err);
+/* The same without the read: the chunk buffer is sized and its place in
+ * the file returned, for the caller to fill (remote files fetch every chunk
+ * of a row group at once). */
+feast_code pq_colreader_prepare(const feast_parquet_file *f, int rg, int col, pq_colreader **inout, uint64_t *off,
+                                size_t *len, uint8_t **buf, feast_error *err);
 /* A new array with the next (up to) max_rows rows; *out has length 0 at the end. */
 feast_code pq_colreader_read(pq_colreader *cr, int64_t max_rows, feast_array **out, feast_error *err);
 void pq_colreader_free(pq_colreader *cr);

@@ -375,8 +375,13 @@ static feast_code build(scan *s, const char *const *columns, int ncols, const fe
   s->est = feast_calloc((size_t)(s->ntasks ? s->ntasks : 1), sizeof *s->est);
   if (!s->slots || !s->est) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
   for (int t = 0; t < s->ntasks; t++) s->est[t] = task_bytes(s, &s->tasks[t]);
-  /* threads only pay off with work to overlap */
+  /* threads only pay off with work to overlap; a remote file's row group
+   * first waits for its ranged GETs, so two more workers keep the cores
+   * decoding while others wait (tasks in flight stay bounded by them) */
+  int remote = 0;
+  for (int i = 0; i < s->nfiles && !remote; i++) remote = s->files[i].file->io.read != NULL;
   s->nthreads = s->opts.threads > 1 && s->ntasks > 1 ? s->opts.threads : 0;
+  if (remote && s->ntasks > 1) s->nthreads = (s->opts.threads > 1 ? s->opts.threads : 1) + 2;
   if (s->nthreads > 8) s->nthreads = 8;
   if (s->nthreads) {
     s->threads = feast_calloc((size_t)s->nthreads, sizeof *s->threads);

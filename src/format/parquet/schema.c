@@ -7,6 +7,7 @@
  * open, so the other columns stay readable.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/alloc.h"
@@ -222,6 +223,29 @@ static void build_column(walker *w, pq_column *c) {
   c->type = feast_dtype_make(FEAST_DT_LIST);
 }
 
+static int cmp_name(const void *a, const void *b) {
+  return strcmp((*(const pq_column *const *)a)->name, (*(const pq_column *const *)b)->name);
+}
+
+/* Columns are found by name: two of one name would silently read the
+ * first, so such a file is refused (issue 15). */
+static feast_code unique_names(const feast_parquet_file *f, feast_error *err) {
+  if (f->ncols < 2) return FEAST_OK;
+  const pq_column **v = feast_malloc(sizeof *v * (size_t)f->ncols);
+  if (!v) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  for (int i = 0; i < f->ncols; i++) v[i] = &f->cols[i];
+  qsort(v, (size_t)f->ncols, sizeof *v, cmp_name);
+  feast_code rc = FEAST_OK;
+  for (int i = 1; i < f->ncols && !rc; i++)
+    if (strcmp(v[i]->name, v[i - 1]->name) == 0) {
+      int a = (int)(v[i - 1] - f->cols) + 1, b = (int)(v[i] - f->cols) + 1;
+      rc = feast_fail(err, FEAST_E_SCHEMA, "column '%s' appears twice in the schema (columns %d and %d)", v[i]->name,
+                      a < b ? a : b, a < b ? b : a);
+    }
+  feast_free(v);
+  return rc;
+}
+
 feast_code pq_schema_build(feast_parquet_file *f, feast_error *err) {
   const pq_meta *m = f->meta;
   const pq_schema_elem *root = &m->schema[0];
@@ -237,6 +261,8 @@ feast_code pq_schema_build(feast_parquet_file *f, feast_error *err) {
   }
   if (w.pos != m->nschema)
     return feast_fail(err, FEAST_E_CORRUPT, "schema has %d elements but the tree uses %d", m->nschema, w.pos);
+  feast_code rc = unique_names(f, err);
+  if (rc) return rc;
   f->nleaves = w.leaf;
   for (int i = 0; i < f->ncols; i++) {
     pq_column *c = &f->cols[i];

@@ -22,7 +22,8 @@
 #include "format/parquet/writer_internal.h"
 
 struct feast_parquet_writer {
-  char *path, *tmp_path;
+  char *path, *tmp_path; /* tmp_path == a copy of path when in_place */
+  bool in_place;         /* path is a device, FIFO or socket: written directly, never renamed over */
   int fd;
   feast_parquet_write_options opts;
   char **kv; /* 2 * num_metadata copies */
@@ -66,7 +67,7 @@ static bool codec_known(int c) {
 void feast_parquet_writer_free(feast_parquet_writer *w) {
   if (!w) return;
   if (w->fd >= 0) close(w->fd);
-  if (!w->done && w->tmp_path) unlink(w->tmp_path);
+  if (!w->done && w->tmp_path && !w->in_place) unlink(w->tmp_path);
   for (int i = 0; i < w->ncols; i++) {
     if (w->cols) pq_colw_free(&w->cols[i]);
     if (w->names) feast_free(w->names[i]);
@@ -168,16 +169,32 @@ feast_code feast_parquet_writer_open(const char *path, const feast_batch *schema
   }
 
   size_t plen = strlen(path);
-  if (!(w->path = feast_strdup(path)) || !(w->tmp_path = feast_malloc(plen + 16))) goto oom;
-  snprintf(w->tmp_path, plen + 16, "%s.tmp-XXXXXX", path);
-  w->fd = mkstemp(w->tmp_path);
+  struct stat st;
+  bool exists = stat(path, &st) == 0;
+  if (exists && S_ISDIR(st.st_mode)) {
+    rc = feast_fail(err, FEAST_E_INVALID, "%s: is a folder; give the output a file name", path);
+    goto fail;
+  }
+  if (!(w->path = feast_strdup(path))) goto oom;
+  if (exists && !S_ISREG(st.st_mode)) {
+    /* A device, FIFO or socket: write into it. The temp file and rename
+     * would replace it with a regular file (-o /dev/null, as root, would
+     * delete /dev/null). */
+    w->in_place = true;
+    if (!(w->tmp_path = feast_strdup(path))) goto oom;
+    w->fd = open(path, O_WRONLY | O_CLOEXEC);
+  } else {
+    if (!(w->tmp_path = feast_malloc(plen + 16))) goto oom;
+    snprintf(w->tmp_path, plen + 16, "%s.tmp-XXXXXX", path);
+    w->fd = mkstemp(w->tmp_path);
+  }
   if (w->fd < 0) {
     rc = feast_fail(err, FEAST_E_IO, "cannot create '%s': %s", w->tmp_path, strerror(errno));
     feast_free(w->tmp_path);
     w->tmp_path = NULL;
     goto fail;
   }
-  (void)fchmod(w->fd, 0644); /* mkstemp makes 0600; a data file should read like any other */
+  if (!w->in_place) (void)fchmod(w->fd, 0644); /* mkstemp makes 0600; a data file should read like any other */
   if ((rc = pq_write_all(w->fd, "PAR1", 4, w->tmp_path, err))) goto fail;
   w->pos = 4;
   *out = w;
@@ -380,15 +397,16 @@ feast_code feast_parquet_writer_close(feast_parquet_writer *w, feast_error *err)
   feast_code rc = FEAST_OK;
   if (w->rg_rows > 0) rc = flush_row_group(w, err);
   if (!rc) rc = write_footer(w, err);
-  if (!rc && fsync(w->fd) != 0) rc = feast_fail(err, FEAST_E_IO, "fsync '%s': %s", w->tmp_path, strerror(errno));
+  if (!rc && fsync(w->fd) != 0 && !(w->in_place && (errno == EINVAL || errno == EROFS || errno == ENOTSUP)))
+    rc = feast_fail(err, FEAST_E_IO, "fsync '%s': %s", w->tmp_path, strerror(errno));
   if (w->fd >= 0 && close(w->fd) != 0 && !rc)
     rc = feast_fail(err, FEAST_E_IO, "closing '%s': %s", w->tmp_path, strerror(errno));
   w->fd = -1;
-  if (!rc && rename(w->tmp_path, w->path) != 0)
+  if (!rc && !w->in_place && rename(w->tmp_path, w->path) != 0)
     rc = feast_fail(err, FEAST_E_IO, "renaming '%s' to '%s': %s", w->tmp_path, w->path, strerror(errno));
   if (rc) {
     w->broken = true;
-    unlink(w->tmp_path);
+    if (!w->in_place) unlink(w->tmp_path);
     return rc;
   }
   w->done = true;

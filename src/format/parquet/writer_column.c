@@ -241,7 +241,7 @@ static feast_code append_list(pq_colw *c, const feast_array *a, int64_t start, i
       }
       int32_t b = a->offsets[r], e = a->offsets[r + 1];
       if (b < 0 || e < b || e > ch->length)
-        return feast_fail(err, FEAST_E_INVALID, "column '%s': row %lld has bad list offsets", c->name, (long long)r);
+        return feast_fail(err, FEAST_E_INVALID, "column '%s': row %lld has bad list offsets", c->name, (long long)r + 1);
       if (e == b) {
         if ((rc = level(c, 1, 0, err))) return rc;
         continue;
