@@ -1002,6 +1002,22 @@ static feast_code ks_open(const feast_data_source *s, const feast_stream_options
   k->idle_ms = setting_int(m, "idle_interval_ms", 1000, 0, 600000, k->what, &rc, err);
   k->min_interval_ms = setting_int(m, "min_interval_ms", 200, 0, 600000, k->what, &rc, err);
   k->max_queued = setting_int(m, "max_queued_records", 20000, 1, 10000000, k->what, &rc, err);
+  /* aws: (borrowed: the configuration outlives the subscription), then
+   * streams.kinesis.endpoint_url over aws.kinesis_endpoint_url */
+  const feast_map *a = o->aws;
+  if (a) {
+    k->aws.region = feast_map_get(a, "region");
+    k->aws.profile = feast_map_get(a, "profile");
+    k->aws.access_key_id = feast_map_get(a, "access_key_id");
+    k->aws.secret_access_key = feast_map_get(a, "secret_access_key");
+    k->aws.session_token = feast_map_get(a, "session_token");
+    k->aws.endpoint_url = feast_map_get(a, "endpoint_url");
+    k->aws.kinesis_endpoint_url = feast_map_get(a, "kinesis_endpoint_url");
+    const char *v;
+    if ((v = feast_map_get(a, "connect_timeout_ms"))) k->aws.connect_timeout_ms = atol(v);
+    if ((v = feast_map_get(a, "timeout_ms"))) k->aws.timeout_ms = atol(v);
+    if ((v = feast_map_get(a, "max_attempts"))) k->aws.max_attempts = atoi(v);
+  }
   const char *ep = m ? feast_map_get(m, "endpoint_url") : NULL;
   if (ep) {
     snprintf(k->endpoint, sizeof k->endpoint, "%s", ep);

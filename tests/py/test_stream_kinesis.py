@@ -648,6 +648,19 @@ def test_signed_calls_on_moto_and_bad_credentials(kin, case):
         out = run_until_caught_up(kin, repo, "signed", env=env(key["AccessKeyId"], key["SecretAccessKey"]))
         assert out["status"] == "ok" and out["messages"] == 300, out
         check_state(repo, s["ref"], bad=bad_of(s))
+        # the same from feature_store.yaml's aws: section alone (credentials and endpoint; none in the
+        # environment): a second group reads it all again
+        with open(os.path.join(repo, "feature_store.yaml"), "a") as f:
+            f.write(f"aws:\n  access_key_id: {key['AccessKeyId']}\n  secret_access_key: {key['SecretAccessKey']}\n"
+                    f"  kinesis_endpoint_url: {url}\n")
+        bare = {k: v for k, v in kin.env().items() if k not in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+                                                                 "AWS_ENDPOINT_URL_KINESIS")}
+        out = run_until_caught_up(kin, repo, "signed-yaml", env=bare)
+        assert out["status"] == "ok" and out["messages"] == 300, out
+        with open(os.path.join(repo, "feature_store.yaml")) as f:
+            text = f.read()
+        with open(os.path.join(repo, "feature_store.yaml"), "w") as f:
+            f.write(text[:text.index("aws:\n")])
         for akid, secret, code in ((key["AccessKeyId"], "wrong-secret", "SignatureDoesNotMatch"),
                                    ("AKIANOSUCHKEY0000000", "x", "InvalidClientTokenId")):
             p = feast(kin, repo, "stream-ingest", "trips", "--until-caught-up", "--group-id", "bad", check=False,
