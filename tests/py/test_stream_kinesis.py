@@ -343,8 +343,8 @@ def test_resharding_parents_before_children(kin, case):
         stop.set()
         t.join()
         p.send_signal(signal.SIGTERM)
-        p.communicate(timeout=60)
-    assert p.returncode == 0
+        _, errs = p.communicate(timeout=60)
+    assert p.returncode == 0, errs[-5000:]
     parents = {sid: [x for x in (sh.get("ParentShardId"), sh.get("AdjacentParentShardId")) if x]
                for sid, sh in shards.items()}
     for cps in samples:
