@@ -223,6 +223,9 @@ def test_protobuf_end_to_end(kin, case):
     # a new group with --from latest (the default) reads nothing already there
     p = feast(kin, repo, "stream-ingest", "trips", "--until-caught-up", "--group-id", "late", "-o", "json")
     assert json.loads(p.stdout)["tables"][0]["messages"] == 0
+    p = feast(kin, repo, "stream-ingest", "trips", "--until-caught-up", "--group-id", "ts-future", "--from",
+              "2100-01-01T00:00:00Z", "-o", "json")
+    assert json.loads(p.stdout)["tables"][0]["messages"] == 0
     p = feast(kin, repo, "stream-ingest", "trips", "--until-caught-up", "--group-id", "ts-past", "--from",
               "2000-01-01T00:00:00Z", "-o", "json")
     assert json.loads(p.stdout)["tables"][0]["messages"] == N
