@@ -62,7 +62,7 @@ all: lib bin
 
 lib: $(BUILD)/libfeast.a $(BUILD)/libfeast.so
 bin: $(BUILD)/feast $(BUILD)/feast-shared
-tests: $(TEST_BINS) $(TOOL_BINS)
+tests: $(TEST_BINS) $(TOOL_BINS) $(BUILD)/tools/libfailio.so
 
 $(BUILD)/obj/%.o: %.c | $(GEN_STAMP)
 	@mkdir -p $(dir $@)
@@ -105,6 +105,11 @@ $(BUILD)/feast: $(CLI_OBJS) $(BUILD)/libfeast.a
 $(BUILD)/feast-shared: $(CLI_OBJS) $(BUILD)/libfeast.so
 	@echo "  LD $@"
 	@$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) -L$(BUILD) -lfeast -Wl,-rpath,'$$ORIGIN' $(LDLIBS)
+
+# LD_PRELOAD failure injection for whole commands (tests/failio/failio.c).
+$(BUILD)/tools/libfailio.so: tests/failio/failio.c
+	@mkdir -p $(dir $@)
+	@$(CC) -shared -fPIC $(OPT) $(WARN) -o $@ $< -ldl
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TEST_SUPPORT_OBJS) $(BUILD)/libfeast.a
 	@mkdir -p $(dir $@)

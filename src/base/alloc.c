@@ -3,7 +3,9 @@
  */
 #include "base/alloc.h"
 
+#include <limits.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,10 +23,31 @@ void feast_alloc_fail_after(long n) {
 
 long feast_alloc_count(void) { return atomic_load_explicit(&alloc_count, memory_order_relaxed); }
 
+/* FEAST_FAIL_ALLOC=N makes only the Nth allocation of the process fail
+ * (the recovery paths after it keep running); FEAST_FAIL_ALLOC_COUNT=FILE
+ * writes how many there were at exit. For the failure-injection tests of
+ * whole commands (tests/py/test_failure_injection.py). */
+static long fail_once_at = -1;
+
+__attribute__((constructor)) static void env_hook(void) {
+  const char *v = getenv("FEAST_FAIL_ALLOC");
+  if (v) fail_once_at = atol(v);
+  if (v || getenv("FEAST_FAIL_ALLOC_COUNT")) atomic_store_explicit(&fail_after, LONG_MAX, memory_order_relaxed);
+}
+
+__attribute__((destructor)) static void env_report(void) {
+  const char *f = getenv("FEAST_FAIL_ALLOC_COUNT");
+  FILE *o = f ? fopen(f, "w") : NULL;
+  if (!o) return;
+  fprintf(o, "alloc %ld\n", feast_alloc_count());
+  fclose(o);
+}
+
 static int should_fail(void) {
   long limit = atomic_load_explicit(&fail_after, memory_order_relaxed);
   if (limit < 0) return 0; /* the normal case: no counting on the hot path */
-  return atomic_fetch_add_explicit(&alloc_count, 1, memory_order_relaxed) >= limit;
+  long n = atomic_fetch_add_explicit(&alloc_count, 1, memory_order_relaxed);
+  return n >= limit || n + 1 == fail_once_at;
 }
 
 void *feast_malloc(size_t n) {

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli_common.h"
 #include "cli/cli_data.h"
@@ -106,9 +107,17 @@ static int csv_types_from(const feast_batch *existing, const char *partition, fe
 }
 
 /* Each Parquet file the library's push wrote. */
+/* The files the offline part wrote: removed again when the online part
+ * fails, so a failed `--to both` leaves the source as it was. */
+typedef struct pushed_files {
+  size_t n;
+  char *paths[256];
+} pushed_files;
+
 static void print_file(void *ctx, const char *path, int64_t rows) {
-  (void)ctx;
+  pushed_files *f = ctx;
   printf("offline: %s (%lld rows)\n", path, (long long)rows);
+  if (f->n < sizeof f->paths / sizeof *f->paths) f->paths[f->n++] = strdup(path);
 }
 
 int cmd_push(int argc, char **argv) {
@@ -177,12 +186,13 @@ int cmd_push(int argc, char **argv) {
     printf("%s holds no rows: nothing to push\n", file);
     goto done;
   }
+  pushed_files written = {0};
   if (offline) {
     /* The file read again, as a source the library's push consumes. */
     feast_batch_source *again = NULL;
     feast_batch *again_schema = NULL;
     feast_code prc = feast_rows_open(file, types, ntypes, &again, &again_schema, &err);
-    if (!prc) prc = feast_store_push_offline(store, table_name, again, print_file, NULL, &err);
+    if (!prc) prc = feast_store_push_offline(store, table_name, again, print_file, &written, &err);
     if (prc) feast_error_prefix(&err, "%s: nothing was pushed: ", file);
     if (again) again->close(again);
     feast_batch_free(again_schema);
@@ -205,7 +215,10 @@ int cmd_push(int argc, char **argv) {
     memset(&a, 0, sizeof a);
     a.rows = &r->base;
     rc = cli_ingest_source(store, table_name, &a);
+    for (size_t i = 0; rc && i < written.n; i++)
+      if (written.paths[i] && unlink(written.paths[i]) == 0) printf("offline: removed %s again\n", written.paths[i]);
   }
+  for (size_t i = 0; i < written.n; i++) free(written.paths[i]);
 done:
   batches_free(&rows);
   if (src) src->close(src);

@@ -197,12 +197,22 @@ static feast_code take_rows(const feast_batch *b, const int64_t *idx, int64_t n,
 
 static int64_t day_of(int64_t us) { return us / US_PER_DAY - (us % US_PER_DAY < 0); }
 
+/* A local file is written under a hidden name (readers skip names that
+ * start with '.') and renamed into place only when every file of the push
+ * is written: a push that fails, or is killed, shows nothing of itself. */
+typedef struct staged_file {
+  char *hidden, *final;
+  int64_t rows;
+} staged_file;
+
 typedef struct push_state {
   const char *dir;
   const feast_data_source *src;
   char stem[96];
   feast_push_file_fn on_file;
   void *ctx;
+  staged_file *staged;
+  size_t n_staged, cap_staged;
 } push_state;
 
 static feast_code note_file(push_state *st, const char *path, int64_t rows, feast_error *err) {
@@ -211,10 +221,71 @@ static feast_code note_file(push_state *st, const char *path, int64_t rows, feas
   return FEAST_OK;
 }
 
-/* A Parquet file at `path`: written in place, or for an s3:// folder
- * written to a temporary file and uploaded (multipart when large). */
-static feast_code put_file(const char *path, const feast_batch *b, feast_error *err) {
-  if (!feast_s3_is_url(path)) return feast_parquet_write_file(path, b, NULL, err);
+static feast_code stage(push_state *st, const char *hidden, const char *final, int64_t rows, feast_error *err) {
+  if (st->n_staged == st->cap_staged) {
+    size_t cap = st->cap_staged ? 2 * st->cap_staged : 8;
+    staged_file *g = feast_realloc(st->staged, cap * sizeof *g);
+    if (!g) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+    st->staged = g;
+    st->cap_staged = cap;
+  }
+  staged_file *f = &st->staged[st->n_staged];
+  f->hidden = feast_strdup(hidden);
+  f->final = feast_strdup(final);
+  f->rows = rows;
+  if (!f->hidden || !f->final) {
+    feast_free(f->hidden);
+    feast_free(f->final);
+    return feast_fail(err, FEAST_E_NOMEM, "out of memory");
+  }
+  st->n_staged++;
+  return FEAST_OK;
+}
+
+/* Every staged file into place (rc OK), or every one removed. */
+static feast_code unstage(push_state *st, feast_code rc, feast_error *err) {
+  for (size_t i = 0; i < st->n_staged; i++) {
+    staged_file *f = &st->staged[i];
+    if (!rc && rename(f->hidden, f->final) != 0)
+      rc = feast_fail(err, FEAST_E_IO, "renaming '%s' to '%s': %s", f->hidden, f->final, strerror(errno));
+    else if (!rc)
+      note_file(st, f->final, f->rows, err);
+  }
+  for (size_t i = 0; i < st->n_staged; i++) {
+    if (rc) unlink(st->staged[i].hidden); /* after a failed rename, those already renamed stay */
+    feast_free(st->staged[i].hidden);
+    feast_free(st->staged[i].final);
+  }
+  feast_free(st->staged);
+  st->staged = NULL;
+  st->n_staged = st->cap_staged = 0;
+  return rc;
+}
+
+static feast_code put_s3_file(const char *path, const feast_batch *b, feast_error *err);
+
+/* Write `b` as the file `path` of the push: staged locally, put directly
+ * on S3 (an object appears whole or not at all). */
+static feast_code push_file(push_state *st, const char *path, const feast_batch *b, feast_error *err) {
+  if (feast_s3_is_url(path)) {
+    feast_code rc = put_s3_file(path, b, err);
+    return rc ? rc : note_file(st, path, b->num_rows, err);
+  }
+  char hidden[PATH_MAX + 600];
+  const char *slash = strrchr(path, '/');
+  int dl = slash ? (int)(slash - path) + 1 : 0;
+  if (snprintf(hidden, sizeof hidden, "%.*s.%s.pending", dl, path, path + dl) >= (int)sizeof hidden)
+    return feast_fail(err, FEAST_E_INVALID, "path too long: %s", path);
+  feast_code rc = feast_parquet_write_file(hidden, b, NULL, err);
+  if (rc) return rc;
+  rc = stage(st, hidden, path, b->num_rows, err);
+  if (rc) unlink(hidden);
+  return rc;
+}
+
+/* A Parquet file at s3:// `path`: written to a temporary file and
+ * uploaded (multipart when large). */
+static feast_code put_s3_file(const char *path, const feast_batch *b, feast_error *err) {
   const char *tmpdir = getenv("TMPDIR");
   char tmp[PATH_MAX];
   snprintf(tmp, sizeof tmp, "%s/feast-push-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
@@ -235,9 +306,7 @@ static feast_code write_batch(push_state *st, const feast_batch *b, int batch_no
     if (!feast_s3_is_url(st->dir) && mkdirs(st->dir) != 0) return feast_fail(err, FEAST_E_IO, "cannot create %s: %s", st->dir, strerror(errno));
     if (snprintf(path, sizeof path, "%s/%s-%d.parquet", st->dir, st->stem, batch_no) >= (int)sizeof path)
       return feast_fail(err, FEAST_E_INVALID, "path too long under %s", st->dir);
-    feast_code rc = put_file(path, b, err);
-    if (!rc) rc = note_file(st, path, b->num_rows, err);
-    return rc;
+    return push_file(st, path, b, err);
   }
   int ts_col = feast_batch_find(b, st->src->event_timestamp_column);
   if (ts_col < 0 || b->columns[ts_col]->type.id != FEAST_DT_TIMESTAMP)
@@ -273,8 +342,7 @@ static feast_code write_batch(push_state *st, const feast_batch *b, int batch_no
     feast_batch *sub = NULL;
     if (!feast_s3_is_url(part) && mkdirs(part) != 0) rc = feast_fail(err, FEAST_E_IO, "cannot create %s: %s", part, strerror(errno));
     if (!rc) rc = take_rows(b, idx, n, &sub, err);
-    if (!rc) rc = put_file(path, sub, err);
-    if (!rc) rc = note_file(st, path, n, err);
+    if (!rc) rc = push_file(st, path, sub, err);
     feast_batch_free(sub);
   }
   feast_free(idx);
@@ -366,6 +434,7 @@ feast_code feast_store_push_offline(feast_store *s, const char *table, feast_bat
     feast_batch_free(b);
   }
   for (int i = 0; i < n && !rc; i++) rc = write_batch(&st, fit[i], i, err);
+  rc = unstage(&st, rc, err);
   for (int i = 0; i < n; i++) feast_batch_free(fit[i]);
   feast_free(fit);
   feast_batch_free(existing);

@@ -112,10 +112,14 @@ void grpc_pack(grpc_call *call, const ProtobufCMessage *msg);
 
 /* The store for `project` (NULL or "" = "default"): the daemon's own when
  * it is that project, else one opened once per project and kept (sharing
- * the daemon's online store). Thread-safe; NULL with err set on failure. */
+ * the daemon's online store). Only projects the registry has are opened
+ * (FEAST_E_NOT_FOUND otherwise), at most 1024: a request cannot make the
+ * daemon hold a store per made-up name. Thread-safe; NULL with err set. */
 feast_store *grpc_project_store(const serve_ctx *ctx, const char *project, feast_error *err);
 /* Free the per-project stores (at shutdown). */
 void grpc_project_stores_free(void);
+/* Is `project` a live (not archived) project of the registry? (grpc_core.c) */
+bool grpc_project_exists(const serve_ctx *ctx, const char *project);
 /* Core's registry handle (grpc_core.c), closed at shutdown. */
 void grpc_core_free(void);
 /* FEAST_E_NOT_FOUND unless `table` is in the store's current specs; with

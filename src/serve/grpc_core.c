@@ -46,6 +46,20 @@ static feast_registry *reg_lock(grpc_call *call) {
 }
 static void reg_unlock(void) { pthread_mutex_unlock(&reg_mu); }
 
+bool grpc_project_exists(const serve_ctx *ctx, const char *project) {
+  grpc_call call = {.ctx = ctx};
+  feast_registry *r = reg_lock(&call);
+  if (!r) return false;
+  feast_error err;
+  feast_project_list l = {0};
+  bool found = false;
+  if (feast_registry_list_projects(r, false, &l, &err) == FEAST_OK)
+    for (size_t i = 0; i < l.n && !found; i++) found = strcmp(l.items[i].name, project) == 0;
+  reg_unlock();
+  feast_project_list_clear(&l);
+  return found;
+}
+
 void grpc_core_free(void) {
   pthread_mutex_lock(&reg_mu);
   feast_registry_free(reg);

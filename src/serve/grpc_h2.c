@@ -213,7 +213,7 @@ static void resp_unref(void *arg) {
 static void observe(h2_conn *h, h2_stream *st, int code, uint64_t rows) {
   if (!h->c || !h->ctx) return;
   serve_worker *w = serve_conn_worker(h->c);
-  uint64_t lat = w ? serve_worker_now_ns(w) - st->start_ns : 0;
+  uint64_t end = w ? now_ns(w) : 0, lat = end > st->start_ns ? end - st->start_ns : 0;
   if (h->ctx->metrics && st->method) {
     int ep = grpc_endpoint_of(h->ctx->metrics, st->method);
     if (ep >= 0) serve_metrics_observe(h->ctx->metrics, ep, code, code != GRPC_OK, lat, rows);
@@ -223,7 +223,7 @@ static void observe(h2_conn *h, h2_stream *st, int code, uint64_t rows) {
 
 /* Trailers-only: one HEADERS frame with END_STREAM. */
 static int submit_error(h2_conn *h, h2_stream *st, int status, const char *message) {
-  char code[16], enc[1024];
+  char code[16], enc[4096]; /* a validation report lists every problem */
   snprintf(code, sizeof code, "%d", status);
   grpc_percent_encode(message ? message : "", enc, sizeof enc);
   nghttp2_nv nva[4] = {nv(":status", "200"), nv("content-type", "application/grpc"), nv("grpc-status", code),

@@ -69,6 +69,7 @@ typedef struct project_store {
   struct project_store *next;
 } project_store;
 
+#define MAX_PROJECT_STORES 1024
 static pthread_mutex_t stores_mu = PTHREAD_MUTEX_INITIALIZER;
 static project_store *stores;
 
@@ -80,7 +81,8 @@ feast_store *grpc_project_store(const serve_ctx *ctx, const char *project, feast
   }
   if (strcmp(feast_store_project(ctx->store), project) == 0) return ctx->store;
   pthread_mutex_lock(&stores_mu);
-  for (project_store *p = stores; p; p = p->next) {
+  size_t n_open = 0;
+  for (project_store *p = stores; p; p = p->next, n_open++) {
     if (strcmp(p->project, project) == 0) {
       pthread_mutex_unlock(&stores_mu);
       return p->store;
@@ -88,7 +90,11 @@ feast_store *grpc_project_store(const serve_ctx *ctx, const char *project, feast
   }
   feast_store *s = NULL;
   project_store *p = NULL;
-  if (feast_store_open(ctx->config_path, project, &s, err) == FEAST_OK) {
+  if (n_open >= MAX_PROJECT_STORES) {
+    feast_fail(err, FEAST_E_TOO_BIG, "more than %d projects in use", MAX_PROJECT_STORES);
+  } else if (!grpc_project_exists(ctx, project)) {
+    feast_fail(err, FEAST_E_NOT_FOUND, "project '%s' does not exist", project);
+  } else if (feast_store_open(ctx->config_path, project, &s, err) == FEAST_OK) {
     feast_store_share_online(s, ctx->store);
     feast_store_set_registry_refresh(s, serve_ctx_config(ctx) && serve_ctx_config(ctx)->registry_refresh_ms ? serve_ctx_config(ctx)->registry_refresh_ms
                                                                                    : 500);
@@ -440,8 +446,14 @@ static void get_online_features(grpc_call *call) {
   }
   feast_error err;
   feast_store *store = call->ctx ? grpc_project_store(call->ctx, project, &err) : NULL;
+  if (!store && call->ctx && err.code == FEAST_E_NOT_FOUND) {
+    /* No such project: no such table either, as Feast 0.9 words it. */
+    grpc_fail(call, GRPC_NOT_FOUND, "Unable to find FeatureTable %s/%s", project,
+              req->n_features ? req->features[0]->feature_table : "");
+    return;
+  }
   if (!store) {
-    grpc_fail(call, GRPC_INTERNAL, "%s", call->ctx ? err.message : "no store");
+    grpc_fail(call, call->ctx ? grpc_status_of(err.code) : GRPC_INTERNAL, "%s", call->ctx ? err.message : "no store");
     return;
   }
   feast_snapshot *snap = NULL;
@@ -463,7 +475,13 @@ static void get_online_features(grpc_call *call) {
       grpc_fail(call, GRPC_NOT_FOUND, "Unable to find FeatureTable %s/%s", project, f->feature_table);
       goto done;
     }
-    refs[k].feature_index = feast_feature_table_find_feature(&refs[k].st->table->spec, f->name);
+    /* Clients list a table's features in its order: try the one after the
+     * previous reference's before searching (50 refs: 50 compares, not 1,250). */
+    const feast_feature_table_spec *ts = &refs[k].st->table->spec;
+    int guess = k && refs[k - 1].st == refs[k].st ? refs[k - 1].feature_index + 1 : 0;
+    refs[k].feature_index = guess >= 0 && (size_t)guess < ts->n_features && strcmp(ts->features[guess].name, f->name) == 0
+                                ? guess
+                                : feast_feature_table_find_feature(ts, f->name);
     size_t tl = strlen(f->feature_table), fl = strlen(f->name);
     refs[k].key = feast_arena_alloc(A, tl + fl + 2);
     if (!refs[k].key) goto oom;

@@ -16,6 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/time.h>
+
+#include <hiredis/hiredis.h>
 
 #include "base/alloc.h"
 #include "base/buf.h"
@@ -79,6 +82,37 @@ static void health(serve_http_request *r) {
   serve_http_respond(r, 200, "application/json", "{\"status\":\"ok\"}\n", 16);
 }
 
+/* A Redis online store connects per call, so opening it proves nothing:
+ * PING the server (the first seed node of a cluster), 200 ms at most,
+ * since this runs on a worker loop. */
+static feast_code ping_redis(const feast_store *s, feast_error *err) {
+  char uri[1024];
+  if (feast_config_online_uri(feast_store_get_config(s), uri, sizeof uri, err)) return err->code;
+  const char *hp = strstr(uri, "://");
+  if (!hp) return FEAST_OK; /* lmdb: */
+  hp += 3;
+  char host[256];
+  snprintf(host, sizeof host, "%.*s", (int)strcspn(hp, ","), hp);
+  char *colon = strrchr(host, ':');
+  int port = colon ? atoi(colon + 1) : 6379;
+  if (colon) *colon = 0;
+  struct timeval tv = {0, 200000};
+  redisContext *rc = redisConnectWithTimeout(host, port, tv);
+  feast_code code = FEAST_OK;
+  if (!rc || rc->err) {
+    code = feast_fail(err, FEAST_E_CONNECT, "redis %s:%d: %s", host, port, rc ? rc->errstr : "out of memory");
+  } else {
+    redisSetTimeout(rc, tv);
+    redisReply *reply = redisCommand(rc, "PING");
+    if (!reply || reply->type == REDIS_REPLY_ERROR)
+      code = feast_fail(err, FEAST_E_CONNECT, "redis %s:%d: PING: %s", host, port,
+                        reply ? reply->str : rc->errstr);
+    if (reply) freeReplyObject(reply);
+  }
+  if (rc) redisFree(rc);
+  return code;
+}
+
 static void ready(serve_http_request *r) {
   feast_error err;
   feast_snapshot *snap = NULL;
@@ -91,7 +125,7 @@ static void ready(serve_http_request *r) {
   int64_t rev = feast_snapshot_revision(snap);
   feast_snapshot_unref(snap);
   serve_metrics_set_registry_revision(r->ctx->metrics, rev);
-  if (feast_store_online(s, &os, &err)) {
+  if (feast_store_online(s, &os, &err) || ping_redis(s, &err)) {
     serve_metrics_online_store_error(r->ctx->metrics);
     serve_http_error(r, 503, "the online store is not reachable: %s", err.message);
     return;
@@ -104,6 +138,14 @@ static void ready(serve_http_request *r) {
 
 static void metrics(serve_http_request *r) {
   if (!serve_http_authorize(r, NULL, SERVE_READ)) return;
+  /* The revision the store serves now (its snapshot, refreshed at most every
+   * registry_refresh_ms), not only the one /ready last saw. */
+  feast_snapshot *snap = NULL;
+  feast_error serr;
+  if (feast_store_snapshot(r->ctx->store, false, &snap, &serr) == FEAST_OK) {
+    serve_metrics_set_registry_revision(r->ctx->metrics, feast_snapshot_revision(snap));
+    feast_snapshot_unref(snap);
+  }
   feast_buf b;
   feast_buf_init(&b, 64u << 20);
   feast_error err;

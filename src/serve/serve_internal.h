@@ -73,6 +73,10 @@ serve_ctx *serve_daemon_ctx(serve_daemon *d);
 /* A connection of `kind` whose output is only queued; `store` and `cfg`
  * stay the caller's. NULL when out of memory. */
 serve_conn *serve_test_conn_new(feast_store *store, serve_config *cfg, serve_port_kind kind);
+/* The same with the protocol gRPC ports hand their connections to (after
+ * the loop's h2c preface check). */
+serve_conn *serve_test_conn_new_proto(feast_store *store, serve_config *cfg, serve_port_kind kind,
+                                      const serve_protocol *grpc);
 /* Bytes from the "peer"; the answers are appended to `out` (may be NULL).
  * 0, or -1 when the daemon would close the connection now. */
 int serve_test_conn_feed(serve_conn *c, const uint8_t *data, size_t len, feast_buf *out);

@@ -760,7 +760,22 @@ static void *worker_main(void *arg) {
 
 /* ---- listeners ---- */
 
-static int listen_on(const char *host, int port, feast_error *err) {
+/* SO_REUSEPORT lets every socket of one user bind the port, so a second
+ * daemon started on a busy port would quietly share its connections: a
+ * plain bind first (which fails when anyone holds the port) says so. */
+static int port_free(const struct addrinfo *ai, const char *host, int port, feast_error *err) {
+  int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return feast_fail(err, FEAST_E_IO, "socket: %s", strerror(errno));
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one); /* TIME_WAIT of a previous run is fine */
+  feast_code rc = FEAST_OK;
+  if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0)
+    rc = feast_fail(err, FEAST_E_IO, "cannot listen on %s:%d: %s", host, port, strerror(errno));
+  close(fd);
+  return rc;
+}
+
+static int listen_on(const char *host, int port, bool first, feast_error *err) {
   struct addrinfo hints = {0}, *res = NULL;
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -770,6 +785,10 @@ static int listen_on(const char *host, int port, feast_error *err) {
   int gai = getaddrinfo(host, ps, &hints, &res);
   if (gai != 0) {
     feast_fail(err, FEAST_E_INVALID, "serve.host '%s': %s", host, gai_strerror(gai));
+    return -1;
+  }
+  if (first && port_free(res, host, port, err)) {
+    freeaddrinfo(res);
     return -1;
   }
   int fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -904,7 +923,7 @@ feast_code serve_daemon_start(feast_store *store, serve_config *cfg, const char 
     epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->evfd, &ev);
     for (int p = 0; p < MAX_LISTEN && !rc; p++) {
       if (!ports[p].port) continue;
-      int fd = listen_on(cfg->host, ports[p].port, err);
+      int fd = listen_on(cfg->host, ports[p].port, i == 0, err);
       if (fd < 0) {
         rc = err->code;
         break;
@@ -1054,6 +1073,11 @@ typedef struct test_daemon {
 } test_daemon;
 
 serve_conn *serve_test_conn_new(feast_store *store, serve_config *cfg, serve_port_kind kind) {
+  return serve_test_conn_new_proto(store, cfg, kind, NULL);
+}
+
+serve_conn *serve_test_conn_new_proto(feast_store *store, serve_config *cfg, serve_port_kind kind,
+                                      const serve_protocol *grpc) {
   test_daemon *t = feast_calloc(1, sizeof *t);
   serve_conn *c = feast_calloc(1, sizeof *c);
   if (!t || !c || !(t->w.arena = feast_arena_new(0)) || !(t->d.ctx.metrics = serve_metrics_new())) {
@@ -1066,6 +1090,7 @@ serve_conn *serve_test_conn_new(feast_store *store, serve_config *cfg, serve_por
   }
   t->d.ctx.store = store;
   t->d.ctx.cfg = cfg;
+  t->d.grpc = grpc;
   t->w.d = &t->d;
   t->w.epfd = t->w.evfd = -1;
   serve_http_init(&t->d.ctx);

@@ -176,7 +176,7 @@ feast_code serve_metrics_write(serve_metrics *m, feast_buf *out, feast_error *er
   P("# HELP feast_serve_config_reloads_total SIGHUP reloads by result.\n# TYPE feast_serve_config_reloads_total counter\n"
     "feast_serve_config_reloads_total{result=\"ok\"} %llu\nfeast_serve_config_reloads_total{result=\"failed\"} %llu\n",
     (unsigned long long)LOAD(m->reloads_ok), (unsigned long long)LOAD(m->reloads_failed));
-  P("# HELP feast_serve_registry_revision The registry revision last seen by /ready.\n"
+  P("# HELP feast_serve_registry_revision The registry revision the daemon serves.\n"
     "# TYPE feast_serve_registry_revision gauge\nfeast_serve_registry_revision %lld\n",
     (long long)atomic_load(&m->registry_revision));
 #undef P

@@ -49,6 +49,9 @@ feast_code feast_rows_open(const char *path, const feast_csv_column_type *types,
     if ((rc = feast_parquet_dataset_open(path, &o, out, err))) return rc;
     rc = feast_parquet_source_schema(*out, schema, err);
   }
-  if (rc) (*out)->close(*out);
+  if (rc) {
+    (*out)->close(*out);
+    *out = NULL; /* the caller's cleanup must not close it again */
+  }
   return rc;
 }

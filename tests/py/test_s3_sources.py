@@ -519,3 +519,72 @@ def test_escaped_patterns_and_globs_in_keys(world):
     p = feast("parquet", "cat", "s3://feast-data/weird/nothing-*.parquet", "--count", cwd=w["tmp"], env=w["env"],
               check=False)
     assert p.returncode != 0 and "no Parquet files found" in p.stderr, p.stderr
+
+
+def test_batched_range_cut_off_half_way_is_sent_again(tmp_path):
+    """read_many streams each range into place; a GET whose connection drops after part of its
+    bytes is sent again from its start (a raw server on 127.0.0.1 cuts the first answer short)."""
+    import threading
+    sys.path.insert(0, os.path.dirname(__file__))
+    import awspeers
+    data = bytes(range(256)) * 80  # 20480 bytes
+    seen = []
+    srv = socket.socket()
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    for _ in range(100):
+        try:
+            srv.bind(("127.0.0.1", random_port()))
+            break
+        except OSError:
+            continue
+    srv.listen(16)
+    port = srv.getsockname()[1]
+
+    def serve(conn):
+        with conn:
+            buf = b""
+            while b"\r\n\r\n" not in buf:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    return
+                buf += chunk
+            head = buf.split(b"\r\n\r\n", 1)[0].decode()
+            method = head.split(" ", 1)[0]
+            rng = [l.split(":", 1)[1].strip() for l in head.split("\r\n") if l.lower().startswith("range:")]
+            if method == "HEAD":
+                conn.sendall(f"HTTP/1.1 200 OK\r\nContent-Length: {len(data)}\r\nConnection: close\r\n\r\n".encode())
+                return
+            first, last = (int(x) for x in rng[0].split("=", 1)[1].split("-"))
+            seen.append(first)
+            body = data[first:last + 1]
+            hdr = (f"HTTP/1.1 206 Partial Content\r\nContent-Length: {len(body)}\r\n"
+                   f"Content-Range: bytes {first}-{last}/{len(data)}\r\nConnection: close\r\n\r\n").encode()
+            if first == 8000 and seen.count(8000) == 1:
+                conn.sendall(hdr + body[:3000])  # then the connection drops
+                return
+            conn.sendall(hdr + body)
+
+    def loop():
+        while True:
+            try:
+                c, _ = srv.accept()
+            except OSError:
+                return
+            threading.Thread(target=serve, args=(c,), daemon=True).start()
+
+    threading.Thread(target=loop, daemon=True).start()
+    try:
+        env = aws_env(f"http://127.0.0.1:{port}")
+        out = tmp_path / "out.bin"
+        p = subprocess.run([awspeers.tool(), "s3", "read-many", "s3://bkt/f.parquet", str(out), "0:8000,8000:8000", "4"],
+                           env=env, capture_output=True, text=True, timeout=60)
+        assert p.returncode == 0, p.stderr
+        assert out.read_bytes() == data[:16000]
+        assert sorted(seen) == [0, 8000, 8000], seen  # the cut range twice, the other once
+    finally:
+        srv.close()
+
+
+def random_port():
+    import random
+    return random.choice(PORTS)

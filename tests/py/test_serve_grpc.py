@@ -24,7 +24,7 @@ import grpc
 from grpc_stubs import compile_stubs
 
 FEAST = os.environ.get("FEAST_BIN", os.path.join(os.getcwd(), "build", "feast"))
-PORT = 46011
+PORT, CORE_PORT, JOBS_PORT = 46011, 46012, 46013
 T0 = dt.datetime(2021, 4, 12, tzinfo=dt.timezone.utc)
 ADMIN = [("authorization", "Bearer admin-token")]
 WRITER = [("authorization", "Bearer writer-token")]
@@ -50,7 +50,7 @@ def wait_port(port, proc, timeout=20):
     end = time.time() + timeout
     while time.time() < end:
         if proc.poll() is not None:
-            raise AssertionError(f"feast serve exited {proc.returncode}: {proc.stderr.read()}")
+            raise AssertionError(f"feast serve exited {proc.returncode} before listening")
         try:
             socket.create_connection(("127.0.0.1", port), 0.2).close()
             return
@@ -91,9 +91,11 @@ def server(tmp_path_factory):
     drv, pair = make_data(root, np.random.default_rng(13))
     (root / "feature_store.yaml").write_text(YAML.format())
     env = dict(os.environ, FEAST_SERVE_JOBS_DIR=str(root / "jobs"))
+    # stderr to a file: an unread pipe would stall the daemon once full
     proc = subprocess.Popen([FEAST, "serve", "--grpc-port", str(PORT), "--http-port", "0", "--threads", "2",
+                             "--core-port", str(CORE_PORT), "--job-service-port", str(JOBS_PORT),
                              "--config", str(root / "feature_store.yaml")],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                            stdout=subprocess.DEVNULL, stderr=open(root / "serve.err", "a"), env=env)
     try:
         wait_port(PORT, proc)
         yield {"root": root, "drv": drv, "pair": pair, "proc": proc}
@@ -104,7 +106,7 @@ def server(tmp_path_factory):
         except subprocess.TimeoutExpired:
             proc.kill()
             rc = "killed"
-    assert rc == 0, f"feast serve exited {rc} on SIGTERM"
+    assert rc == 0, f"feast serve exited {rc} on SIGTERM: {(root / 'serve.err').read_text()[-5000:]}"
 
 
 @pytest.fixture(scope="module")
@@ -370,6 +372,10 @@ def test_online_errors_have_feasts_codes(pb, ch, loaded):
     assert code == grpc.StatusCode.NOT_FOUND and msg == "Unable to find FeatureTable other/drv"
     code, _ = code_of(online, pb, ch, ["drv:conv"], [{"driver_id": i} for i in range(501)])
     assert code == grpc.StatusCode.INVALID_ARGUMENT
+    # made-up project names open nothing: still 0.9's answer, and the daemon holds no store for them
+    for i in range(50):
+        code, msg = code_of(online, pb, ch, ["drv:conv"], [{"driver_id": 1}], project=f"made_up_{i}", md=ADMIN)
+        assert code == grpc.StatusCode.NOT_FOUND and msg == f"Unable to find FeatureTable made_up_{i}/drv"
 
 
 def test_auth(pb, ch, loaded):
@@ -515,3 +521,39 @@ def test_jobs(pb, ch, server, loaded, tmp_path):
     bad = wait_job(pb, ch, r.id)
     assert bad.status == pb.J.JOB_STATUS_ERROR
     assert "missing.parquet" in open(bad.log_uri[7:]).read()
+
+
+def test_feast_09_ports_carry_their_service_only(pb, loaded):
+    core_ch, jobs_ch = grpc.insecure_channel(f"127.0.0.1:{CORE_PORT}"), grpc.insecure_channel(f"127.0.0.1:{JOBS_PORT}")
+    try:
+        assert pb.CG.CoreServiceStub(core_ch).GetFeastCoreVersion(pb.C.GetFeastCoreVersionRequest(), metadata=READER,
+                                                                   timeout=5).version == "0.9.5"
+        assert pb.JG.JobServiceStub(jobs_ch).ListJobs(pb.J.ListJobsRequest(include_terminated=True), metadata=READER,
+                                                      timeout=5).jobs
+        for ch, stub, call, req in ((core_ch, pb.SG.ServingServiceStub, "GetFeastServingInfo",
+                                     pb.S.GetFeastServingInfoRequest()),
+                                    (core_ch, pb.JG.JobServiceStub, "ListJobs", pb.J.ListJobsRequest()),
+                                    (jobs_ch, pb.CG.CoreServiceStub, "ListProjects", pb.C.ListProjectsRequest())):
+            code, _ = code_of(getattr(stub(ch), call), req, metadata=READER, timeout=5)
+            assert code == grpc.StatusCode.UNIMPLEMENTED, (call, code)
+    finally:
+        core_ch.close()
+        jobs_ch.close()
+
+
+def test_a_table_applied_through_core_is_served_within_a_second(pb, ch, server, loaded):
+    core = pb.CG.CoreServiceStub(ch)
+    V = pb.Value.ValueType
+    spec = pb.FeatureTable.FeatureTableSpec(name="late", entities=["driver_id"], features=[
+        pb.Feature.FeatureSpecV2(name="x", value_type=V.INT64)],
+        batch_source=file_source(pb, f"file://{server['root']}/drv/"))
+    core.ApplyFeatureTable(pb.C.ApplyFeatureTableRequest(table_spec=spec), metadata=ADMIN, timeout=5)
+    t0 = time.time()
+    while True:
+        try:
+            r = online(pb, ch, ["late:x"], [{"driver_id": 1}])
+            break
+        except grpc.RpcError as e:
+            assert e.code() == grpc.StatusCode.NOT_FOUND and time.time() - t0 < 1.0, (e.code(), time.time() - t0)
+            time.sleep(0.02)
+    assert r.field_values[0].statuses["late:x"] == pb.S.GetOnlineFeaturesResponse.NOT_FOUND

@@ -88,14 +88,14 @@ def server(tmp_path_factory):
     pq.write_table(pa.Table.from_pandas(ent, preserve_index=False), root / "entities.parquet")
     env = dict(os.environ, FEAST_SERVE_JOBS_DIR=str(root / "jobs"))
     proc = subprocess.Popen([FEAST, "serve", "--grpc-port", str(PORT), "--http-port", "0", "--config",
-                             str(root / "feature_store.yaml")], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=env)
+                             str(root / "feature_store.yaml")], stdout=subprocess.DEVNULL,
+                            stderr=open(root / "serve.err", "a"), env=env)
     try:
         wait_port(PORT, proc)
         yield root, drv
     finally:
         proc.send_signal(signal.SIGTERM)
-        assert proc.wait(20) == 0
+        assert proc.wait(20) == 0, (root / "serve.err").read_text()[-5000:]
 
 
 def test_feast_095_sdk_against_feast_serve(feast09, server):

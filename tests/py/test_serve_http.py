@@ -79,7 +79,8 @@ class Server:
         self.log = open(self.log_path, "wb")
         e = dict(os.environ)
         e.update(env or {})
-        self.proc = subprocess.Popen([FEAST, "serve", "--http-port", str(self.port), *args], cwd=repo,
+        # --grpc-port 0: the gRPC default (6566) is outside this suite's ports
+        self.proc = subprocess.Popen([FEAST, "serve", "--grpc-port", "0", "--http-port", str(self.port), *args], cwd=repo,
                                      stdout=self.log, stderr=self.log, env=e)
         deadline = time.time() + 10
         while time.time() < deadline:
@@ -518,8 +519,8 @@ def test_health_is_open_metrics_need_a_token(authed):
 def test_unauthenticated_only_on_loopback(tmp_path):
     d = make_repo("serve:\n  host: 0.0.0.0\n")
     try:
-        p = subprocess.run([FEAST, "serve", "--http-port", str(next_port())], cwd=d, capture_output=True, text=True,
-                           timeout=20)
+        p = subprocess.run([FEAST, "serve", "--grpc-port", "0", "--http-port", str(next_port())], cwd=d,
+                           capture_output=True, text=True, timeout=20)
         assert p.returncode == 1 and "allow_unauthenticated" in p.stderr
         with open(os.path.join(d, "feature_store.yaml"), "a") as f:
             f.write("  auth: {allow_unauthenticated: true}\n")
@@ -535,8 +536,8 @@ def test_bad_serve_section_is_refused_with_its_line(tmp_path):
     try:
         with open(os.path.join(d, "feature_store.yaml"), "a") as f:
             f.write("serve:\n  limits:\n    max_entity_rowz: 3\n")
-        p = subprocess.run([FEAST, "serve", "--http-port", str(next_port())], cwd=d, capture_output=True, text=True,
-                           timeout=20)
+        p = subprocess.run([FEAST, "serve", "--grpc-port", "0", "--http-port", str(next_port())], cwd=d,
+                           capture_output=True, text=True, timeout=20)
         assert p.returncode == 1 and "max_entity_rowz" in p.stderr and ":" in p.stderr
         p = subprocess.run([FEAST, "serve", "--grpc-port", "46999"], cwd=d, capture_output=True, text=True, timeout=20)
         assert p.returncode != 0
@@ -597,8 +598,8 @@ def test_sigterm_finishes_requests_in_flight_then_exits():
         time.sleep(0.3)
         assert s.proc.poll() is None, "exited with a request in flight"
         assert idle.recv(10) == b""  # idle keep-alive connections close at once
-        with pytest.raises(OSError):
-            socket.create_connection(("127.0.0.1", s.port), timeout=1).recv(1) or (_ for _ in ()).throw(OSError())
+        with pytest.raises(ConnectionRefusedError):  # the listeners are closed
+            socket.create_connection(("127.0.0.1", s.port), timeout=1)
         busy.sendall(body[10:])
         out = b""
         while True:
@@ -728,9 +729,27 @@ def test_redis_online_store_matches_cli(redis_port):
         assert got["results"][1]["values"] == [3.0, 3.0, None]
         status, _, body = s.request("GET", "/ready")
         assert status == 200 and json.loads(body)["online_store"] == "redis"
+        # a daemon whose Redis is not there: not ready (and says why), still alive
+        dead = next_port()
+        with open(os.path.join(d, "feature_store.yaml")) as f:
+            cfg = f.read()
+        open(os.path.join(d, "feature_store.yaml"), "w").write(cfg.replace(str(redis_port), str(dead)))
+        s2 = Server(d)
+        try:
+            status, _, body = s2.request("GET", "/ready")
+            assert status == 503 and "not reachable" in json.loads(body)["error"]
+            assert s2.request("GET", "/health")[0] == 200
+        finally:
+            assert s2.stop() == 0
     finally:
         assert s.stop() == 0
         shutil.rmtree(d, ignore_errors=True)
+
+
+def metric(server, name):
+    for l in server.request("GET", "/metrics")[2].decode().splitlines():
+        if l.startswith(name + " "):
+            return float(l.split()[-1])
 
 
 def test_spec_applied_elsewhere_is_served_within_a_second(server, repo):
@@ -740,10 +759,12 @@ def test_spec_applied_elsewhere_is_served_within_a_second(server, repo):
     try:
         req = {"features": ["late_table:conv_rate"], "entities": {"driver_id": [1001]}}
         assert server.request("POST", "/get-online-features", req)[0] == 404
+        before = metric(server, "feast_serve_registry_revision")
         feast("apply", cwd=repo)
         t0 = time.time()
         assert wait_for(lambda: server.request("POST", "/get-online-features", req)[0] == 200, timeout=3)
         assert time.time() - t0 < 1.5
+        assert metric(server, "feast_serve_registry_revision") > before
     finally:
         os.remove(path)
 
@@ -893,3 +914,10 @@ def test_push_offline_and_both_into_a_folder_source(server, repo):
         assert status == 404
     finally:
         os.remove(os.path.join(repo, "pushed.yaml"))
+
+
+def test_a_second_daemon_on_a_busy_port_is_refused(server, repo):
+    p = subprocess.run([FEAST, "serve", "--grpc-port", "0", "--http-port", str(server.port)], cwd=repo,
+                       capture_output=True, text=True, timeout=20)
+    assert p.returncode == 1 and "Address already in use" in p.stderr
+    assert healthy(server)

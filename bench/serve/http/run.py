@@ -268,8 +268,8 @@ def main():
         print(f"repository ({ROWS} entities x {NF} features):", flush=True)
         make_repo(data, "online_store: {type: lmdb, path: data/online_store, map_size: 8589934592}")
         port = next(PORTS)
-        doc = bench_server("feast_serve_lmdb", [FEAST, "serve", "--http-port", str(port), "--threads", "1"],
-                           port, "t50", ROWS, tmp, results, cwd=data)
+        doc = bench_server("feast_serve_lmdb", [FEAST, "serve", "--grpc-port", "0", "--http-port", str(port),
+                                               "--threads", "1"], port, "t50", ROWS, tmp, results, cwd=data)
         # nginx: a static document of the size of our 1x50 answer
         if doc is not None and (not ONLY or "nginx" in ONLY):
             ng = os.path.join(tmp, "nginx")
@@ -297,7 +297,8 @@ def main():
             print("redis repository:", flush=True)
             make_repo(rdata, f'online_store: {{type: redis, connection_string: "127.0.0.1:{redis_port}"}}')
             port = next(PORTS)
-            bench_server("feast_serve_redis", [FEAST, "serve", "--http-port", str(port), "--threads", "1"], port,
+            bench_server("feast_serve_redis", [FEAST, "serve", "--grpc-port", "0", "--http-port", str(port),
+                                                "--threads", "1"], port,
                          "t50", ROWS, tmp, results, cwd=rdata)
         if (not ONLY or "python_feast_sqlite" in ONLY) and os.path.exists(os.path.join(NEW_VENV, "bin", "feast")):
             py = os.path.join(tmp, "py-repo")

@@ -1,7 +1,9 @@
 /*
- * s3_file.c - an S3 object read by ranges (see s3_file.h). Each range's
- * answer is buffered and then copied to the caller's memory, so that a
- * ranged GET that fails half way can be retried from its start.
+ * s3_file.c - an S3 object read by ranges (see s3_file.h). A single
+ * read's answer is buffered and then copied to the caller's memory, so that
+ * a ranged GET that fails half way is retried from its start by the HTTP
+ * layer; a batch streams each answer straight into its destination and
+ * sends a range that failed half way again itself.
  */
 #include "cloud/aws/s3_file.h"
 
@@ -109,6 +111,25 @@ feast_code feast_s3_file_read(feast_s3_file *f, int64_t offset, size_t len, void
   return rc;
 }
 
+/* A batched range is streamed straight into the caller's memory (no
+ * buffered copy of its body); a GET that fails after some bytes arrived is
+ * sent again from its start (the bytes land at the same place), up to
+ * MANY_ROUNDS times in all. */
+#define MANY_ROUNDS 3
+
+typedef struct sink {
+  uint8_t *dst;
+  size_t len, at;
+} sink;
+
+static feast_code sink_write(void *ctx, const uint8_t *p, size_t n, feast_error *err) {
+  sink *k = ctx;
+  if (n > k->len - k->at) return feast_fail(err, FEAST_E_CORRUPT, "more bytes than the range asked for");
+  memcpy(k->dst + k->at, p, n);
+  k->at += n;
+  return FEAST_OK;
+}
+
 feast_code feast_s3_file_read_many(feast_s3_file *f, const feast_s3_range *ranges, size_t n, int max_in_flight,
                                    feast_error *err) {
   size_t live = 0;
@@ -121,26 +142,71 @@ feast_code feast_s3_file_read_many(feast_s3_file *f, const feast_s3_range *range
   feast_aws_call *calls = feast_calloc(live, sizeof *calls);
   feast_http_response *resps = feast_calloc(live, sizeof *resps);
   size_t *which = feast_calloc(live, sizeof *which);
+  sink *sinks = feast_calloc(live, sizeof *sinks);
+  feast_code *codes = feast_calloc(live, sizeof *codes);
+  feast_error *errs = feast_calloc(live, sizeof *errs);
   feast_code rc = FEAST_OK;
-  if (!calls || !resps || !which) {
+  if (!calls || !resps || !which || !sinks || !codes || !errs) {
     rc = feast_fail(err, FEAST_E_NOMEM, "%s: out of memory", f->url);
   } else {
     size_t j = 0;
     for (size_t i = 0; i < n; i++) {
       if (!ranges[i].len) continue;
-      range_call(f, &calls[j], ranges[i].offset, ranges[i].len);
+      which[j] = i;
       feast_http_response_init(&resps[j]);
-      which[j++] = i;
+      sinks[j] = (sink){ranges[i].dst, ranges[i].len, 0};
+      j++;
     }
-    rc = feast_aws_send_many(feast_s3_client(f->s3), calls, resps, live, max_in_flight, NULL, NULL, err);
-    for (size_t k = 0; k < live && !rc; k++) {
-      const feast_s3_range *r = &ranges[which[k]];
-      rc = take_body(f, &resps[k], r->offset, r->len, r->dst, err);
+    /* Each round sends the ranges not yet complete (all of them at first). */
+    size_t todo = live;
+    size_t *pending = feast_calloc(live, sizeof *pending), *idx = feast_calloc(live, sizeof *idx);
+    if (!pending || !idx) rc = feast_fail(err, FEAST_E_NOMEM, "%s: out of memory", f->url);
+    for (size_t k = 0; !rc && k < live; k++) pending[k] = k;
+    for (int round = 0; !rc && todo && round < MANY_ROUNDS; round++) {
+      for (size_t t = 0; t < todo; t++) {
+        size_t k = pending[t];
+        const feast_s3_range *r = &ranges[which[k]];
+        sinks[k].at = 0;
+        range_call(f, &calls[t], r->offset, r->len);
+        calls[t].on_body = sink_write;
+        calls[t].body_ctx = &sinks[k];
+        idx[t] = k;
+      }
+      feast_code all = feast_aws_send_many(feast_s3_client(f->s3), calls, resps, todo, max_in_flight, codes, errs, err);
+      (void)all;
+      size_t again = 0;
+      for (size_t t = 0; t < todo; t++) {
+        size_t k = idx[t];
+        const feast_s3_range *r = &ranges[which[k]];
+        feast_code c = codes[t];
+        if (!c) {
+          atomic_fetch_add(&f->gets, 1);
+          atomic_fetch_add(&f->bytes, sinks[k].at);
+          if (sinks[k].at != r->len)
+            c = feast_fail_retriable(&errs[t], FEAST_E_CORRUPT,
+                                     "AWS s3 GetObject %s: bytes %lld..%lld: got %zu bytes, not %zu", f->url,
+                                     (long long)r->offset, (long long)r->offset + (long long)r->len, sinks[k].at,
+                                     r->len);
+        }
+        if (!c) continue;
+        if (errs[t].retriable && round + 1 < MANY_ROUNDS) {
+          pending[again++] = k;
+        } else if (!rc) {
+          rc = c;
+          *err = errs[t];
+        }
+      }
+      todo = again;
     }
+    feast_free(pending);
+    feast_free(idx);
     for (size_t k = 0; k < live; k++) feast_http_response_free(&resps[k]);
   }
   feast_free(calls);
   feast_free(resps);
   feast_free(which);
+  feast_free(sinks);
+  feast_free(codes);
+  feast_free(errs);
   return rc;
 }

@@ -381,7 +381,7 @@ static feast_code build(scan *s, const char *const *columns, int ncols, const fe
   int remote = 0;
   for (int i = 0; i < s->nfiles && !remote; i++) remote = s->files[i].file->io.read != NULL;
   s->nthreads = s->opts.threads > 1 && s->ntasks > 1 ? s->opts.threads : 0;
-  if (remote && s->ntasks > 1) s->nthreads = (s->opts.threads > 1 ? s->opts.threads : 1) + 2;
+  if (remote && s->nthreads) s->nthreads += 2; /* threads = 1 stays lazy: a schema-only open fetches no row group */
   if (s->nthreads > 8) s->nthreads = 8;
   if (s->nthreads) {
     s->threads = feast_calloc((size_t)s->nthreads, sizeof *s->threads);

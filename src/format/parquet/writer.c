@@ -184,8 +184,12 @@ feast_code feast_parquet_writer_open(const char *path, const feast_batch *schema
     if (!(w->tmp_path = feast_strdup(path))) goto oom;
     w->fd = open(path, O_WRONLY | O_CLOEXEC);
   } else {
-    if (!(w->tmp_path = feast_malloc(plen + 16))) goto oom;
-    snprintf(w->tmp_path, plen + 16, "%s.tmp-XXXXXX", path);
+    /* Hidden (".name.tmp-XXXXXX" beside it): a reader of the folder, ours
+     * or pyarrow's, never takes a file a killed writer left for data. */
+    if (!(w->tmp_path = feast_malloc(plen + 18))) goto oom;
+    const char *slash = strrchr(path, '/');
+    int dl = slash ? (int)(slash - path) + 1 : 0;
+    snprintf(w->tmp_path, plen + 18, "%.*s.%s.tmp-XXXXXX", dl, path, path + dl);
     w->fd = mkstemp(w->tmp_path);
   }
   if (w->fd < 0) {
