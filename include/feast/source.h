@@ -70,6 +70,9 @@ typedef struct feast_stream_options {
    * get_records_limit, idle_interval_ms, min_interval_ms,
    * max_queued_records); NULL = the defaults. */
   const feast_map *kinesis_settings;
+  /* The `aws:` section of feature_store.yaml (region, credentials,
+   * endpoints, HTTP limits: docs/aws.md); NULL = the environment only. */
+  const feast_map *aws;
   /* Where the connector reads the positions it keeps beside the rows
    * (Kinesis checkpoints); NULL = none kept (start from `start`). */
   struct feast_online_store *online;

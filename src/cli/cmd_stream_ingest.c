@@ -59,10 +59,12 @@ static const char USAGE[] =
 #define MAX_LAG 16 /* partitions shown on the status line */
 #define MAX_CAUSES 32
 
+/* Set by the handler, read by the table threads: atomics (lock-free, so
+ * safe in a handler), not a plain volatile, which is a data race. */
 static volatile sig_atomic_t g_signals;
 
 static void on_signal(int sig) {
-  if (g_signals++) {
+  if (__atomic_fetch_add(&g_signals, 1, __ATOMIC_SEQ_CST)) {
     /* the second signal: leave now; offsets are only ever committed for
      * rows already written, so nothing is lost */
     static const char msg[] = "\nfeast: second signal: exiting without finishing the batch\n";
@@ -94,7 +96,7 @@ typedef struct table_run {
 
 static bool should_stop(void *ctx) {
   (void)ctx;
-  return g_signals > 0;
+  return __atomic_load_n(&g_signals, __ATOMIC_RELAXED) > 0;
 }
 
 static void progress(void *ctx, const char *table, const feast_stream_counters *c, const feast_stream_lag *lag,
@@ -355,7 +357,7 @@ int cmd_stream_ingest(int argc, char **argv) {
     ov *root = ov_new(OV_OBJ);
     ov *list = ov_add(root, "tables", OV_LIST);
     for (int i = 0; i < n_tables; i++) summary_ov(list, &runs[i]);
-    ov_add_bool(root, "interrupted", g_signals > 0);
+    ov_add_bool(root, "interrupted", __atomic_load_n(&g_signals, __ATOMIC_RELAXED) > 0);
     ov_print(stdout, root, CLI_JSON);
     ov_free(root);
   } else {

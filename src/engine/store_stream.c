@@ -131,6 +131,7 @@ feast_code feast_store_stream_ingest(feast_store *s, const char *table, const fe
                                .settings = &s->cfg.streams.kafka,
                                .schema_registry_url = s->cfg.streams.schema_registry_url,
                                .kinesis_settings = &s->cfg.streams.kinesis,
+                               .aws = s->cfg.has_aws ? &s->cfg.aws : NULL,
                                .online = store};
     if (!rc) rc = feast_stream_open(&spec->stream_source, &so, &r.src, err);
     if (!rc) {

@@ -37,6 +37,7 @@
 #include "base/buf.h"
 #include "cloud/aws/kinesis_api.h"
 #include "format/json/json_reader.h"
+#include "format/json/json_writer.h"
 #include "online/backend.h"
 #include "source/connector.h"
 #include "source/kinesis.h"
@@ -220,6 +221,13 @@ static void copy_id(char *dst, const char *s) {
   snprintf(dst, ID_MAX, "%s", s ? s : "");
 }
 
+/* "KEY":"value" with the value escaped (iterators are opaque: moto's end
+ * in a newline). */
+static feast_code put_field(feast_buf *b, const char *key, const char *value, bool comma, feast_error *err) {
+  feast_code rc = feast_buf_printf(b, err, "%s\"%s\":", comma ? "," : "", key);
+  return rc ? rc : feast_json_append_string(b, value, strlen(value), FEAST_JSON_UTF8_FAIL, err);
+}
+
 /* One ListShards page into *out (appended). */
 static feast_code parse_list_page(const feast_buf *body, const char *what, feast_arena *a, shard_info **out,
                                   size_t *n, size_t *cap, char *next, size_t next_cap, feast_error *err) {
@@ -270,8 +278,9 @@ static feast_code list_shards(kinesis_src *k, shard_info **out, size_t *n, feast
     feast_buf_reset(&req);
     feast_buf_reset(&resp);
     feast_arena_reset(a);
-    if (page == 0) rc = feast_buf_printf(&req, err, "{\"StreamName\":\"%s\"}", k->stream);
-    else rc = feast_buf_printf(&req, err, "{\"NextToken\":\"%s\"}", next);
+    rc = feast_buf_append_byte(&req, '{', err);
+    if (!rc) rc = page == 0 ? put_field(&req, "StreamName", k->stream, false, err) : put_field(&req, "NextToken", next, false, err);
+    if (!rc) rc = feast_buf_append_byte(&req, '}', err);
     if (!rc) rc = feast_kinesis_call(k->client, "ListShards", (const char *)req.data, req.len, resource, &resp, err);
     if (!rc) rc = parse_list_page(&resp, k->what, a, out, n, &cap, next, sizeof next, err);
     if (!rc && !next[0]) break;
@@ -407,6 +416,15 @@ static feast_code parse_records(kinesis_src *k, const feast_buf *body, chunk *c,
 
 /* ---- a shard's reader ---- */
 
+/* {"StreamName":...,"ShardId":...,"ShardIteratorType":...[,...]} without the closing brace. */
+static feast_code iterator_request(feast_buf *b, kinesis_src *k, shard *s, const char *type, feast_error *err) {
+  feast_code rc = feast_buf_append_byte(b, '{', err);
+  if (!rc) rc = put_field(b, "StreamName", k->stream, false, err);
+  if (!rc) rc = put_field(b, "ShardId", s->info.id, true, err);
+  if (!rc) rc = put_field(b, "ShardIteratorType", type, true, err);
+  return rc;
+}
+
 static feast_code get_iterator(kinesis_src *k, shard *s, const char *after, char *out, size_t cap, feast_error *err) {
   feast_buf req, resp;
   feast_buf_init(&req, 1 << 16);
@@ -417,21 +435,16 @@ static feast_code get_iterator(kinesis_src *k, shard *s, const char *after, char
   if (type == IT_AT_TIMESTAMP && ts * 1000 > (double)wall_ms()) type = IT_LATEST; /* nothing at or after it yet */
   switch (type) {
   case IT_AFTER:
-    rc = feast_buf_printf(&req, err,
-                          "{\"StreamName\":\"%s\",\"ShardId\":\"%s\",\"ShardIteratorType\":\"AFTER_SEQUENCE_NUMBER\","
-                          "\"StartingSequenceNumber\":\"%s\"}",
-                          k->stream, s->info.id, after);
+    rc = iterator_request(&req, k, s, "AFTER_SEQUENCE_NUMBER", err);
+    if (!rc) rc = put_field(&req, "StartingSequenceNumber", after, true, err);
     break;
   case IT_AT_TIMESTAMP:
-    rc = feast_buf_printf(&req, err,
-                          "{\"StreamName\":\"%s\",\"ShardId\":\"%s\",\"ShardIteratorType\":\"AT_TIMESTAMP\","
-                          "\"Timestamp\":%.3f}",
-                          k->stream, s->info.id, ts);
+    rc = iterator_request(&req, k, s, "AT_TIMESTAMP", err);
+    if (!rc) rc = feast_buf_printf(&req, err, ",\"Timestamp\":%.3f", ts);
     break;
-  default:
-    rc = feast_buf_printf(&req, err, "{\"StreamName\":\"%s\",\"ShardId\":\"%s\",\"ShardIteratorType\":\"%s\"}",
-                          k->stream, s->info.id, type == IT_LATEST ? "LATEST" : "TRIM_HORIZON");
+  default: rc = iterator_request(&req, k, s, type == IT_LATEST ? "LATEST" : "TRIM_HORIZON", err);
   }
+  if (!rc) rc = feast_buf_append_byte(&req, '}', err);
   char resource[400];
   snprintf(resource, sizeof resource, "stream %s shard %s", k->stream, s->info.id);
   if (!rc) rc = feast_kinesis_call(k->client, "GetShardIterator", (const char *)req.data, req.len, resource, &resp, err);
@@ -524,7 +537,9 @@ static void *shard_main(void *arg) {
     feast_buf_reset(&req);
     feast_buf_reset(&resp);
     feast_error_clear(&err);
-    feast_code rc = feast_buf_printf(&req, &err, "{\"ShardIterator\":\"%s\",\"Limit\":%d}", iter, k->limit);
+    feast_code rc = feast_buf_append_byte(&req, '{', &err);
+    if (!rc) rc = put_field(&req, "ShardIterator", iter, false, &err);
+    if (!rc) rc = feast_buf_printf(&req, &err, ",\"Limit\":%d}", k->limit);
     if (!rc) rc = feast_kinesis_call(k->client, "GetRecords", (const char *)req.data, req.len, resource, &resp, &err);
     if (rc) {
       if (strstr(err.message, "ExpiredIteratorException")) {
@@ -987,6 +1002,22 @@ static feast_code ks_open(const feast_data_source *s, const feast_stream_options
   k->idle_ms = setting_int(m, "idle_interval_ms", 1000, 0, 600000, k->what, &rc, err);
   k->min_interval_ms = setting_int(m, "min_interval_ms", 200, 0, 600000, k->what, &rc, err);
   k->max_queued = setting_int(m, "max_queued_records", 20000, 1, 10000000, k->what, &rc, err);
+  /* aws: (borrowed: the configuration outlives the subscription), then
+   * streams.kinesis.endpoint_url over aws.kinesis_endpoint_url */
+  const feast_map *a = o->aws;
+  if (a) {
+    k->aws.region = feast_map_get(a, "region");
+    k->aws.profile = feast_map_get(a, "profile");
+    k->aws.access_key_id = feast_map_get(a, "access_key_id");
+    k->aws.secret_access_key = feast_map_get(a, "secret_access_key");
+    k->aws.session_token = feast_map_get(a, "session_token");
+    k->aws.endpoint_url = feast_map_get(a, "endpoint_url");
+    k->aws.kinesis_endpoint_url = feast_map_get(a, "kinesis_endpoint_url");
+    const char *v;
+    if ((v = feast_map_get(a, "connect_timeout_ms"))) k->aws.connect_timeout_ms = atol(v);
+    if ((v = feast_map_get(a, "timeout_ms"))) k->aws.timeout_ms = atol(v);
+    if ((v = feast_map_get(a, "max_attempts"))) k->aws.max_attempts = atoi(v);
+  }
   const char *ep = m ? feast_map_get(m, "endpoint_url") : NULL;
   if (ep) {
     snprintf(k->endpoint, sizeof k->endpoint, "%s", ep);
