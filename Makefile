@@ -117,7 +117,7 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TEST_SUPPORT_OBJS) $(BUILD)/libf
 	@$(CC) $(LDFLAGS) -o $@ $< $(TEST_SUPPORT_OBJS) $(BUILD)/libfeast.a $(LDLIBS)
 
 # Test-only drivers that tests/py runs (tests/tools/*.c, one binary each).
-tools: $(TOOL_BINS)
+tools: $(TOOL_BINS) $(BUILD)/tools/libfailio.so
 $(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(BUILD)/libfeast.a
 	@mkdir -p $(dir $@)
 	@$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libfeast.a $(LDLIBS)

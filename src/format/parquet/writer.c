@@ -193,7 +193,8 @@ feast_code feast_parquet_writer_open(const char *path, const feast_batch *schema
     w->fd = mkstemp(w->tmp_path);
   }
   if (w->fd < 0) {
-    rc = feast_fail(err, FEAST_E_IO, "cannot create '%s': %s", w->tmp_path, strerror(errno));
+    rc = feast_fail(err, FEAST_E_IO, "cannot create '%s'%s: %s", path, w->in_place ? "" : " (its temporary file)",
+                    strerror(errno));
     feast_free(w->tmp_path);
     w->tmp_path = NULL;
     goto fail;
