@@ -31,13 +31,8 @@ struct redis_conn {
   feast_online_options opts;
   feast_online_stats *stats;
   bool need_refresh;
+  int64_t deadline_ms; /* the running call's give-up time (CLOCK_MONOTONIC ms); 0 = none */
 };
-
-static int64_t now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void sleep_ms(int ms) {
   struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
@@ -62,6 +57,27 @@ static int node_index(redis_conn *c, const char *host, int port, feast_error *er
 static void drop(rnode *n) {
   if (n->ctx) redisFree(n->ctx);
   n->ctx = NULL;
+}
+
+static int64_t now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Before a blocking read or write on n: the socket timeout is the command
+ * timeout, or what is left of the call's deadline when that is less. false
+ * when the deadline has passed (nothing may block any more). */
+static bool arm(redis_conn *c, rnode *n) {
+  int64_t ms = c->opts.command_timeout_ms;
+  if (c->deadline_ms) {
+    int64_t left = c->deadline_ms - now_ms();
+    if (left <= 0) return false;
+    if (left < ms) ms = left;
+  }
+  struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)((ms % 1000) * 1000)};
+  if (n->ctx) redisSetTimeout(n->ctx, tv);
+  return true;
 }
 
 static feast_code ensure(redis_conn *c, rnode *n, feast_error *err) {
@@ -108,6 +124,7 @@ static feast_code refresh_slots(redis_conn *c, feast_error *err) {
   for (int i = 0; i < n0; i++) {
     rnode *n = &c->nodes[i];
     if ((rc = ensure(c, n, err))) continue;
+    if (!arm(c, n)) return feast_fail_retriable(err, FEAST_E_TIMEOUT, "redis cluster: out of time refreshing slots");
     redisReply *r = redisCommand(n->ctx, "CLUSTER SLOTS");
     if (!r) {
       rc = feast_fail_retriable(err, FEAST_E_CONNECT, "redis %s:%d: CLUSTER SLOTS: %s", n->host, n->port, n->ctx->errstr);
@@ -255,7 +272,21 @@ static bool settle(redis_conn *c, redis_cmd *cmd, redisReply *r, bool *backoff, 
   return true;
 }
 
+static feast_code exec_until(redis_conn *c, redis_cmd *cmds, size_t n, feast_error *err);
+
 feast_code redis_conn_exec(redis_conn *c, redis_cmd *cmds, size_t n, feast_error *err) {
+  /* One bound for the whole call, whatever mix of timeouts, reconnects,
+   * slot refreshes and nodes it meets: a hung server or cluster is given
+   * up on in (max_retries + 1) command timeouts plus a connect timeout
+   * (32 s by default), as docs/online.md says. */
+  c->deadline_ms = now_ms() + (int64_t)c->opts.command_timeout_ms * (c->opts.max_retries + 1) +
+                   c->opts.connect_timeout_ms;
+  feast_code rc = exec_until(c, cmds, n, err);
+  c->deadline_ms = 0;
+  return rc;
+}
+
+static feast_code exec_until(redis_conn *c, redis_cmd *cmds, size_t n, feast_error *err) {
   for (size_t i = 0; i < n; i++) {
     cmds[i].done = false;
     cmds[i].use_eval = false;
@@ -266,11 +297,7 @@ feast_code redis_conn_exec(redis_conn *c, redis_cmd *cmds, size_t n, feast_error
   int delay = c->opts.retry_backoff_ms;
   feast_error last;
   feast_error_clear(&last);
-  /* One bound for the whole call, whatever mix of timeouts, reconnects and
-   * nodes it meets: a hung server is given up on in about
-   * (max_retries + 1) command timeouts (30 s by default), as documented. */
-  int64_t give_up = now_ms() + (int64_t)c->opts.command_timeout_ms * (c->opts.max_retries + 1) +
-                    c->opts.connect_timeout_ms;
+
   for (int attempt = 0; left; attempt++) {
     if (attempt > c->opts.max_retries * 4 + 8) /* redirects are cheap; I/O failures are bounded below */
       return feast_fail_retriable(err, last.code ? last.code : FEAST_E_CONNECT,
@@ -299,7 +326,7 @@ feast_code redis_conn_exec(redis_conn *c, redis_cmd *cmds, size_t n, feast_error
       int *targets = feast_malloc(n * sizeof *targets + 1);
       if (!targets) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
       for (size_t i = 0; i < n; i++) targets[i] = cmds[i].done ? -1 : target_node(c, &cmds[i]);
-      bool io_failed = false;
+      bool io_failed = !arm(c, node);
       for (size_t i = 0; i < n && !io_failed; i++) {
         if (targets[i] != nd) continue;
         bool asking = cmds[i].ask_node >= 0;
@@ -333,7 +360,7 @@ feast_code redis_conn_exec(redis_conn *c, redis_cmd *cmds, size_t n, feast_error
       (void)sent;
     }
     if (backoff && left) {
-      if (attempt >= c->opts.max_retries || now_ms() + delay >= give_up)
+      if (attempt >= c->opts.max_retries || now_ms() + delay >= c->deadline_ms)
         return feast_fail_retriable(err, last.code ? last.code : FEAST_E_CONNECT,
                                     "redis: giving up after %d retries (%zu of %zu commands unanswered): %s", attempt, left,
                                     n, last.code ? last.message : "server busy");
