@@ -58,6 +58,7 @@ typedef struct lmdb_store {
   MDB_txn *idle[RTXN_POOL]; /* reset read transactions, renewed per read */
   int n_idle;
   uintptr_t map_lo, map_hi; /* where data.mdb is mapped (find_map); 0 = unknown */
+  _Atomic uint64_t file_end; /* bytes of data.mdb last known to be in use (in_map) */
   atomic_int faulted;       /* the signal a guarded call died of; then every call fails */
   bool read_only;           /* opened MDB_RDONLY: the files cannot be written */
 } lmdb_store;
@@ -132,12 +133,17 @@ static void find_map(lmdb_store *s) {
 static bool in_map(lmdb_store *s, const void *p, size_t len) {
   uintptr_t at = (uintptr_t)p;
   if (!s->map_lo || at + 65536 < s->map_lo || at >= s->map_hi + 65536) return true;
+  if (at < s->map_lo) return false;
+  uint64_t off = at - s->map_lo, file = atomic_load_explicit(&s->file_end, memory_order_relaxed);
+  if (len <= file && off <= file - len) return true; /* the common case: no call into LMDB */
+  /* past the end last seen: the file may have grown since */
   MDB_envinfo info;
   MDB_stat st;
   if (mdb_env_info(s->env, &info) || mdb_env_stat(s->env, &st)) return false;
-  uint64_t file = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
+  file = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
   if (file > s->map_hi - s->map_lo) file = s->map_hi - s->map_lo;
-  return at >= s->map_lo && at - s->map_lo <= file && len <= file - (at - s->map_lo);
+  atomic_store_explicit(&s->file_end, file, memory_order_relaxed);
+  return len <= file && off <= file - len;
 }
 
 /* A damaged record, named by its table and entity key (hex: the key is
