@@ -336,3 +336,41 @@ def test_undecodable_redis_value_is_an_error_not_present(tmp_path, redis_port):
     r.hset(keys[0], fields[0], b"\xff\xff\xff")  # not a feast.types.Value
     p = feast("get-online-features", "-f", "t:v,t:w", "-e", "k=1", "-e", "k=2", cwd=tmp_path, check=False)
     assert p.returncode == 1 and "not a feast.types.Value" in p.stderr, (p.stdout, p.stderr)
+
+
+def test_damaged_registry_file_never_crashes(tmp_path):
+    # Corruption (issue 15): the registry database with random bits flipped. SQLite has no checksums, so
+    # a flip in a spec blob can decode to another valid spec; what must hold is that every command ends
+    # with exit status 0 or 1 and says what it could not read (the blobs are checked as outside input).
+    n = 50
+    repo(tmp_path, [(f"f{i}", "INT64") for i in range(20)],
+         {"k": pa.array(range(n), pa.int64()), "ts": pa.array([T] * n, pa.timestamp("us")),
+          **{f"f{i}": pa.array(range(n), pa.int64()) for i in range(20)}})
+    feast("ingest", "t", cwd=tmp_path)
+    db = tmp_path / "registry.db"
+    feast("entities", "list", cwd=tmp_path)  # checkpoint the WAL into the file
+    import sqlite3
+    con = sqlite3.connect(db)
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    con.close()
+    good = db.read_bytes()
+    rng = random.Random(int(os.environ.get("FEAST_CORRUPT_SEED", "16")))
+    runs = int(os.environ.get("FEAST_CORRUPT_RUNS", "150"))
+    cmds = [["feature-tables", "list", "-o", "json"], ["entities", "describe", "k"],
+            ["get-online-features", "-f", "t:f3", "-e", "k=7"]]
+    failed = 0
+    for i in range(runs):
+        b = bytearray(good)
+        for _ in range(rng.randint(1, 8)):
+            j = rng.randrange(len(b))
+            b[j] ^= 1 << rng.randrange(8)
+        for f in tmp_path.glob("registry.db-*"):
+            f.unlink()
+        db.write_bytes(bytes(b))
+        for cmd in cmds:
+            p = subprocess.run([FEAST, *cmd], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+            assert p.returncode in (0, 1), f"run {i}: {cmd[0]} died with {p.returncode}: {p.stderr[-300:]}"
+            if p.returncode:
+                failed += 1
+                assert p.stderr.startswith("feast: ") and len(p.stderr) < 4000, p.stderr
+    assert failed > 0
