@@ -18,10 +18,12 @@
 #include <unistd.h>
 
 #include "base/alloc.h"
+#include "base/hash.h"
 
 struct spill_file {
   FILE *fp;
-  int64_t bytes, batches;
+  int64_t bytes, batches, read; /* batches written; batches read back */
+  uint32_t crc; /* CRC-32C of the batch being written or read: a damaged file is an error, not wrong rows */
   char path[512];
 };
 
@@ -60,6 +62,7 @@ int64_t spill_batches(const spill_file *f) { return f->batches; }
 static feast_code put(spill_file *f, const void *p, size_t n, feast_error *err) {
   if (n && fwrite(p, 1, n, f->fp) != n)
     return feast_fail(err, FEAST_E_IO, "cannot write a spill file in %s: %s", f->path, strerror(errno));
+  f->crc = feast_crc32c(f->crc, p, n);
   f->bytes += (int64_t)n;
   return FEAST_OK;
 }
@@ -67,6 +70,7 @@ static feast_code put(spill_file *f, const void *p, size_t n, feast_error *err) 
 static feast_code get(spill_file *f, void *p, size_t n, feast_error *err) {
   if (n && fread(p, 1, n, f->fp) != n)
     return feast_fail(err, FEAST_E_CORRUPT, "spill file %s ends early", f->path);
+  f->crc = feast_crc32c(f->crc, p, n);
   return FEAST_OK;
 }
 
@@ -125,12 +129,15 @@ feast_code spill_write(spill_file *f, const feast_batch *b, feast_error *err) {
   int64_t rows = b->num_rows;
   int32_t cols = b->num_columns;
   feast_code rc;
+  f->crc = 0;
   if ((rc = put(f, "FSB1", 4, err)) || (rc = put(f, &rows, 8, err)) || (rc = put(f, &cols, 4, err))) return rc;
   for (int c = 0; c < cols; c++) {
     uint16_t nl = (uint16_t)strlen(b->names[c]);
     if ((rc = put(f, &nl, 2, err)) || (rc = put(f, b->names[c], nl, err))) return rc;
     if ((rc = put_array(f, b->columns[c], 0, b->num_rows, err))) return rc;
   }
+  uint32_t crc = f->crc;
+  if ((rc = put(f, &crc, 4, err))) return rc;
   f->batches++;
   return FEAST_OK;
 }
@@ -208,6 +215,7 @@ feast_code spill_read(spill_file *f, feast_batch **out, feast_error *err) {
   if (got == 0 && feof(f->fp)) return FEAST_OK;
   if (got != 4 || memcmp(magic, "FSB1", 4) != 0)
     return feast_fail(err, FEAST_E_CORRUPT, "spill file %s: bad batch header", f->path);
+  f->crc = feast_crc32c(0, magic, 4);
   int64_t rows;
   int32_t cols;
   feast_code rc;
@@ -225,6 +233,11 @@ feast_code spill_read(spill_file *f, feast_batch **out, feast_error *err) {
     if ((rc = get_array(f, &a, feast_dtype_make(FEAST_DT_NULL), err))) break;
     rc = feast_batch_set_column(b, c, name, a, err);
   }
+  uint32_t want = f->crc, stored;
+  if (!rc && (rc = get(f, &stored, 4, err)) == FEAST_OK && stored != want)
+    rc = feast_fail(err, FEAST_E_CORRUPT, "spill file %s: batch %lld is damaged (checksum mismatch)", f->path,
+                    (long long)f->read + 1);
+  if (!rc) f->read++;
   if (rc) {
     feast_batch_free(b);
     return rc;

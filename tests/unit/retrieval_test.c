@@ -4,10 +4,14 @@
  * data full of ties, nulls, duplicates and max_age edges; the same data
  * forced through spill files; boundaries; and error reporting.
  */
+#include <fcntl.h>
+#include <unistd.h>
+
 #include "feast/retrieval.h"
 
 #include "base/alloc.h"
 #include "engine/pit.h"
+#include "engine/spill.h"
 #include "test.h"
 
 /* ---- small helpers ---- */
@@ -785,6 +789,48 @@ static void stream_export_works(void) {
   fixture_free(&fx);
 }
 
-TEST_MAIN(T(max_age_edges), T(ties_break_by_created_then_order), T(nanoseconds_compare_exactly), T(randomized_matches_reference), T(few_rows_per_key_matches_reference),
+/* A spill file damaged between writing and reading back (a bad disk) is
+ * reported, never read as rows (issue 15): every batch carries a CRC-32C.
+ * The file is unlinked at creation, so it is reached through /proc. */
+static void damaged_spill_file_is_an_error(void) {
+  feast_error err;
+  spill_file *f;
+  CHECK_OK(spill_open(test_tmpdir(), &f, &err), &err);
+  feast_batch *b = feast_batch_new(1);
+  feast_array *a = feast_array_new(feast_dtype_make(FEAST_DT_INT64), feast_dtype_make(FEAST_DT_NULL));
+  for (int i = 0; i < 100; i++) feast_array_append_int(a, i * 7, &err);
+  feast_batch_set_column(b, 0, "x", a, &err);
+  b->num_rows = 100;
+  CHECK_OK(spill_write(f, b, &err), &err);
+  CHECK_OK(spill_write(f, b, &err), &err);
+  CHECK_OK(spill_rewind(f, &err), &err);
+  /* find the deleted file among our descriptors and flip one bit of batch 2's values */
+  char link[64], target[512];
+  int fd = -1;
+  for (int i = 3; i < 1024 && fd < 0; i++) {
+    snprintf(link, sizeof link, "/proc/self/fd/%d", i);
+    ssize_t n = readlink(link, target, sizeof target - 1);
+    if (n > 0 && (target[n] = 0, strstr(target, "feast-spill-"))) fd = open(link, O_RDWR);
+  }
+  CHECK(fd >= 0);
+  off_t at = (off_t)(spill_bytes(f) / 2 + spill_bytes(f) / 4);
+  uint8_t byte;
+  CHECK(pread(fd, &byte, 1, at) == 1);
+  byte ^= 0x10;
+  CHECK(pwrite(fd, &byte, 1, at) == 1);
+  close(fd);
+  feast_batch *got = NULL;
+  CHECK_OK(spill_read(f, &got, &err), &err); /* batch 1 is whole */
+  CHECK(got && got->num_rows == 100 && feast_array_get_int(got->columns[0], 99) == 693);
+  feast_batch_free(got);
+  got = NULL;
+  CHECK_INT(spill_read(f, &got, &err), FEAST_E_CORRUPT);
+  CHECK(got == NULL);
+  CHECK_CONTAINS(err.message, "batch 2 is damaged");
+  spill_close(f);
+  feast_batch_free(b);
+}
+
+TEST_MAIN(T(damaged_spill_file_is_an_error), T(max_age_edges), T(ties_break_by_created_then_order), T(nanoseconds_compare_exactly), T(randomized_matches_reference), T(few_rows_per_key_matches_reference),
           T(larger_run_with_threads), T(spilled_run_matches_reference), T(spill_after_starting_in_memory), T(errors_reported_together),
           T(stream_export_works))
