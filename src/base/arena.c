@@ -9,20 +9,20 @@
 
 #include "base/alloc.h"
 
-typedef struct chunk {
-  struct chunk *next;
+typedef struct arena_chunk {
+  struct arena_chunk *next;
   size_t size, used;
   _Alignas(16) unsigned char data[];
-} chunk;
+} arena_chunk;
 
 struct feast_arena {
-  chunk *head;
+  arena_chunk *head;
   size_t chunk_size;
   size_t used;
 };
 
-static chunk *chunk_new(size_t size) {
-  chunk *c = feast_malloc(sizeof(chunk) + size);
+static arena_chunk *chunk_new(size_t size) {
+  arena_chunk *c = feast_malloc(sizeof(arena_chunk) + size);
   if (!c) return NULL;
   c->next = NULL;
   c->size = size;
@@ -45,7 +45,7 @@ feast_arena *feast_arena_new(size_t chunk_size) {
 
 void feast_arena_free(feast_arena *a) {
   if (!a) return;
-  for (chunk *c = a->head, *n; c; c = n) {
+  for (arena_chunk *c = a->head, *n; c; c = n) {
     n = c->next;
     feast_free(c);
   }
@@ -53,9 +53,9 @@ void feast_arena_free(feast_arena *a) {
 }
 
 void feast_arena_reset(feast_arena *a) {
-  chunk *c = a->head;
+  arena_chunk *c = a->head;
   while (c->next) {
-    chunk *n = c->next;
+    arena_chunk *n = c->next;
     feast_free(c);
     c = n;
   }
@@ -68,10 +68,10 @@ void feast_arena_reset(feast_arena *a) {
 void *feast_arena_alloc(feast_arena *a, size_t n) {
   size_t need = (n + 15) & ~(size_t)15;
   if (need < n) return NULL;
-  chunk *c = a->head;
+  arena_chunk *c = a->head;
   if (c->size - c->used < need) {
     size_t size = need > a->chunk_size ? need : a->chunk_size;
-    chunk *fresh = chunk_new(size);
+    arena_chunk *fresh = chunk_new(size);
     if (!fresh) return NULL;
     if (size > a->chunk_size) {
       /* Oversized: slot it behind the head so the head keeps filling up. */

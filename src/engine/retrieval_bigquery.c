@@ -45,19 +45,19 @@ static double now_s(void) {
 
 /* ---- batches in memory ---- */
 
-typedef struct batches {
+typedef struct bq_batches {
   feast_batch **b;
   size_t n;
   int64_t rows;
-} batches;
+} bq_batches;
 
-static void batches_free(batches *s) {
+static void batches_free(bq_batches *s) {
   for (size_t i = 0; i < s->n; i++) feast_batch_free(s->b[i]);
   feast_free(s->b);
   memset(s, 0, sizeof *s);
 }
 
-static feast_code batches_add(batches *s, feast_batch *b, feast_error *err) {
+static feast_code batches_add(bq_batches *s, feast_batch *b, feast_error *err) {
   feast_batch **g = feast_realloc(s->b, (s->n + 1) * sizeof *g);
   if (!g) {
     feast_batch_free(b);
@@ -69,7 +69,7 @@ static feast_code batches_add(batches *s, feast_batch *b, feast_error *err) {
   return FEAST_OK;
 }
 
-static feast_code read_all(feast_batch_source *src, batches *out, feast_error *err) {
+static feast_code read_all(feast_batch_source *src, bq_batches *out, feast_error *err) {
   for (;;) {
     feast_batch *b;
     feast_code rc = src->next(src, &b, err);
@@ -100,14 +100,14 @@ static feast_code batch_copy(const feast_batch *b, bool rows, feast_batch **out,
 }
 
 /* A source replaying copies of batches (the originals stay). */
-typedef struct replay {
+typedef struct bq_replay {
   feast_batch_source base;
-  const batches *from;
+  const bq_batches *from;
   size_t next;
-} replay;
+} bq_replay;
 
 static feast_code replay_next(feast_batch_source *self, feast_batch **out, feast_error *err) {
-  replay *r = (replay *)self;
+  bq_replay *r = (bq_replay *)self;
   *out = NULL;
   if (r->next >= r->from->n) return FEAST_OK;
   return batch_copy(r->from->b[r->next++], true, out, err);
@@ -115,8 +115,8 @@ static feast_code replay_next(feast_batch_source *self, feast_batch **out, feast
 
 static void replay_close(feast_batch_source *self) { feast_free(self); }
 
-static feast_code replay_new(const batches *from, feast_batch_source **out, feast_error *err) {
-  replay *r = feast_calloc(1, sizeof *r);
+static feast_code replay_new(const bq_batches *from, feast_batch_source **out, feast_error *err) {
+  bq_replay *r = feast_calloc(1, sizeof *r);
   if (!r) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
   r->base.next = replay_next;
   r->base.close = replay_close;
@@ -157,7 +157,7 @@ typedef struct tref {
   bool resolved;
 } tref;
 
-typedef struct job {
+typedef struct bq_job {
   const feast_retrieval_request *req;
   const feast_bigquery_historical_options *bo;
   feast_bigquery_historical_info *info;
@@ -166,15 +166,15 @@ typedef struct job {
   tref *tables;            /* first-reference order */
   size_t n_bq;
   const feast_bq_source *ent_bq; /* entity rows in BigQuery (pending) */
-  batches ents;            /* entity rows here */
+  bq_batches ents;            /* entity rows here */
   bool ents_local;
   feast_batch *out_schema; /* the local engine's output schema */
   int n_entity_cols;
   feast_ts ts_lo, ts_hi;
   char project[256];
-} job;
+} bq_job;
 
-static void job_free(job *j) {
+static void job_free(bq_job *j) {
   for (size_t i = 0; i < j->n_tables; i++) {
     tref *t = &j->tables[i];
     for (size_t f = 0; f < t->n_feat; f++) feast_free(t->out_names[f]);
@@ -190,7 +190,7 @@ static void job_free(job *j) {
 
 /* The tables the references name, in first-reference order, with their
  * features (malformed or unknown references are the check's to report). */
-static feast_code collect_tables(job *j, feast_error *err) {
+static feast_code collect_tables(bq_job *j, feast_error *err) {
   const feast_retrieval_request *req = j->req;
   j->tables = feast_calloc(req->n_tables + 1, sizeof *j->tables);
   if (!j->tables) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
@@ -244,14 +244,14 @@ bool feast_bq_retrieval_involved(const feast_retrieval_request *req, const feast
 
 /* ---- the check, by the local engine ---- */
 
-static feast_code check(job *j, feast_error *err) {
+static feast_code check(bq_job *j, feast_error *err) {
   feast_batch *first = NULL;
   feast_code rc;
   if (j->ent_bq) rc = feast_bq_schema_batch(j->ent_bq, NULL, 0, &first, err);
   else if (j->ents.n) rc = batch_copy(j->ents.b[0], true, &first, err);
   else return feast_fail(err, FEAST_E_INVALID, "the entity rows yielded no batch, so their columns are unknown");
   if (rc) return rc;
-  batches one = {0};
+  bq_batches one = {0};
   if ((rc = batches_add(&one, first, err))) return rc;
   feast_batch_source *ents = NULL, *out = NULL;
   rc = replay_new(&one, &ents, err);
@@ -276,7 +276,7 @@ static feast_code check(job *j, feast_error *err) {
 
 typedef enum plan_kind { PLAN_PULL, PLAN_PUSH } plan_kind;
 
-static plan_kind plan(job *j, char *reason, size_t cap) {
+static plan_kind plan(bq_job *j, char *reason, size_t cap) {
   const char *policy = j->bo && j->bo->pushdown ? j->bo->pushdown : feast_bq_pushdown(j->client);
   if (strcmp(policy, "never") == 0) {
     snprintf(reason, cap, "pushdown: never");
@@ -347,7 +347,7 @@ static feast_code upload_column(const feast_array *a, bool as_ts, feast_array **
   return rc;
 }
 
-static bool is_entity_key(const job *j, const char *name) {
+static bool is_entity_key(const bq_job *j, const char *name) {
   for (size_t i = 0; i < j->n_tables; i++)
     for (size_t e = 0; e < j->tables[i].rt->spec->n_entities; e++)
       if (strcmp(j->tables[i].rt->spec->entities[e], name) == 0) return true;
@@ -356,7 +356,7 @@ static bool is_entity_key(const job *j, const char *name) {
 
 /* The staging form of entity batch i: feast_row__, then the key columns
  * and the timestamp (or, for a destination, every column). */
-static feast_code upload_batch(job *j, size_t bi, int64_t base, bool all, feast_batch **out, feast_error *err) {
+static feast_code upload_batch(bq_job *j, size_t bi, int64_t base, bool all, feast_batch **out, feast_error *err) {
   const feast_batch *b = j->ents.b[bi];
   const char *ts = j->req->entity_ts_column ? j->req->entity_ts_column : "event_timestamp";
   feast_batch *u = feast_batch_new(b->num_columns + 1);
@@ -384,21 +384,21 @@ static feast_code upload_batch(job *j, size_t bi, int64_t base, bool all, feast_
   return FEAST_OK;
 }
 
-static void staging_ref(job *j, const char *what, feast_bq_ref *out) {
+static void staging_ref(bq_job *j, const char *what, feast_bq_ref *out) {
   memset(out, 0, sizeof *out);
   snprintf(out->project, sizeof out->project, "%s", j->project);
   snprintf(out->dataset, sizeof out->dataset, "%s", feast_bq_staging_dataset(j->client));
   feast_bq_job_id(what, out->table, sizeof out->table);
 }
 
-static void progress(job *j, const char *phase, int64_t done, int64_t total) {
+static void progress(bq_job *j, const char *phase, int64_t done, int64_t total) {
   if (j->req->progress) j->req->progress(j->req->progress_ctx, phase, done, total);
 }
 
-static feast_code upload_entities(job *j, bool all, feast_bq_ref *dest, feast_error *err) {
+static feast_code upload_entities(bq_job *j, bool all, feast_bq_ref *dest, feast_error *err) {
   double t0 = now_s();
   progress(j, "upload entities", 0, j->ents.rows);
-  batches up = {0};
+  bq_batches up = {0};
   feast_code rc = FEAST_OK;
   int64_t base = 0;
   for (size_t i = 0; !rc && i < j->ents.n; i++) {
@@ -432,7 +432,7 @@ static const char *bq_type_of_column(const feast_bq_source *s, const char *col) 
 }
 
 /* Write the query for the BigQuery tables. */
-static feast_code pit_query(job *j, const feast_bq_ref *uploaded, bool with_entities, feast_buf *sql, feast_error *err) {
+static feast_code pit_query(bq_job *j, const feast_bq_ref *uploaded, bool with_entities, feast_buf *sql, feast_error *err) {
   feast_bq_pit_table *pts = feast_calloc(j->n_bq + 1, sizeof *pts);
   const char **ent_out = feast_calloc((size_t)j->n_entity_cols + 1, sizeof *ent_out);
   if (!pts || !ent_out) {
@@ -493,7 +493,7 @@ static feast_code pit_query(job *j, const feast_bq_ref *uploaded, bool with_enti
 }
 
 /* Run the join into `dest` (replaced). */
-static feast_code run_join(job *j, const char *sql, const feast_bq_ref *dest, feast_error *err) {
+static feast_code run_join(bq_job *j, const char *sql, const feast_bq_ref *dest, feast_error *err) {
   progress(j, "bigquery job", 0, -1);
   feast_bq_job_options o;
   memset(&o, 0, sizeof o);
@@ -523,7 +523,7 @@ typedef struct merged {
   int ncols;
   col_from *from;
   int *index;            /* column index in its source (entity batch, result, local batch) */
-  batches ents;          /* local entity rows, moved out one batch at a time */
+  bq_batches ents;          /* local entity rows, moved out one batch at a time */
   bool ents_local;
   feast_batch *res;      /* the pushed-down result, all rows (NULL when none) */
   int64_t *pos;          /* pos[row] = where entity row `row` is in res */
@@ -631,7 +631,7 @@ static feast_code merged_next(feast_batch_source *self, feast_batch **out, feast
 }
 
 /* Concatenate the result batches and index them by row number. */
-static feast_code index_result(merged *m, batches *res, int64_t n_rows, int64_t *matched, int n_flags,
+static feast_code index_result(merged *m, bq_batches *res, int64_t n_rows, int64_t *matched, int n_flags,
                                feast_error *err) {
   m->n_rows = n_rows;
   if (!(m->pos = feast_malloc((size_t)(n_rows + 1) * sizeof *m->pos))) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
@@ -674,7 +674,7 @@ static feast_code index_result(merged *m, batches *res, int64_t n_rows, int64_t 
 }
 
 /* Where each output column comes from. */
-static feast_code wire_columns(job *j, merged *m, const feast_batch *local_schema, feast_error *err) {
+static feast_code wire_columns(bq_job *j, merged *m, const feast_batch *local_schema, feast_error *err) {
   m->ncols = j->out_schema->num_columns;
   m->from = feast_calloc((size_t)m->ncols + 1, sizeof *m->from);
   m->index = feast_calloc((size_t)m->ncols + 1, sizeof *m->index);
@@ -704,7 +704,7 @@ static feast_code wire_columns(job *j, merged *m, const feast_batch *local_schem
 }
 
 /* The local engine over the tables that are not in BigQuery. */
-static feast_code local_part(job *j, feast_batch_source **out, const feast_batch **schema, feast_retrieval_summary *sum,
+static feast_code local_part(bq_job *j, feast_batch_source **out, const feast_batch **schema, feast_retrieval_summary *sum,
                              feast_error *err) {
   const char **refs = feast_calloc(j->req->n_refs + 1, sizeof *refs);
   if (!refs) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
@@ -730,7 +730,7 @@ static feast_code local_part(job *j, feast_batch_source **out, const feast_batch
   return rc;
 }
 
-static feast_code pushdown(job *j, feast_batch_source **out, feast_retrieval_summary *sum, feast_error *err) {
+static feast_code pushdown(bq_job *j, feast_batch_source **out, feast_retrieval_summary *sum, feast_error *err) {
   double t0 = now_s();
   feast_code rc = FEAST_OK;
   /* Entity rows in BigQuery with tables that are not: the local part needs
@@ -791,7 +791,7 @@ static feast_code pushdown(job *j, feast_batch_source **out, feast_retrieval_sum
     }
   }
   /* Read the result back. */
-  batches res = {0};
+  bq_batches res = {0};
   int64_t matched = 0;
   if (!rc) {
     double r0 = now_s();
@@ -838,7 +838,7 @@ static feast_code pushdown(job *j, feast_batch_source **out, feast_retrieval_sum
 }
 
 /* A training set computed here, loaded into the destination table. */
-static feast_code load_destination(job *j, feast_batch_source **out, feast_error *err) {
+static feast_code load_destination(bq_job *j, feast_batch_source **out, feast_error *err) {
   feast_bq_ref dest;
   feast_code rc = feast_bq_ref_parse(j->bo->destination, j->project, &dest, err);
   feast_bq_job lj;
@@ -865,7 +865,7 @@ feast_code feast_bq_historical_retrieve(const feast_retrieval_request *req, cons
                                         feast_batch_source **out, feast_retrieval_summary *summary,
                                         feast_bigquery_historical_info *info, feast_error *err) {
   *out = NULL;
-  job j;
+  bq_job j;
   memset(&j, 0, sizeof j);
   j.req = req;
   j.bo = bo;

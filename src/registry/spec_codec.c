@@ -109,17 +109,17 @@ feast_code feast_codec_encode_table(const feast_feature_table_spec *t, feast_buf
 
 /* ---- decoding ---- */
 
-typedef struct reader {
+typedef struct blob_reader {
   const uint8_t *p;
   size_t n, pos;
   feast_error *err;
-} reader;
+} blob_reader;
 
-static feast_code corrupt(reader *r, const char *what) {
+static feast_code corrupt(blob_reader *r, const char *what) {
   return feast_fail(r->err, FEAST_E_CORRUPT, "stored spec is damaged: %s at byte %zu", what, r->pos);
 }
 
-static feast_code get_u32(reader *r, uint32_t *v) {
+static feast_code get_u32(blob_reader *r, uint32_t *v) {
   if (r->n - r->pos < 4) return corrupt(r, "truncated integer");
   const uint8_t *x = r->p + r->pos;
   *v = (uint32_t)x[0] | (uint32_t)x[1] << 8 | (uint32_t)x[2] << 16 | (uint32_t)x[3] << 24;
@@ -127,7 +127,7 @@ static feast_code get_u32(reader *r, uint32_t *v) {
   return FEAST_OK;
 }
 
-static feast_code get_i64(reader *r, int64_t *v) {
+static feast_code get_i64(blob_reader *r, int64_t *v) {
   if (r->n - r->pos < 8) return corrupt(r, "truncated integer");
   uint64_t u = 0;
   for (int i = 0; i < 8; i++) u |= (uint64_t)r->p[r->pos + (size_t)i] << (8 * i);
@@ -137,7 +137,7 @@ static feast_code get_i64(reader *r, int64_t *v) {
 }
 
 /* A count of items that each take at least `min_bytes`: bounded by what is left. */
-static feast_code get_count(reader *r, size_t min_bytes, size_t *count) {
+static feast_code get_count(blob_reader *r, size_t min_bytes, size_t *count) {
   uint32_t c = 0;
   feast_code rc = get_u32(r, &c);
   if (rc) return rc;
@@ -146,7 +146,7 @@ static feast_code get_count(reader *r, size_t min_bytes, size_t *count) {
   return FEAST_OK;
 }
 
-static feast_code get_str(reader *r, char **out) {
+static feast_code get_str(blob_reader *r, char **out) {
   uint32_t len = 0;
   feast_code rc = get_u32(r, &len);
   if (rc) return rc;
@@ -160,7 +160,7 @@ static feast_code get_str(reader *r, char **out) {
   return FEAST_OK;
 }
 
-static feast_code get_enum(reader *r, uint32_t max, int *out) {
+static feast_code get_enum(blob_reader *r, uint32_t max, int *out) {
   uint32_t v;
   feast_code rc = get_u32(r, &v);
   if (rc) return rc;
@@ -169,7 +169,7 @@ static feast_code get_enum(reader *r, uint32_t max, int *out) {
   return FEAST_OK;
 }
 
-static feast_code get_map(reader *r, feast_map *m) {
+static feast_code get_map(blob_reader *r, feast_map *m) {
   size_t count = 0;
   feast_code rc = get_count(r, 8, &count);
   if (rc || count == 0) return rc;
@@ -183,7 +183,7 @@ static feast_code get_map(reader *r, feast_map *m) {
   return FEAST_OK;
 }
 
-static feast_code get_format(reader *r, feast_data_format *f) {
+static feast_code get_format(blob_reader *r, feast_data_format *f) {
   int kind = 0;
   feast_code rc = get_enum(r, FEAST_FORMAT_PROTO, &kind);
   if (rc) return rc;
@@ -192,7 +192,7 @@ static feast_code get_format(reader *r, feast_data_format *f) {
   return get_str(r, &f->class_path);
 }
 
-static feast_code get_source(reader *r, feast_data_source *s) {
+static feast_code get_source(blob_reader *r, feast_data_source *s) {
   int type = 0;
   feast_code rc = get_enum(r, FEAST_SOURCE_KINESIS, &type);
   if (rc) return rc;
@@ -209,7 +209,7 @@ static feast_code get_source(reader *r, feast_data_source *s) {
   return FEAST_OK;
 }
 
-static feast_code get_header(reader *r, char kind) {
+static feast_code get_header(blob_reader *r, char kind) {
   if (r->n < 5 || memcmp(r->p, "FSC", 3) != 0) return corrupt(r, "bad magic");
   if (r->p[3] != CODEC_VERSION) return corrupt(r, "unknown encoding version");
   if (r->p[4] != (uint8_t)kind) return corrupt(r, "wrong object kind");
@@ -217,21 +217,21 @@ static feast_code get_header(reader *r, char kind) {
   return FEAST_OK;
 }
 
-static feast_code get_value_type(reader *r, feast_value_type *vt) {
+static feast_code get_value_type(blob_reader *r, feast_value_type *vt) {
   int v = 0;
   feast_code rc = get_enum(r, FEAST_VT_UNIX_TIMESTAMP_LIST, &v);
   if (!rc) *vt = (feast_value_type)v;
   return rc;
 }
 
-static feast_code finish(reader *r, feast_code rc, const char *name) {
+static feast_code finish(blob_reader *r, feast_code rc, const char *name) {
   if (!rc && r->pos != r->n) rc = corrupt(r, "trailing bytes");
   if (!rc && !name) rc = corrupt(r, "missing name");
   return rc;
 }
 
 feast_code feast_codec_decode_entity(const uint8_t *p, size_t n, feast_entity_spec *out, feast_error *err) {
-  reader r = {p, n, 0, err};
+  blob_reader r = {p, n, 0, err};
   feast_code rc = get_header(&r, KIND_ENTITY);
   if (!rc) rc = get_str(&r, &out->name);
   if (!rc) rc = get_value_type(&r, &out->value_type);
@@ -242,7 +242,7 @@ feast_code feast_codec_decode_entity(const uint8_t *p, size_t n, feast_entity_sp
   return rc;
 }
 
-static feast_code decode_table(reader *r, feast_feature_table_spec *t) {
+static feast_code decode_table(blob_reader *r, feast_feature_table_spec *t) {
   size_t count = 0;
   feast_code rc = get_header(r, KIND_TABLE);
   if (rc || (rc = get_str(r, &t->name)) || (rc = get_count(r, 4, &count))) return rc;
@@ -274,7 +274,7 @@ static feast_code decode_table(reader *r, feast_feature_table_spec *t) {
 }
 
 feast_code feast_codec_decode_table(const uint8_t *p, size_t n, feast_feature_table_spec *out, feast_error *err) {
-  reader r = {p, n, 0, err};
+  blob_reader r = {p, n, 0, err};
   feast_code rc = decode_table(&r, out);
   rc = finish(&r, rc, out->name);
   if (rc) feast_feature_table_spec_clear(out);

@@ -140,18 +140,18 @@ static feast_code walk(const char *dir, const walk_up *up, paths *out, int depth
   return rc;
 }
 
-typedef struct named {
+typedef struct sized_path {
   char *p;
   int64_t size;
-} named;
+} sized_path;
 
-static int cmp_named(const void *a, const void *b) { return strcmp(((const named *)a)->p, ((const named *)b)->p); }
+static int cmp_named(const void *a, const void *b) { return strcmp(((const sized_path *)a)->p, ((const sized_path *)b)->p); }
 
 /* Sort the names, keeping each size with its name. */
 static feast_code sort_paths(paths *ps, feast_error *err) {
-  named *t = feast_malloc(sizeof *t * (size_t)(ps->n ? ps->n : 1));
+  sized_path *t = feast_malloc(sizeof *t * (size_t)(ps->n ? ps->n : 1));
   if (!t) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
-  for (int i = 0; i < ps->n; i++) t[i] = (named){ps->v[i], ps->sizes[i]};
+  for (int i = 0; i < ps->n; i++) t[i] = (sized_path){ps->v[i], ps->sizes[i]};
   qsort(t, (size_t)ps->n, sizeof *t, cmp_named);
   for (int i = 0; i < ps->n; i++) ps->v[i] = t[i].p, ps->sizes[i] = t[i].size;
   feast_free(t);
