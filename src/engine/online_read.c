@@ -90,10 +90,14 @@ static feast_code read_table(feast_online_store *s, feast_online_result *r, cons
     if (colof[i] < 0)
       return feast_fail(err, FEAST_E_INVALID, "table %s needs entity %s, which the entity rows do not have", t->name, names[i]);
   }
-  for (size_t f = 0; f < nf; f++) {
+  for (size_t f = 0, at = 0; f < nf; f++) {
     feats[f] = tq->n_features ? tq->features[f] : t->features[f].name;
-    if (feast_feature_table_find_feature(t, feats[f]) < 0)
-      return feast_fail(err, FEAST_E_NOT_FOUND, "feature %s:%s does not exist", t->name, feats[f]);
+    /* requests usually name features in the table's order: look at the
+     * one after the last match before searching them all */
+    bool in_order = at < t->n_features && strcmp(t->features[at].name, feats[f]) == 0;
+    int fi = in_order ? (int)at : feast_feature_table_find_feature(t, feats[f]);
+    if (fi < 0) return feast_fail(err, FEAST_E_NOT_FOUND, "feature %s:%s does not exist", t->name, feats[f]);
+    at = (size_t)fi + 1;
     char *nm = feast_arena_alloc(r->arena, strlen(t->name) + strlen(feats[f]) + 3);
     if (!nm) return feast_fail(err, FEAST_E_NOMEM, "out of memory");
     strcpy(nm, t->name);

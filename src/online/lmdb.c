@@ -603,13 +603,18 @@ static feast_code read_unguarded(feast_online_store *base, const feast_online_ta
     r->found = true;
     r->event_ts = get_i64(p + 4);
     r->created_ts = get_i64(p + 12);
-    size_t off = REC_HEADER;
+    size_t off = REC_HEADER, next = 0;
     for (uint32_t j = 0; j < cnt && !rc; j++) {
       uint32_t h = get_u32(p + off), vl = get_u32(p + off + 4);
       const uint8_t *val = p + off + 8;
       off += 8 + vl;
-      for (size_t f = 0; f < t->n_features; f++) {
+      /* Records hold the table's features in order and requests usually
+       * ask in that order: try the feature after the last one matched
+       * first, so a whole-row read is linear, not features x fields. */
+      size_t from = next < t->n_features && hashes[next] == h && !r->has[next] ? next : 0;
+      for (size_t f = from; f < t->n_features; f++) {
         if (hashes[f] != h || r->has[f]) continue;
+        next = f + 1;
         uint8_t *copy = vl ? feast_arena_alloc(arena, vl) : NULL;
         if (vl && !copy) {
           rc = feast_fail(err, FEAST_E_NOMEM, "out of memory");
