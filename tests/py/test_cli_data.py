@@ -48,7 +48,7 @@ spec:
     eventTimestampColumn: event_ts
     createdTimestampColumn: created_ts
     fieldMapping: {{rating: driver_rating}}
-    fileOptions: {{fileFormat: {{parquetFormat: {{}}}}, fileUrl: "file://{root}/drv/"}}
+    fileOptions: {{fileFormat: {{parquetFormat: {{}}}}, fileUrl: "{base}/drv/"}}
 ---
 spec:
   name: pair
@@ -58,7 +58,7 @@ spec:
   batchSource:
     eventTimestampColumn: event_ts
     datePartitionColumn: date
-    fileOptions: {{fileFormat: {{parquetFormat: {{}}}}, fileUrl: "file://{root}/pair/"}}
+    fileOptions: {{fileFormat: {{parquetFormat: {{}}}}, fileUrl: "{base}/pair/"}}
 """
 
 
@@ -109,7 +109,7 @@ def repo(tmp_path_factory):
     pair = make_pair(rng, 2000, 50, root)
     (root / "feature_store.yaml").write_text("project: default\nregistry: registry.db\n"
                                              "online_store: {type: lmdb, path: online}\n")
-    (root / "specs.yaml").write_text(SPECS.format(root=root, max_age=MAX_AGE_S))
+    (root / "specs.yaml").write_text(SPECS.format(base=f"file://{root}", max_age=MAX_AGE_S))
     feast("apply", cwd=root)
     return root, drv, pair
 

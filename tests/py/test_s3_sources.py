@@ -23,6 +23,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from test_cli_data import SPECS as CLI_SPECS
+
 boto3 = pytest.importorskip("boto3") if os.environ.get("CI") != "true" else __import__("boto3")
 
 FEAST = os.environ.get("FEAST_BIN", os.path.join(os.getcwd(), "build", "feast"))
@@ -107,34 +109,8 @@ def stats(p):
     return {k: int(v) for k, v in (kv.split("=") for kv in m.group(1).split())}
 
 
-SPECS = """spec: {{name: driver_id, valueType: INT64}}
----
-spec: {{name: customer_id, valueType: STRING}}
----
-spec:
-  name: drv
-  entities: [driver_id]
-  features:
-    - {{name: conv, valueType: DOUBLE}}
-    - {{name: trips, valueType: INT64}}
-    - {{name: rating, valueType: FLOAT}}
-  maxAge: {max_age}s
-  batchSource:
-    eventTimestampColumn: event_ts
-    createdTimestampColumn: created_ts
-    fieldMapping: {{rating: driver_rating}}
-    fileOptions: {{fileFormat: {{parquetFormat: {{}}}}, fileUrl: "{base}/drv/"}}
----
-spec:
-  name: pair
-  entities: [driver_id, customer_id]
-  features:
-    - {{name: amount, valueType: DOUBLE}}
-  batchSource:
-    eventTimestampColumn: event_ts
-    datePartitionColumn: date
-    fileOptions: {{fileFormat: {{parquetFormat: {{}}}}, fileUrl: "{base}/pair/"}}
----
+# The CLI suite's specs (drv, pair) on this suite's base URL, and the tables only S3 needs.
+SPECS = CLI_SPECS + """---
 spec:
   name: glob
   entities: [driver_id]
