@@ -1,7 +1,7 @@
 /*
  * file.h - reading a whole small file (specs, configuration, descriptor
  * sets, credentials) into a capped buffer, with the file named in every
- * failure.
+ * failure; and the glob patterns of paths (fileUrl), with their escapes.
  */
 #ifndef FEAST_BASE_FILE_H
 #define FEAST_BASE_FILE_H
